@@ -1,0 +1,5 @@
+import sys
+
+from keycomposer.cli import main
+
+sys.exit(main())
