@@ -1,0 +1,212 @@
+"""The real keyboard: a Raspberry Pi Pico (RP2040) wired as hardware/WIRING.md describes.
+
+Implements the board contract of firmware/README.md over machine.Pin, machine.ADC, the SIO registers
+(boards/matrix_scan.py) and micropython-lib's usb-device-midi (runtime USB, MicroPython >= 1.23;
+install it on the Pico with `mpremote mip install usb-device-midi`, see hardware/README.md). `run()` is
+the keyboard's main loop.
+"""
+
+import sys
+import time
+from array import array
+
+import machine
+import usb.device
+from micropython import const
+from usb.device.midi import MIDIInterface
+
+from boards.matrix_scan import SIO_BASE, scan_matrix
+from pins import (
+    ADC_MOD_GPIO,
+    ADC_PITCH_GPIO,
+    ADC_VOLUME_GPIO,
+    COL_GPIO,
+    LED_GPIO,
+    LED_POWER,
+    PEDAL_GPIO,
+    ROW_GPIO,
+    ROW_SETTLE_US,
+    USB_MANUFACTURER,
+    USB_PID,
+    USB_PRODUCT,
+    USB_VID,
+)
+
+_TICK_US = const(1000)
+# Behind by more than this: restart the schedule rather than run a burst of late ticks.
+_MAX_LATE_US = const(20_000)
+# A feature that raises on every tick is reported at most once a second, not 1000 times.
+_FAULT_REPORT_US = const(1_000_000)
+
+# usb-device-midi defaults to 16-byte buffers (4 packets). A ten-finger seventh chord is 40 note-ons,
+# plus clock, pitch bend and CCs in the same millisecond: 64 packets out. In: a settings SysEx of a few
+# dozen bytes arrives as 3 data bytes per packet.
+_USB_TX_BYTES = const(256)
+_USB_RX_BYTES = const(128)
+# Received packets wait here for midi_receive(); the core drains it every tick. Power of two: index mask.
+_RX_RING_BYTES = const(512)
+_RX_RING_MASK = const(_RX_RING_BYTES - 1)
+
+
+class KeyboardMidi(MIDIInterface):
+    """USB-MIDI interface that moves whole event packets between the USB buffers and the core."""
+
+    def __init__(self) -> None:
+        super().__init__(rxlen=_USB_RX_BYTES, txlen=_USB_TX_BYTES)
+        self._ring = bytearray(_RX_RING_BYTES)
+        self._ring_head = 0  # written only by on_midi_event (scheduled from the USB callback)
+        self._ring_tail = 0  # written only by receive_packets (main loop)
+        self.rx_overflows = 0
+
+    def on_midi_event(self, cin: int, midi0: int, midi1: int, midi2: int) -> None:
+        # Runs in scheduled USB context: copy four bytes, allocate nothing. usb-device-midi has
+        # already split off the cable number (always 0 here), so the header byte is the CIN.
+        head = self._ring_head
+        following = (head + 4) & _RX_RING_MASK
+        if following == self._ring_tail:
+            self.rx_overflows += 1  # the core stopped draining; drop rather than block USB
+            return
+        ring = self._ring
+        ring[head] = cin
+        ring[head + 1] = midi0
+        ring[head + 2] = midi1
+        ring[head + 3] = midi2
+        self._ring_head = following  # publish last, so the reader never sees half a packet
+
+    def receive_packets(self, buf) -> int:
+        tail = self._ring_tail
+        head = self._ring_head
+        ring = self._ring
+        room = len(buf) & ~3
+        copied = 0
+        while tail != head and copied < room:
+            buf[copied] = ring[tail]
+            buf[copied + 1] = ring[tail + 1]
+            buf[copied + 2] = ring[tail + 2]
+            buf[copied + 3] = ring[tail + 3]
+            copied += 4
+            tail = (tail + 4) & _RX_RING_MASK
+        self._ring_tail = tail
+        return copied
+
+    def send_packets(self, packets, n: int) -> bool:
+        if not self.is_open():
+            # No host has configured us: like a DIN socket with no cable, the notes go nowhere.
+            return True
+        # All or nothing: on False the core keeps these packets and offers the same ones again.
+        if self._tx.writable() < n:
+            return False
+        self._tx.write(memoryview(packets)[:n])
+        self._tx_xfer()
+        return True
+
+
+class PicoBoard:
+    """The board contract (firmware/README.md) on a Raspberry Pi Pico.
+
+    `sio` and `wait` are the SIO registers the matrix is scanned through and the row settle wait; only
+    tests pass anything else (a buffer standing in for the registers, a wait that plays the switches).
+    """
+
+    def __init__(self, serial_number: str, sio=SIO_BASE, wait=time.sleep_us) -> None:
+        # machine.Pin puts the rows under SIO control as outputs; scan_matrix then drives them directly.
+        self._rows = tuple(machine.Pin(gpio, machine.Pin.OUT, value=0) for gpio in ROW_GPIO)
+        self._row_bits = array("I", [1 << gpio for gpio in ROW_GPIO])
+        self._sio = sio
+        self._wait = wait
+        self._cols = tuple(machine.Pin(gpio, machine.Pin.IN, machine.Pin.PULL_DOWN) for gpio in COL_GPIO)
+        # Indexed by ADC channel, which is what pins.ADC_PITCH, ADC_MOD and ADC_VOLUME are; ADC n is on
+        # GPIO 26 + n, so sorting the pins sorts the channels.
+        adc_gpios = sorted((ADC_PITCH_GPIO, ADC_MOD_GPIO, ADC_VOLUME_GPIO))
+        self._adcs = tuple(machine.ADC(machine.Pin(gpio)) for gpio in adc_gpios)
+        self._pedal = machine.Pin(PEDAL_GPIO, machine.Pin.IN, machine.Pin.PULL_UP)
+        self._leds = tuple(machine.Pin(gpio, machine.Pin.OUT, value=0) for gpio in LED_GPIO)
+        self._leds[LED_POWER].value(1)
+        self._midi = KeyboardMidi()
+        # builtin_driver=True keeps the USB serial REPL beside MIDI, so mpremote can still update files.
+        usb.device.get().init(
+            self._midi,
+            builtin_driver=True,
+            manufacturer_str=USB_MANUFACTURER,
+            product_str=USB_PRODUCT,
+            serial_str=serial_number,
+            id_vendor=USB_VID,
+            id_product=USB_PID,
+        )
+
+    def read_matrix(self, rows) -> None:
+        # One GPIO_IN read per row after the settle wait: diodes and column capacitance need a moment,
+        # and reading at once shows ghost keys.
+        scan_matrix(self._sio, self._row_bits, rows, self._wait, ROW_SETTLE_US)
+
+    def read_adc(self, channel: int) -> int:
+        return self._adcs[channel].read_u16()
+
+    def read_pedal(self) -> bool:
+        return self._pedal.value() == 1
+
+    def set_led(self, led: int, on: bool) -> None:
+        self._leds[led].value(1 if on else 0)
+
+    def midi_send(self, packets, n: int) -> bool:
+        return self._midi.send_packets(packets, n)
+
+    def midi_receive(self, buf) -> int:
+        return self._midi.receive_packets(buf)
+
+    def unique_id(self) -> bytes:
+        return machine.unique_id()
+
+    def fault(self, text: str) -> None:
+        # The USB serial console is the pico's log; the core has already sent the SysEx fault report.
+        print("keycomposer fault:", text)
+
+
+def _report(error: BaseException) -> None:
+    print("keycomposer: unexpected error, the keyboard carries on:")
+    sys.print_exception(error)
+
+
+def _halt_blinking(error: BaseException) -> None:
+    # Could not even start: say why on the serial console and blink the power LED. Ctrl-C still reaches
+    # the REPL, so the board can be fixed over USB; no reset loop.
+    _report(error)
+    led = machine.Pin(LED_GPIO[LED_POWER], machine.Pin.OUT)
+    while True:
+        led.toggle()
+        time.sleep_ms(250)
+
+
+def run() -> None:
+    """Start the keyboard and tick it at 1 kHz, forever."""
+    from core.dsn import dsn_from_unique_id
+    from core.keyboard import Keyboard
+
+    try:
+        board = PicoBoard(dsn_from_unique_id(machine.unique_id()))
+        keyboard = Keyboard(board, time.ticks_us())
+    except Exception as error:  # KeyboardInterrupt is not an Exception: Ctrl-C still stops us
+        _halt_blinking(error)
+        return
+    deadline = time.ticks_us()
+    last_report = time.ticks_add(deadline, -_FAULT_REPORT_US)
+    suppressed = 0
+    while True:
+        deadline = time.ticks_add(deadline, _TICK_US)
+        wait = time.ticks_diff(deadline, time.ticks_us())
+        if wait > 0:
+            time.sleep_us(wait)
+        elif wait < -_MAX_LATE_US:
+            deadline = time.ticks_us()
+        try:
+            keyboard.tick(time.ticks_us())
+        except Exception as error:
+            now = time.ticks_us()
+            if time.ticks_diff(now, last_report) >= _FAULT_REPORT_US:
+                if suppressed:
+                    print("keycomposer:", suppressed, "more errors since the last report")
+                _report(error)
+                last_report = now
+                suppressed = 0
+            else:
+                suppressed += 1

@@ -1,0 +1,1 @@
+"""The keyboard's pure-logic core: no hardware module, only the board object and the clock it is given."""

@@ -1,0 +1,27 @@
+"""The few things MicroPython and CPython spell differently, so the core runs unchanged on both.
+
+CPython is the oracle in the tests: the same scenario must give byte-identical MIDI on both.
+"""
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(value):  # type: ignore[no-redef,misc]
+        return value
+
+
+# time.ticks_us() wraps with this period on every port (MicroPython docs, time.ticks_diff).
+TICKS_PERIOD = const(1 << 30)
+_TICKS_MAX = const((1 << 30) - 1)
+_TICKS_HALF = const(1 << 29)
+
+
+def ticks_diff(end, start):
+    """Signed end - start of two wrapping tick readings, like time.ticks_diff."""
+    return ((end - start + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF
+
+
+def ticks_add(ticks, delta):
+    """ticks + delta, wrapped like time.ticks_add."""
+    return (ticks + delta) & _TICKS_MAX

@@ -1,0 +1,82 @@
+"""Matrix debounce, per switch: eager on press, deferred on release (QMK's `asym_eager_defer_pk`).
+
+A press is reported on the first scan that sees the contact closed (so velocity timing is exact), then
+the switch ignores its contact for `debounce_us` while it bounces. A release is reported only after the
+contact has stayed open for `debounce_us`; a re-close before then cancels it. With n-key rollover every
+switch is independent.
+"""
+
+from array import array
+
+from core.compat import const, ticks_diff
+
+EVENT_CLOSED = const(0x80)  # events are (position | EVENT_CLOSED) for a press, position for a release
+
+
+class MatrixDebouncer:
+    def __init__(self, n_rows, n_cols, debounce_us):
+        self.n_rows = n_rows
+        self.n_cols = n_cols
+        self.debounce_us = debounce_us
+        self.debounced = array("H", [0] * n_rows)  # the reported state, a column bitmask per row
+        self._lockout = array("H", [0] * n_rows)  # pressed switches still inside their debounce time
+        self._releasing = array("H", [0] * n_rows)  # opened switches waiting out their debounce time
+        self._since = array("i", [0] * (n_rows * n_cols))  # when the press or release began
+        self.events = bytearray(n_rows * n_cols)
+
+    def scan(self, rows, now_us):
+        """Compare the raw `rows` with the debounced state; returns how many events were written."""
+        debounce_us = self.debounce_us
+        debounced = self.debounced
+        lockout = self._lockout
+        releasing = self._releasing
+        since = self._since
+        events = self.events
+        n_events = 0
+        n_cols = self.n_cols
+        for row in range(self.n_rows):
+            raw = rows[row]
+            state = debounced[row]
+            busy = lockout[row] | releasing[row]
+            todo = (raw ^ state) | busy
+            if not todo:
+                continue
+            position = row * n_cols
+            bit = 1
+            while bit <= todo:
+                if todo & bit:
+                    if lockout[row] & bit:
+                        if ticks_diff(now_us, since[position]) < debounce_us:
+                            bit <<= 1
+                            position += 1
+                            continue
+                        lockout[row] &= ~bit
+                    if raw & bit:
+                        if releasing[row] & bit:
+                            releasing[row] &= ~bit  # bounced back closed: no release after all
+                        elif not state & bit:
+                            state |= bit
+                            lockout[row] |= bit
+                            since[position] = now_us
+                            events[n_events] = position | EVENT_CLOSED
+                            n_events += 1
+                    elif state & bit:
+                        if not releasing[row] & bit:
+                            releasing[row] |= bit
+                            since[position] = now_us
+                        if ticks_diff(now_us, since[position]) >= debounce_us:
+                            releasing[row] &= ~bit
+                            state &= ~bit
+                            events[n_events] = position
+                            n_events += 1
+                bit <<= 1
+                position += 1
+            debounced[row] = state
+        return n_events
+
+    def forget(self):
+        """Treat every switch as open (nothing reported): used at boot."""
+        for row in range(self.n_rows):
+            self.debounced[row] = 0
+            self._lockout[row] = 0
+            self._releasing[row] = 0

@@ -1,0 +1,25 @@
+"""The base of every feature: lifecycle hooks the keyboard calls, KMK style.
+
+The keyboard calls each hook of each feature in turn inside its own try: a feature that raises is
+reported (SysEx FAULT, board.fault) and the scan goes on with the next one. Hooks must not allocate in
+steady state (keys held, wheels moving): they run about every millisecond.
+"""
+
+
+class Feature:
+    NAME = "feature"
+
+    def boot(self, keyboard, now_us):
+        """Once, when the keyboard is constructed."""
+
+    def before_scan(self, keyboard, now_us):
+        """Every tick, before the matrix is read."""
+
+    def on_switch(self, keyboard, kind, index, closed, now_us):
+        """A debounced switch changed: kind is pins.SWITCH_KEY_FIRST/SECOND or SWITCH_BUTTON."""
+
+    def after_scan(self, keyboard, now_us):
+        """Every tick, after every switch event of the tick was handled."""
+
+    def on_panic(self, keyboard):
+        """All notes were just silenced: forget anything that assumed they sound."""

@@ -1,0 +1,158 @@
+"""The keyboard: one scan tick reads the board, runs the features, and sends what they queued.
+
+    keyboard = Keyboard(board, now_us)   # boot: pedal rest level, unique id, features' boot hooks
+    keyboard.tick(now_us)                # about every millisecond
+
+`board` is the duck-typed object of firmware/README.md; `now_us` wraps like time.ticks_us().
+"""
+
+from array import array
+
+import pins
+from core import counters as _counters
+from core.buttons import ButtonsFeature
+from core.compat import const, ticks_diff
+from core.controls import ControlsFeature
+from core.counters import Counters
+from core.debounce import EVENT_CLOSED, MatrixDebouncer
+from core.dsn import dsn_from_unique_id
+from core.feature import Feature
+from core.keys import KeysFeature
+from core.midi_in import MidiIn
+from core.notes import NoteTracker
+from core.pedal import SustainPedal
+from core.settings import Settings
+from core.sysex import SysexResponder
+from core.usbmidi import TxQueue
+
+# A feature that keeps raising is reported at most this often (it is counted every time).
+_FAULT_REPORT_INTERVAL_US = const(1000000)
+_POSITION_MASK = const(0x7F)
+
+
+class Keyboard:
+    def __init__(self, board, now_us):
+        self.board = board
+        self.now_us = now_us
+        self.settings = Settings()
+        self.counters = Counters()
+        self.tx = TxQueue(self.counters)
+        self.notes = NoteTracker(self.tx, pins.N_KEYS)
+        self.notes.channel = self.settings.channel
+        self.sysex = SysexResponder(self)
+        self.last_fault = ""
+        self.octave = 0
+        self.chord_on = False
+        self._leds = bytearray(pins.N_LEDS)
+        self.rows = array("H", [0] * pins.N_ROWS)
+        self.debouncer = MatrixDebouncer(pins.N_ROWS, pins.N_COLS, self.settings.debounce_us)
+        # Features run in this order every tick; each one's hooks are isolated from the others'.
+        self.features = [
+            KeysFeature(),
+            ButtonsFeature(),
+            ControlsFeature(),
+            SustainPedal(),
+            MidiIn(self.counters, self.sysex.handle),
+        ]
+        # Per-tick hooks are called only on the features that have them: the scan stays short.
+        self._before_scan = self._having("before_scan")
+        self._on_switch = self._having("on_switch")
+        self._after_scan = self._having("after_scan")
+        self._fault_reported_at = array("i", [0] * len(self.features))
+        self._fault_reported = bytearray(len(self.features))
+        try:
+            self.dsn = dsn_from_unique_id(board.unique_id())
+        except Exception as error:
+            self.dsn = dsn_from_unique_id(bytes(8))
+            self._fault(None, "boot", error)
+        for i in range(len(self.features)):
+            try:
+                self.features[i].boot(self, now_us)
+            except Exception as error:
+                self._fault(i, "boot", error)
+        self.tx.flush(board)
+
+    def tick(self, now_us):
+        self.now_us = now_us
+        features = self.features
+        for i in self._before_scan:
+            try:
+                features[i].before_scan(self, now_us)
+            except Exception as error:
+                self._fault(i, "before_scan", error)
+
+        self.board.read_matrix(self.rows)
+        n_events = self.debouncer.scan(self.rows, now_us)
+        events = self.debouncer.events
+        for e in range(n_events):
+            event = events[e]
+            position = event & _POSITION_MASK
+            kind = pins.SWITCH_KIND[position]
+            index = pins.SWITCH_INDEX[position]
+            closed = event >= EVENT_CLOSED
+            for i in self._on_switch:
+                try:
+                    features[i].on_switch(self, kind, index, closed, now_us)
+                except Exception as error:
+                    self._fault(i, "on_switch", error)
+
+        for i in self._after_scan:
+            try:
+                features[i].after_scan(self, now_us)
+            except Exception as error:
+                self._fault(i, "after_scan", error)
+        self.tx.flush(self.board)
+
+    # Services for features and for SysEx --------------------------------------------------------
+
+    def panic(self):
+        """All notes off: note-off for every note the core believes sounding, then CC 123."""
+        self.notes.panic()
+        for i in range(len(self.features)):
+            try:
+                self.features[i].on_panic(self)
+            except Exception as error:
+                self._fault(i, "on_panic", error)
+
+    def set_channel(self, channel):
+        """Move to MIDI channel 0..15 (wire value): a panic first, since note-offs on the new channel
+        could not end notes started on the old one."""
+        if not 0 <= channel <= 15:
+            raise ValueError("channel must be in range 0..15, got %d" % channel)
+        self.panic()
+        self.settings.channel = channel
+        self.notes.channel = channel
+
+    def set_debounce_us(self, debounce_us):
+        """Debounce time of every switch and of the pedal, in microseconds (0..100000)."""
+        if not 0 <= debounce_us <= 100000:
+            raise ValueError("debounce must be in range 0..100000 us, got %d" % debounce_us)
+        self.settings.debounce_us = debounce_us
+        self.debouncer.debounce_us = debounce_us
+
+    def set_led(self, led, on):
+        """board.set_led, called only when the LED changes."""
+        on = 1 if on else 0
+        if self._leds[led] != on:
+            self._leds[led] = on
+            self.board.set_led(led, bool(on))
+
+    def _having(self, hook):
+        """Indexes of the features whose class overrides `hook` of Feature."""
+        base = getattr(Feature, hook)
+        return bytes([i for i in range(len(self.features)) if getattr(type(self.features[i]), hook) is not base])
+
+    def _fault(self, feature_index, hook, error):
+        self.counters.count(_counters.FAULTS)
+        name = "core" if feature_index is None else self.features[feature_index].NAME
+        text = "%s.%s: %s: %s" % (name, hook, type(error).__name__, error)
+        self.last_fault = text
+        if feature_index is not None:
+            if self._fault_reported[feature_index] and ticks_diff(
+                self.now_us, self._fault_reported_at[feature_index]
+            ) < _FAULT_REPORT_INTERVAL_US:
+                return
+            self._fault_reported[feature_index] = 1
+            self._fault_reported_at[feature_index] = self.now_us
+        self.sysex.send_fault(text)
+        self.board.fault(text)

@@ -1,0 +1,54 @@
+"""The keys: two contacts each, velocity from the time between them, notes (or chords) out."""
+
+from array import array
+
+import pins
+from core.chord import chord_intervals
+from core.compat import const, ticks_diff
+from core.feature import Feature
+from core.velocity import velocity_from_us
+
+_IDLE = const(0)  # key up
+_ARMED = const(1)  # first contact closed, waiting for the second
+_SOUNDING = const(2)  # second contact reached: the key's notes were sent, until the first contact opens
+
+
+class KeysFeature(Feature):
+    NAME = "keys"
+
+    def __init__(self):
+        self._state = bytearray(pins.N_KEYS)
+        self._first_closed_at = array("i", [0] * pins.N_KEYS)
+
+    def on_switch(self, keyboard, kind, key, closed, now_us):
+        if kind == pins.SWITCH_KEY_FIRST:
+            if closed:
+                if self._state[key] == _IDLE:
+                    self._state[key] = _ARMED
+                    self._first_closed_at[key] = now_us
+            else:
+                # Release of the first contact ends the note; a press that never reached the second
+                # contact sent nothing, so it has nothing to end.
+                if self._state[key] == _SOUNDING:
+                    keyboard.notes.release(key)
+                self._state[key] = _IDLE
+        elif kind == pins.SWITCH_KEY_SECOND:
+            if closed and self._state[key] == _ARMED:
+                self._state[key] = _SOUNDING
+                settings = keyboard.settings
+                velocity = velocity_from_us(
+                    settings.velocity_curve,
+                    ticks_diff(now_us, self._first_closed_at[key]),
+                    settings.fixed_velocity,
+                )
+                self._play(keyboard, key, velocity)
+
+    def _play(self, keyboard, key, velocity):
+        settings = keyboard.settings
+        root = settings.lowest_note + 12 * keyboard.octave + key
+        notes = keyboard.notes
+        if keyboard.chord_on:
+            for interval in chord_intervals(settings.chord_mode, root, settings.chord_key):
+                notes.hold(key, root + interval, velocity)
+        else:
+            notes.hold(key, root, velocity)

@@ -1,0 +1,23 @@
+"""MIDI from the host: event packets are checked, SysEx is reassembled and answered."""
+
+from core.compat import const
+from core.feature import Feature
+from core.usbmidi import RX_CHUNK_PACKETS, Receiver
+
+_MAX_READS_PER_TICK = const(4)  # a flooding host cannot stall the scan
+
+
+class MidiIn(Feature):
+    NAME = "midi_in"
+
+    def __init__(self, counters, on_sysex):
+        self._buffer = bytearray(RX_CHUNK_PACKETS * 4)
+        self.receiver = Receiver(counters, on_sysex)
+
+    def before_scan(self, keyboard, now_us):
+        board = keyboard.board
+        for _ in range(_MAX_READS_PER_TICK):
+            n = board.midi_receive(self._buffer)
+            if not n:
+                return
+            self.receiver.feed(self._buffer, n)

@@ -1,0 +1,21 @@
+"""The keyboard's settings, with their defaults. Persisting and changing them over SysEx is another
+feature (SysEx commands 0x10..0x1F are kept for it); the core reads them from here."""
+
+from core.chord import CHORD_MAJOR
+from core.velocity import CURVE_LOG
+
+
+class Settings:
+    def __init__(self):
+        self.channel = 0  # MIDI channel 1, as it is on the wire
+        self.debounce_us = 5000
+        self.velocity_curve = CURVE_LOG
+        self.fixed_velocity = 100  # for CURVE_FIXED
+        self.chord_mode = CHORD_MAJOR
+        self.chord_key = 0  # tonic of diatonic mode: 0 = C ... 11 = B
+        self.lowest_note = 48  # key 0 at octave shift 0: C3
+        # Pitch wheel calibration, in raw 16-bit ADC units, and the dead zone around the centre.
+        self.pitch_min = 1024
+        self.pitch_centre = 32768
+        self.pitch_max = 64511
+        self.pitch_dead_zone = 1024

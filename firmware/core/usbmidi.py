@@ -1,0 +1,222 @@
+"""USB-MIDI 1.0 event packets (USB Device Class Definition for MIDI Devices 1.0, section 4).
+
+Every packet is 4 bytes: (cable number << 4 | code index number), then up to 3 MIDI bytes padded with 0.
+The keyboard uses cable 0 only. Outgoing packets wait in a preallocated queue; incoming packets are
+checked, SysEx is reassembled into a preallocated buffer, and anything garbled is dropped and counted.
+"""
+
+from core import counters as _counters
+from core.compat import const
+
+# Code index numbers (USB MIDI 1.0 table 4-1).
+CIN_SYSCOMMON_2 = const(0x2)
+CIN_SYSCOMMON_3 = const(0x3)
+CIN_SYSEX_START = const(0x4)  # SysEx starts or continues: 3 bytes
+CIN_SYSEX_END_1 = const(0x5)  # SysEx ends with 1 byte (also: single-byte system common)
+CIN_SYSEX_END_2 = const(0x6)
+CIN_SYSEX_END_3 = const(0x7)
+CIN_NOTE_OFF = const(0x8)
+CIN_NOTE_ON = const(0x9)
+CIN_POLY_PRESSURE = const(0xA)
+CIN_CONTROL_CHANGE = const(0xB)
+CIN_PROGRAM_CHANGE = const(0xC)
+CIN_CHANNEL_PRESSURE = const(0xD)
+CIN_PITCH_BEND = const(0xE)
+CIN_SINGLE_BYTE = const(0xF)
+
+SYSEX_START = const(0xF0)
+SYSEX_END = const(0xF7)
+
+# How many MIDI bytes each CIN carries (0: reserved CIN).
+CIN_LENGTH = bytes((0, 0, 2, 3, 3, 1, 2, 3, 3, 3, 3, 3, 2, 2, 3, 1))
+
+# Sized for a burst: a few keys' 4-note chords at once plus MIDI clock and a SysEx reply; the queue
+# drains every tick (about 1 ms). 64 packets = 256 bytes, allocated once.
+TX_QUEUE_PACKETS = const(64)
+# At most this many packets go to board.midi_send at once (the board's transmit buffer must hold them).
+TX_CHUNK_PACKETS = const(16)
+RX_CHUNK_PACKETS = const(16)
+SYSEX_BUFFER_BYTES = const(128)
+
+_TX_QUEUE_BYTES = const(TX_QUEUE_PACKETS * 4)
+_TX_CHUNK_BYTES = const(TX_CHUNK_PACKETS * 4)
+
+
+class TxQueue:
+    """Outgoing event packets: a ring of TX_QUEUE_PACKETS, sent in chunks through board.midi_send.
+
+    When the board reports a full transmit buffer (midi_send returns False) the chunk is kept and offered
+    again on the next flush: backpressure never blocks the scan and never raises. When the ring itself is
+    full, new packets are dropped and counted (tx_dropped): the host is not reading.
+    """
+
+    def __init__(self, counters):
+        self._counters = counters
+        self._ring = bytearray(_TX_QUEUE_BYTES)
+        self._head = 0  # byte offset of the oldest queued packet
+        self._used = 0  # bytes queued in the ring
+        self._chunk = bytearray(_TX_CHUNK_BYTES)
+        self._chunk_used = 0  # bytes in _chunk, offered to the board and not yet accepted
+
+    def free_packets(self):
+        return (_TX_QUEUE_BYTES - self._used) >> 2
+
+    def pending_packets(self):
+        return (self._used + self._chunk_used) >> 2
+
+    def put(self, header, b1, b2, b3):
+        """Queue one packet; False (and counted) when the queue is full."""
+        if self._used >= _TX_QUEUE_BYTES:
+            self._counters.count(_counters.TX_DROPPED)
+            return False
+        ring = self._ring
+        i = (self._head + self._used) % _TX_QUEUE_BYTES
+        ring[i] = header
+        ring[i + 1] = b1
+        ring[i + 2] = b2
+        ring[i + 3] = b3
+        self._used += 4
+        return True
+
+    def channel_message(self, status, data1, data2):
+        """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble."""
+        return self.put(status >> 4, status, data1, data2)
+
+    def sysex(self, message, length):
+        """Queue message[0:length] (F0 ... F7) as SysEx packets, all or nothing."""
+        if (length + 2) // 3 > self.free_packets():
+            self._counters.count(_counters.TX_DROPPED)
+            return False
+        i = 0
+        while length - i > 3:
+            self.put(CIN_SYSEX_START, message[i], message[i + 1], message[i + 2])
+            i += 3
+        left = length - i
+        if left == 3:
+            self.put(CIN_SYSEX_END_3, message[i], message[i + 1], message[i + 2])
+        elif left == 2:
+            self.put(CIN_SYSEX_END_2, message[i], message[i + 1], 0)
+        else:
+            self.put(CIN_SYSEX_END_1, message[i], 0, 0)
+        return True
+
+    def flush(self, board):
+        """Offer queued packets to the board; returns False when the board pushed back."""
+        while True:
+            if not self._chunk_used:
+                if not self._used:
+                    return True
+                n = self._used if self._used < _TX_CHUNK_BYTES else _TX_CHUNK_BYTES
+                ring = self._ring
+                chunk = self._chunk
+                head = self._head
+                for j in range(n):
+                    chunk[j] = ring[(head + j) % _TX_QUEUE_BYTES]
+                self._head = (head + n) % _TX_QUEUE_BYTES
+                self._used -= n
+                self._chunk_used = n
+            if not board.midi_send(self._chunk, self._chunk_used):
+                return False
+            self._chunk_used = 0
+
+    def clear(self):
+        self._used = 0
+        self._chunk_used = 0
+
+
+class Receiver:
+    """Checks incoming event packets and reassembles SysEx; complete SysEx goes to on_sysex(buf, length).
+
+    Channel voice and system messages that are well formed are accepted and ignored: the keyboard has no
+    sound of its own. Every defect is dropped and counted (counters.py), never raised.
+    """
+
+    def __init__(self, counters, on_sysex):
+        self._counters = counters
+        self._on_sysex = on_sysex
+        self.sysex = bytearray(SYSEX_BUFFER_BYTES)
+        self._sysex_length = 0
+        self._in_sysex = False
+        self._sysex_overflowed = False
+
+    def feed(self, packets, length):
+        """Process packets[0:length] (a multiple of 4; a trailing partial packet is ignored)."""
+        for i in range(0, length - 3, 4):
+            self._packet(packets[i], packets[i + 1], packets[i + 2], packets[i + 3])
+
+    def _packet(self, header, b1, b2, b3):
+        count = self._counters.count
+        if header == 0 and b1 == 0 and b2 == 0 and b3 == 0:
+            return  # an all-zero packet is padding, not a message
+        if header >> 4:
+            count(_counters.BAD_CABLE)
+            return
+        cin = header & 0xF
+        n = CIN_LENGTH[cin]
+        if not n:
+            count(_counters.BAD_CIN)
+            return
+        if cin >= CIN_NOTE_OFF and cin <= CIN_PITCH_BEND:
+            # Channel voice: the status nibble must repeat the CIN, the data bytes must be 7-bit.
+            if b1 >> 4 != cin or b2 & 0x80 or (n == 3 and b3 & 0x80):
+                count(_counters.BAD_MESSAGE)
+            return
+        if cin == CIN_SYSCOMMON_2:
+            if (b1 != 0xF1 and b1 != 0xF3) or b2 & 0x80:
+                count(_counters.BAD_MESSAGE)
+            return
+        if cin == CIN_SYSCOMMON_3:
+            if b1 != 0xF2 or b2 & 0x80 or b3 & 0x80:
+                count(_counters.BAD_MESSAGE)
+            return
+        if cin == CIN_SINGLE_BYTE:
+            if b1 < 0xF8 and b1 != 0xF6:  # real-time bytes and tune request are fine, and ignored
+                count(_counters.BAD_MESSAGE)
+            return
+        if cin == CIN_SYSEX_END_1 and b1 == 0xF6 and not self._in_sysex:
+            return  # tune request, the single-byte system common message
+        # SysEx: CIN 4 carries 3 bytes that do not end it; CIN 5/6/7 carry 1/2/3 bytes, the last one F7.
+        last = b3 if n == 3 else (b2 if n == 2 else b1)
+        if (cin == CIN_SYSEX_START) == (last == SYSEX_END):
+            count(_counters.BAD_MESSAGE)
+            self._abort()
+            return
+        if b1 != SYSEX_START and not self._in_sysex:
+            count(_counters.SYSEX_ORPHAN)
+            return
+        self._sysex_byte(b1)
+        if n >= 2 and self._in_sysex:
+            self._sysex_byte(b2)
+        if n == 3 and self._in_sysex:
+            self._sysex_byte(b3)
+
+    def _abort(self):
+        if self._in_sysex:
+            self._counters.count(_counters.SYSEX_ABORTED)
+        self._in_sysex = False
+        self._sysex_length = 0
+
+    def _sysex_byte(self, byte):
+        if byte == SYSEX_START:
+            if self._in_sysex:
+                self._counters.count(_counters.SYSEX_ABORTED)
+            self._in_sysex = True
+            self._sysex_overflowed = False
+            self._sysex_length = 0
+        elif byte == SYSEX_END:
+            self._in_sysex = False
+            if self._sysex_overflowed or self._sysex_length >= SYSEX_BUFFER_BYTES:
+                self._counters.count(_counters.SYSEX_OVERFLOW)
+                return
+        elif byte & 0x80:
+            # A status byte inside SysEx: the message is broken.
+            self._counters.count(_counters.BAD_MESSAGE)
+            self._abort()
+            return
+        if self._sysex_length >= SYSEX_BUFFER_BYTES:
+            self._sysex_overflowed = True
+            return
+        self.sysex[self._sysex_length] = byte
+        self._sysex_length += 1
+        if byte == SYSEX_END:
+            self._on_sysex(self.sysex, self._sysex_length)

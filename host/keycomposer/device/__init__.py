@@ -1,0 +1,1 @@
+"""Keyboards: finding them, checking their serial number (DSN), and linking one."""

@@ -1,0 +1,305 @@
+"""The composition library: an SQLite index plus one .mid file per entry, under the data directory.
+
+Layout::
+
+    <data dir>/library.sqlite3          the index (WAL mode, so readers never block the writer)
+    <data dir>/compositions/000042.mid  entry 42; file names come from ids, never from user names
+
+Crash safety. A save holds SQLite's write lock from start to finish: it inserts the row (which
+gives the id), writes the .mid to a temporary file, fsyncs it, renames it onto its final name,
+fsyncs the directory, and only then commits. A process killed at any point therefore leaves either
+a committed row whose file is complete, or no row at all plus, at worst, a stray file. Opening the
+library sweeps stray files while holding the write lock, so no save of another process can be
+half-way at that moment. Deleting removes the row first and the file after, for the same reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+from keycomposer.library.paths import default_data_dir
+from keycomposer.music.composition import Composition
+from keycomposer.music.metrics import composition_metrics
+from keycomposer.music.midi_io import read_midi, to_midi_bytes
+
+KINDS = ("recording", "generation", "import", "edit")
+MAX_NAME_LENGTH = 200
+BUSY_TIMEOUT_S = 30.0
+_DATABASE = "library.sqlite3"
+_FILES = "compositions"
+_TEMP_PREFIX = ".saving-"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS compositions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('recording', 'generation', 'import', 'edit')),
+    source TEXT,
+    model TEXT,
+    parameters TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    file TEXT NOT NULL
+)
+"""
+
+
+class LibraryError(Exception):
+    """A library operation that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One saved composition. ``source`` is what it was made from: a library id, ``sample:NAME`` or a path."""
+
+    id: int
+    name: str
+    created: str  # ISO 8601, UTC
+    kind: str
+    source: str | None
+    model: str | None
+    parameters: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    path: Path = Path()
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "name": self.name, "created": self.created, "kind": self.kind,
+            "source": self.source, "model": self.model, "parameters": self.parameters,
+            "metrics": self.metrics, "path": str(self.path),
+        }
+
+
+def check_name(name: str) -> str:
+    """A display name, stripped; refuses empty, over-long, control-character and path-like names.
+
+    Names never become file names, but one that looks like a path (separators, ``..``, a drive or
+    an absolute path, NUL) is refused so no later export or tool is tempted to use it as one.
+    """
+    if not isinstance(name, str):
+        raise LibraryError(f"name must be text, not {type(name).__name__}")
+    stripped = name.strip()
+    if not stripped:
+        raise LibraryError("name is empty")
+    if len(stripped) > MAX_NAME_LENGTH:
+        raise LibraryError(f"name is {len(stripped)} characters long, more than {MAX_NAME_LENGTH}")
+    if "\0" in stripped:
+        raise LibraryError("name contains a NUL character")
+    if any(ord(character) < 32 or ord(character) == 127 for character in stripped):
+        raise LibraryError("name contains a control character")
+    if "/" in stripped or "\\" in stripped:
+        raise LibraryError(f"name {stripped!r} contains a path separator")
+    if ".." in stripped or stripped == ".":
+        raise LibraryError(f"name {stripped!r} contains '..' (a relative path); use '…' for an ellipsis")
+    if len(stripped) >= 2 and stripped[1] == ":" and stripped[0].isalpha():
+        raise LibraryError(f"name {stripped!r} looks like a drive path")
+    if stripped.startswith("~"):
+        raise LibraryError(f"name {stripped!r} looks like a home-directory path")
+    return stripped
+
+
+class Library:
+    """The library in ``root`` (default: the user's data directory). Usable from several processes at once."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else default_data_dir()
+        self.files = self.root / _FILES
+        try:
+            self.files.mkdir(parents=True, exist_ok=True)
+            self._connection = sqlite3.connect(
+                self.root / _DATABASE, timeout=BUSY_TIMEOUT_S, isolation_level=None
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise LibraryError(f"cannot open the library in {self.root}: {error}") from error
+        self._connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        self._connection.execute("PRAGMA journal_mode = WAL")
+        self._connection.execute("PRAGMA synchronous = FULL")
+        self._connection.execute(_SCHEMA)
+        self.sweep()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _write_transaction(self):
+        return _WriteTransaction(self._connection)
+
+    def sweep(self) -> list[Path]:
+        """Remove files no committed row owns (left by a process killed mid-save). Returns what it removed."""
+        removed = []
+        with self._write_transaction():
+            owned = {row[0] for row in self._connection.execute("SELECT file FROM compositions")}
+            for path in self.files.iterdir():
+                if path.name.startswith(_TEMP_PREFIX) or (path.suffix == ".mid" and path.name not in owned):
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+        return removed
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def entries(self) -> list[Entry]:
+        """Every entry, oldest first."""
+        rows = self._connection.execute("SELECT * FROM compositions ORDER BY id").fetchall()
+        return [self._entry(row) for row in rows]
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        return self._connection.execute("SELECT COUNT(*) FROM compositions").fetchone()[0]
+
+    def get(self, entry_id: int | str) -> Entry:
+        """The entry with ``entry_id``; LibraryError if there is none."""
+        number = self._parse_id(entry_id)
+        row = self._connection.execute("SELECT * FROM compositions WHERE id = ?", (number,)).fetchone()
+        if row is None:
+            raise LibraryError(f"the library has no composition {number}")
+        return self._entry(row)
+
+    def load(self, entry_id: int | str) -> Composition:
+        """The composition saved as ``entry_id``."""
+        entry = self.get(entry_id)
+        composition = read_midi(entry.path)
+        return Composition(composition.tracks, composition.resolution, composition.tempos,
+                           composition.time_signatures, entry.name)
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def save(
+        self,
+        composition: Composition,
+        kind: str,
+        name: str | None = None,
+        source: str | None = None,
+        model: str | None = None,
+        parameters: dict | None = None,
+        metrics: dict | None = None,
+    ) -> Entry:
+        """Save ``composition`` as a new entry and return it. Metrics are computed when not given.
+
+        Once this returns, the entry survives any crash; if the process dies before, nothing is left.
+        """
+        if kind not in KINDS:
+            raise LibraryError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        name = check_name(name if name is not None else (composition.name or kind))
+        parameters_json = json.dumps(parameters or {}, sort_keys=True)
+        metrics_json = json.dumps(metrics if metrics is not None else composition_metrics(composition))
+        data = to_midi_bytes(composition)
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._write_transaction():
+            cursor = self._connection.execute(
+                "INSERT INTO compositions (name, created, kind, source, model, parameters, metrics, file) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, '')",
+                (name, created, kind, source, model, parameters_json, metrics_json),
+            )
+            entry_id = int(cursor.lastrowid or 0)
+            file_name = f"{entry_id:06d}.mid"
+            self._write_file_durably(file_name, data)
+            self._connection.execute("UPDATE compositions SET file = ? WHERE id = ?", (file_name, entry_id))
+        return self.get(entry_id)
+
+    def import_file(self, path: str | os.PathLike, name: str | None = None) -> Entry:
+        """Import a MIDI file as a new entry. The file is read and checked before anything is written,
+        so a failed import (MidiFileError, LibraryError) leaves the library untouched."""
+        composition = read_midi(path)
+        name = check_name(name if name is not None else (composition.name or Path(path).stem))
+        return self.save(composition, "import", name=name, source=str(Path(path).resolve()))
+
+    def rename(self, entry_id: int | str, name: str) -> Entry:
+        entry = self.get(entry_id)
+        name = check_name(name)
+        with self._write_transaction():
+            self._connection.execute("UPDATE compositions SET name = ? WHERE id = ?", (name, entry.id))
+        return self.get(entry.id)
+
+    def delete(self, entry_id: int | str) -> None:
+        entry = self.get(entry_id)
+        with self._write_transaction():
+            self._connection.execute("DELETE FROM compositions WHERE id = ?", (entry.id,))
+        entry.path.unlink(missing_ok=True)
+
+    def export(self, entry_id: int | str, destination: str | os.PathLike) -> Path:
+        """Copy an entry's MIDI file to ``destination`` (written whole, then renamed into place)."""
+        entry = self.get(entry_id)
+        destination = Path(destination)
+        if destination.is_dir():
+            raise LibraryError(f"{destination} is a directory; give a file name ending in .mid")
+        data = entry.path.read_bytes()
+        temporary = destination.with_name(f"{_TEMP_PREFIX}{destination.name}.{secrets.token_hex(4)}")
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, destination)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise LibraryError(f"cannot write {destination}: {error.strerror or error}") from error
+        return destination
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _write_file_durably(self, file_name: str, data: bytes) -> None:
+        temporary = self.files / f"{_TEMP_PREFIX}{file_name}.{os.getpid()}.{secrets.token_hex(4)}"
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.files / file_name)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise LibraryError(f"cannot write {self.files / file_name}: {error.strerror or error}") from error
+        _fsync_directory(self.files)
+
+    @staticmethod
+    def _parse_id(entry_id: int | str) -> int:
+        text = str(entry_id).strip()
+        if not text.isdigit():
+            raise LibraryError(f"a library id is a positive number, got {entry_id!r}")
+        return int(text)
+
+    def _entry(self, row: tuple) -> Entry:
+        entry_id, name, created, kind, source, model, parameters, metrics, file_name = row
+        return Entry(entry_id, name, created, kind, source, model, json.loads(parameters), json.loads(metrics),
+                     self.files / file_name)
+
+
+class _WriteTransaction:
+    """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front (waiting up to the busy timeout);
+    rolls back on any exception."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self._connection = connection
+
+    def __enter__(self) -> None:
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise LibraryError(f"the library is busy (another process holds it): {error}") from error
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self._connection.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename durable (POSIX); Windows cannot open a directory and needs no such step."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -1,0 +1,307 @@
+"""Objective metrics of generated music, as MuseGAN (Dong et al., AAAI 2018) defines them.
+
+Each metric is a pure function of a single-track piano roll: an array (steps, 128) whose non-zero
+cells sound (see ``keycomposer.music.pianoroll``). ``composition_metrics`` applies them to a whole
+Composition. A metric with nothing to measure (no notes, no beats) is NaN.
+
+Where pypianoroll 1.0.4 implements the same metric, tests/host/test_metrics_pypianoroll.py shows
+that ours agree with it, and pins down the defects of its versions (its empty_beat_rate counts the
+beats that are NOT empty; its chroma groups ten neighbouring pitches instead of pitch classes).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from keycomposer.music.composition import Composition
+from keycomposer.music.pianoroll import pianoroll_length, tick_to_step, to_pianoroll
+
+PITCH_CLASS_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+MAJOR_SCALE = np.array([1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1], dtype=bool)  # C D E F G A B
+MINOR_SCALE = np.array([1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0], dtype=bool)  # C D Eb F G Ab Bb (natural minor)
+METRIC_STEPS_PER_BEAT = 24  # MuseGAN's resolution: a 32nd note is 3 steps
+
+
+def _sounding(roll: np.ndarray) -> np.ndarray:
+    roll = np.asarray(roll)
+    if roll.ndim != 2 or roll.shape[1] != 128:
+        raise ValueError(f"a single-track piano roll must have shape (steps, 128), got {roll.shape}")
+    return roll != 0
+
+
+def _empty_rate(roll: np.ndarray, steps_per_span: int) -> float:
+    sounding = _sounding(roll)
+    if steps_per_span < 1:
+        raise ValueError(f"steps per span must be at least 1, got {steps_per_span}")
+    spans = -(-len(sounding) // steps_per_span)
+    if spans == 0:
+        return math.nan
+    padded = np.zeros((spans * steps_per_span, 128), dtype=bool)
+    padded[: len(sounding)] = sounding
+    busy = padded.reshape(spans, -1).any(axis=1)
+    return float(np.count_nonzero(~busy) / spans)
+
+
+def empty_bar_rate(roll: np.ndarray, steps_per_bar: int) -> float:
+    """EB = #(bars where no note sounds) / #(bars). A last, partial bar counts as a bar."""
+    return _empty_rate(roll, steps_per_bar)
+
+
+def empty_beat_rate(roll: np.ndarray, steps_per_beat: int) -> float:
+    """#(beats where no note sounds) / #(beats). A last, partial beat counts as a beat."""
+    return _empty_rate(roll, steps_per_beat)
+
+
+def n_pitches_used(roll: np.ndarray) -> int:
+    """UP = #(distinct pitches that sound at least once)."""
+    return int(np.count_nonzero(_sounding(roll).any(axis=0)))
+
+
+def chroma(roll: np.ndarray) -> np.ndarray:
+    """Per step, how many sounding pitches fall in each pitch class: shape (steps, 12), class = pitch mod 12."""
+    sounding = _sounding(roll)
+    padded = np.zeros((len(sounding), 132), dtype=np.int64)
+    padded[:, :128] = sounding
+    return padded.reshape(len(sounding), 11, 12).sum(axis=1)
+
+
+def n_pitch_classes_used(roll: np.ndarray) -> int:
+    """UPC = #(distinct pitch classes, pitch mod 12, that sound at least once)."""
+    return int(np.count_nonzero(chroma(roll).any(axis=0)))
+
+
+def polyphonic_rate(roll: np.ndarray, threshold: int = 2) -> float:
+    """PP = #(steps where more than ``threshold`` pitches sound) / #(steps). MuseGAN uses 2."""
+    sounding = _sounding(roll)
+    if len(sounding) == 0:
+        return math.nan
+    return float(np.count_nonzero(sounding.sum(axis=1) > threshold) / len(sounding))
+
+
+def note_lengths(roll: np.ndarray) -> np.ndarray:
+    """Length in steps of every note, a note being an unbroken run of sounding steps of one pitch."""
+    padded = np.pad(_sounding(roll), ((1, 1), (0, 0))).astype(np.int8)
+    change = np.diff(padded, axis=0).T  # pitch-major, so onsets and offsets pair up in order
+    return np.nonzero(change < 0)[1] - np.nonzero(change > 0)[1]
+
+
+def qualified_note_rate(roll: np.ndarray, threshold: int = 3) -> float:
+    """QN = #(notes at least ``threshold`` steps long) / #(notes).
+
+    MuseGAN counts a note "no shorter than three time steps (i.e. a 32nd note)" at 24 steps per beat
+    as qualified; QN shows whether the music is overly fragmented.
+    """
+    lengths = note_lengths(roll)
+    if len(lengths) == 0:
+        return math.nan
+    return float(np.count_nonzero(lengths >= threshold) / len(lengths))
+
+
+def scale_mask(tonic: int, mode: str) -> np.ndarray:
+    """The 12 pitch classes of the major or natural minor scale on ``tonic`` (0 = C)."""
+    if mode not in ("major", "minor"):
+        raise ValueError(f"mode must be 'major' or 'minor', got {mode!r}")
+    return np.roll(MAJOR_SCALE if mode == "major" else MINOR_SCALE, tonic % 12)
+
+
+def in_scale_rate(roll: np.ndarray, tonic: int = 0, mode: str = "major") -> float:
+    """#(sounding note-steps whose pitch class is in the scale) / #(sounding note-steps)."""
+    counts = chroma(roll).sum(axis=0)
+    total = counts.sum()
+    if total == 0:
+        return math.nan
+    return float(counts[scale_mask(tonic, mode)].sum() / total)
+
+
+# Krumhansl and Kessler's probe-tone ratings of each pitch class in a major and a minor key (tonic first).
+KRUMHANSL_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+KRUMHANSL_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+
+
+def best_key(roll: np.ndarray) -> tuple[int, str, float]:
+    """The major or minor key with the highest in-scale rate: (tonic, mode, rate).
+
+    Several keys often fit equally well (C major and A minor share one scale; a five-note tune fits
+    even more). Ties go to the key whose Krumhansl-Kessler profile correlates best with how long each
+    pitch class sounds (the Krumhansl-Schmuckler key-finding method). NaN rate when nothing sounds.
+    """
+    weights = chroma(roll).sum(axis=0).astype(float)
+    if weights.sum() == 0:
+        return (0, "major", math.nan)
+    candidates = []
+    for mode, profile in (("major", KRUMHANSL_MAJOR), ("minor", KRUMHANSL_MINOR)):
+        for tonic in range(12):
+            fit = float(np.corrcoef(weights, np.roll(profile, tonic))[0, 1]) if weights.std() > 0 else 0.0
+            candidates.append((in_scale_rate(roll, tonic, mode), fit, mode == "major", -tonic, tonic, mode))
+    rate, _, _, _, tonic, mode = max(candidates)
+    return (tonic, mode, rate)
+
+
+def in_scale_ratio(roll: np.ndarray) -> float:
+    """The in-scale rate of the best-fitting major or minor key (see ``best_key``)."""
+    return best_key(roll)[2]
+
+
+def drum_pattern_mask(steps_per_beat: int, tolerance: float = 0.1) -> np.ndarray:
+    """MuseGAN's weight for a drum hit at each step of a beat: 1 on the grid, ``tolerance`` next to it.
+
+    The grid is the 16th note (every 6 steps) at 24 or 18 steps per beat, and the 8th note at 16 or 4;
+    at 12, 9, 8 and 6 it is the triplet or 16th grid. The masks are MuseGAN's, one beat long.
+    """
+    patterns = {
+        24: [1.0, tolerance, 0.0, 0.0, 0.0, tolerance] * 4,
+        18: [1.0, tolerance, 0.0, 0.0, 0.0, tolerance] * 3,
+        16: [1.0, tolerance, 0.0, tolerance] * 4,
+        12: [1.0, tolerance, tolerance] * 4,
+        9: [1.0, tolerance, tolerance] * 3,
+        8: [1.0, tolerance] * 4,
+        6: [1.0, tolerance, tolerance] * 2,
+        4: [1.0, tolerance] * 2,
+    }
+    if steps_per_beat not in patterns:
+        raise ValueError(f"drum pattern needs 4, 6, 8, 9, 12, 16, 18 or 24 steps per beat, got {steps_per_beat}")
+    return np.array(patterns[steps_per_beat])
+
+
+def drum_in_pattern_rate(roll: np.ndarray, steps_per_beat: int, tolerance: float = 0.1) -> float:
+    """DP = sum over sounding drum cells of the pattern weight at their step / #(sounding drum cells).
+
+    The weight repeats every beat (``drum_pattern_mask``); it rewards drums that keep to the grid.
+    """
+    sounding = _sounding(roll)
+    mask = drum_pattern_mask(steps_per_beat, tolerance)
+    per_step = sounding.sum(axis=1)
+    total = per_step.sum()
+    if total == 0:
+        return math.nan
+    weights = np.resize(mask, len(per_step))
+    return float((weights * per_step).sum() / total)
+
+
+def tonal_matrix(radii: tuple[float, float, float] = (1.0, 1.0, 0.5)) -> np.ndarray:
+    """Harte et al.'s 6 x 12 map from chroma to the tonal centroid: the circle of fifths,
+    the circle of minor thirds and the circle of major thirds, with radii r1, r2, r3."""
+    r1, r2, r3 = radii
+    classes = np.arange(12)
+    return np.array([
+        r1 * np.sin(classes * 7 * np.pi / 6), r1 * np.cos(classes * 7 * np.pi / 6),
+        r2 * np.sin(classes * 3 * np.pi / 2), r2 * np.cos(classes * 3 * np.pi / 2),
+        r3 * np.sin(classes * 2 * np.pi / 3), r3 * np.cos(classes * 2 * np.pi / 3),
+    ])
+
+
+def tonal_centroids(roll: np.ndarray, steps_per_beat: int) -> np.ndarray:
+    """Per beat, zeta = T c / |c|_1 where c is the beat's chroma summed over its steps: shape (beats, 6).
+
+    A beat with no sound has no centroid (NaN). A last, partial beat counts as a beat.
+    """
+    counts = chroma(roll)
+    beats = -(-len(counts) // steps_per_beat)
+    padded = np.zeros((beats * steps_per_beat, 12))
+    padded[: len(counts)] = counts
+    beat_chroma = padded.reshape(beats, steps_per_beat, 12).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normalised = beat_chroma / beat_chroma.sum(axis=1, keepdims=True)
+    return normalised @ tonal_matrix().T
+
+
+def tonal_distance(roll_a: np.ndarray, roll_b: np.ndarray, steps_per_beat: int) -> float:
+    """TD = mean over beats where both tracks sound of |zeta_a - zeta_b| (Euclidean, tonal centroids).
+
+    Small values mean the two tracks agree harmonically; MuseGAN reports it between track pairs.
+    """
+    if len(roll_a) != len(roll_b):
+        raise ValueError(f"tonal distance needs rolls of equal length, got {len(roll_a)} and {len(roll_b)} steps")
+    return _mean_distance(tonal_centroids(roll_a, steps_per_beat), tonal_centroids(roll_b, steps_per_beat))
+
+
+def _mean_distance(centroids_a: np.ndarray, centroids_b: np.ndarray) -> float:
+    distances = np.linalg.norm(centroids_a - centroids_b, axis=1)
+    distances = distances[~np.isnan(distances)]
+    return float(distances.mean()) if len(distances) else math.nan
+
+
+def composition_metrics(composition: Composition) -> dict:
+    """All metrics of a composition as plain data (JSON-ready; NaN becomes None).
+
+    Rolls are taken at 24 steps per beat and padded to whole bars. ``overall`` merges the pitched
+    (non-drum) tracks; ``tonal_distance`` is given for every pair of pitched tracks. A drum track's
+    drum-in-pattern rate counts note onsets, as the MuseGAN paper defines it ("ratio of notes in
+    8- or 16-beat patterns"), rather than every step a drum note is held.
+    """
+    spb = METRIC_STEPS_PER_BEAT
+    steps_per_bar = composition.ticks_per_bar * spb // composition.resolution or spb
+    bars = -(-pianoroll_length(composition, spb) // steps_per_bar)
+    steps = bars * steps_per_bar
+
+    def pitched_metrics(roll: np.ndarray) -> dict:
+        tonic, mode, rate = best_key(roll)
+        return {
+            "empty_bar_rate": empty_bar_rate(roll, steps_per_bar),
+            "pitches_used": n_pitches_used(roll),
+            "pitch_classes_used": n_pitch_classes_used(roll),
+            "polyphonic_rate": polyphonic_rate(roll),
+            "qualified_note_rate": qualified_note_rate(roll),
+            "in_scale_ratio": rate,
+            "key": None if math.isnan(rate) else f"{PITCH_CLASS_NAMES[tonic]} {mode}",
+        }
+
+    # One track's roll at a time, so a many-track file never needs all rolls in memory at once.
+    tracks = []
+    merged = np.zeros((steps, 128), dtype=bool)
+    centroids = {}
+    for index, track in enumerate(composition.tracks):
+        roll = to_pianoroll(composition.with_tracks([track]), spb, steps=steps)[0]
+        entry = {"index": index, "name": track.name, "program": track.program, "drum": track.is_drum,
+                 "notes": len(track.notes)}
+        if track.is_drum:
+            entry.update({
+                "empty_bar_rate": empty_bar_rate(roll, steps_per_bar),
+                "drum_in_pattern_rate": drum_in_pattern_rate(_onset_roll(track, composition.resolution, steps), spb),
+            })
+        else:
+            entry.update(pitched_metrics(roll))
+            merged |= roll
+            centroids[index] = tonal_centroids(roll, spb)
+        tracks.append(entry)
+
+    pitched = sorted(centroids)
+    distances = {
+        f"{a}-{b}": _mean_distance(centroids[a], centroids[b])
+        for position, a in enumerate(pitched) for b in pitched[position + 1:]
+    }
+    result = {
+        "name": composition.name,
+        "bars": bars,
+        "resolution": composition.resolution,
+        "bpm": round(composition.bpm, 3),
+        "time_signature": f"{composition.time_signatures[0].numerator}/{composition.time_signatures[0].denominator}",
+        "overall": {"notes": sum(len(composition.tracks[index].notes) for index in pitched),
+                    **pitched_metrics(merged)},
+        "tracks": tracks,
+        "tonal_distance": distances,
+    }
+    return _json_ready(result)
+
+
+def _onset_roll(track, resolution: int, steps: int) -> np.ndarray:
+    """Only the step where each note starts: the paper counts drum NOTES in the pattern, and a drum
+    note's length means nothing to a General MIDI drum kit."""
+    roll = np.zeros((steps, 128), dtype=bool)
+    for note in track.notes:
+        step = tick_to_step(note.start, resolution, METRIC_STEPS_PER_BEAT)
+        if step < steps:
+            roll[step, note.pitch] = True
+    return roll
+
+
+def _json_ready(value):
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 6)
+    return value

@@ -1,0 +1,1 @@
+FIRMWARE_VERSION = (9, 8, 7)

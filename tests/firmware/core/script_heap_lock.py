@@ -1,0 +1,84 @@
+# No heap allocation per tick in steady state (keys held, wheels moving), nor while playing notes:
+# under MicroPython the ticks run inside micropython.heap_lock(), where any allocation raises MemoryError.
+import pins
+from core.compat import ticks_add
+from fakeboard import Rig
+
+try:
+    import micropython
+
+    heap_lock = micropython.heap_lock
+    heap_unlock = micropython.heap_unlock
+except ImportError:  # CPython, the oracle: same ticks, no lock
+
+    def heap_lock():
+        pass
+
+    def heap_unlock():
+        pass
+
+
+rig = Rig()
+board = rig.board
+keyboard = rig.keyboard
+board.pedal_level = not board.pedal_level  # sustain down
+rig.tap(pins.BUTTON_CHORD)
+for key in (0, 4, 7, 12):
+    rig.press(key, 3)
+rig.tap(pins.BUTTON_CHORD)
+for key in (20, 21, 22):
+    rig.press(key, 6)
+rig.take()
+
+# Wheels and slider sweep through their whole range and back, one new reading every tick.
+N = 600
+sweep = [0] * N
+for i in range(N):
+    phase = i % 200
+    sweep[i] = (phase if phase < 100 else 200 - phase) * 655
+positions = (pins.KEY_FIRST_POS, pins.KEY_SECOND_POS)
+now = rig.now_us
+heap_lock()
+try:
+    for i in range(N):
+        board.adc[pins.ADC_PITCH] = sweep[i]
+        board.adc[pins.ADC_MOD] = sweep[(i + 50) % N]
+        board.adc[pins.ADC_VOLUME] = sweep[(i + 100) % N]
+        now = ticks_add(now, 1000)
+        keyboard.tick(now)
+finally:
+    heap_unlock()
+steady = rig.take()
+print("steady state: %d ticks, %d packets, no allocation" % (N, len(steady)))
+assert len(steady) > 100
+
+# Playing: keys pressed and released (velocity, chords, notes out) also allocate nothing.
+heap_lock()
+try:
+    for round in range(20):
+        key = 24 + round % 8
+        board.set_switch(positions[0][key], True)
+        for _ in range(3):
+            now = ticks_add(now, 1000)
+            keyboard.tick(now)
+        board.set_switch(positions[1][key], True)
+        for _ in range(10):
+            now = ticks_add(now, 1000)
+            keyboard.tick(now)
+        board.set_switch(positions[1][key], False)
+        board.set_switch(positions[0][key], False)
+        for _ in range(10):
+            now = ticks_add(now, 1000)
+            keyboard.tick(now)
+finally:
+    heap_unlock()
+played = rig.take()
+print("playing: 20 notes, %d packets, no allocation" % len(played))
+assert len(played) == 40
+rig.now_us = now
+for key in (0, 4, 7, 12, 20, 21, 22):
+    rig.release(key)
+board.pedal_level = not board.pedal_level
+rig.run_ms(10)
+rig.finish()
+print("ok")

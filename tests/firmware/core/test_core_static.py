@@ -1,0 +1,37 @@
+"""Static rules of the core: no hardware module, no floats, no f-strings (MicroPython on the RP2040
+has single-precision floats; the core must give CPython's results bit for bit)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from core_harness import FIRMWARE
+
+CORE_SOURCES = sorted((FIRMWARE / "core").glob("*.py"))
+ALLOWED_IMPORTS = {"array", "micropython", "pins", "core"}
+
+
+@pytest.mark.parametrize("source", CORE_SOURCES, ids=[p.name for p in CORE_SOURCES])
+def test_imports_no_hardware_module(source: Path):
+    tree = ast.parse(source.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        else:
+            continue
+        for name in names:
+            assert name.split(".")[0] in ALLOWED_IMPORTS, "%s imports %s" % (source.name, name)
+
+
+@pytest.mark.parametrize("source", CORE_SOURCES, ids=[p.name for p in CORE_SOURCES])
+def test_no_float_math_and_no_f_strings(source: Path):
+    tree = ast.parse(source.read_text())
+    for node in ast.walk(tree):
+        assert not (isinstance(node, ast.Constant) and isinstance(node.value, float)), (
+            "%s:%d float constant" % (source.name, node.lineno))
+        assert not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)), (
+            "%s:%d true division (use //)" % (source.name, node.lineno))
+        assert not isinstance(node, ast.JoinedStr), "%s:%d f-string" % (source.name, node.lineno)

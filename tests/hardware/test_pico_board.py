@@ -1,0 +1,245 @@
+"""firmware/boards/pico.py, run under the real `micropython` against a fake RP2040 (tests/hardware/fake_pico).
+
+The fake models the pins and the SIO GPIO_IN word, so these tests pin down the board's own logic: which
+switch lands in which bit, the row-at-a-time drive, the receive ring, and transmit backpressure.
+"""
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FAKE_PICO = Path(__file__).resolve().parent / "fake_pico"
+
+
+def _load_pins():
+    spec = importlib.util.spec_from_file_location("pins_for_pico_tests", ROOT / "firmware" / "pins.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pins = _load_pins()
+MICROPYTHON = shutil.which("micropython", path=str(Path(sys.executable).parent)) or shutil.which("micropython")
+
+pytestmark = [
+    pytest.mark.timeout(60),
+    pytest.mark.skipif(MICROPYTHON is None, reason="the micropython interpreter is not installed"),
+]
+
+PRELUDE = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "firmware")!r})
+sys.path.insert(0, {str(FAKE_PICO)!r})
+import machine
+import micropython
+import pins
+import usb.device
+from boards import pico
+from fake_sio import MatrixPlayer
+player = MatrixPlayer()
+
+
+def make_board(serial="SERIAL"):
+    return pico.PicoBoard(serial, sio=player.registers, wait=player.wait)
+"""
+
+
+def on_fake_pico(body):
+    script = PRELUDE + textwrap.dedent(body)
+    done = subprocess.run([MICROPYTHON, "-c", script], capture_output=True, text=True, timeout=50)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout.split()
+
+
+def test_a_closed_switch_shows_as_its_column_bit_in_its_row_only():
+    out = on_fake_pico("""
+        board = make_board()
+        # key 13: first contact row 1 col 5, second contact row 5 col 5; button record: row 5 col 8.
+        for pos in (pins.KEY_FIRST_POS[13], pins.KEY_SECOND_POS[13], pins.BUTTON_POS[pins.BUTTON_RECORD]):
+            row, col = divmod(pos, pins.N_COLS)
+            machine.closed[pins.ROW_GPIO[row] * 30 + pins.COL_GPIO[col]] = 1
+        rows = [0] * pins.N_ROWS
+        board.read_matrix(rows)
+        print(*rows)
+    """)
+    assert out == ["0", str(1 << 5), "0", "0", "0", str((1 << 5) | (1 << 8)), "0", "0"]
+
+
+def test_each_row_is_driven_alone_for_the_settle_time_then_released():
+    out = on_fake_pico("""
+        board = make_board()
+        rows = [0] * pins.N_ROWS
+        board.read_matrix(rows)
+        print(player.waits, player.waited_us == pins.ROW_SETTLE_US)
+        print(*player.driven[:8])
+        print(*player.cleared_before[:8])
+        print(player.registers[24] | player.registers[25] << 8 | player.registers[26] << 16)
+    """)
+    assert out[:2] == ["8", "True"]
+    assert out[2:10] == [str(gpio) for gpio in pins.ROW_GPIO]
+    # Before each row is driven, the previous one was driven low again; the last one is low at the end.
+    assert out[10:18] == ["255"] + [str(gpio) for gpio in pins.ROW_GPIO[:-1]]
+    assert out[18] == str(1 << pins.ROW_GPIO[-1])
+
+
+def test_row_drive_pedal_and_leds_never_leak_into_the_column_masks():
+    # The driven row, the pulled-up pedal and the lit LEDs are all high in GPIO_IN.
+    out = on_fake_pico("""
+        board = make_board()
+        board.set_led(pins.LED_RECORD, True)
+        rows = [0] * pins.N_ROWS
+        board.read_matrix(rows)
+        print(*rows)
+    """)
+    assert out == ["0"] * 8
+
+
+def test_reading_the_matrix_allocates_nothing():
+    out = on_fake_pico("""
+        board = make_board()
+        machine.closed[pins.ROW_GPIO[0] * 30 + pins.COL_GPIO[0]] = 1
+        rows = [0] * pins.N_ROWS
+        board.read_matrix(rows)
+        micropython.heap_lock()
+        try:
+            board.read_matrix(rows)
+        finally:
+            micropython.heap_unlock()
+        print(rows[0])
+    """)
+    assert out == ["1"]
+
+
+def test_pins_are_configured_as_the_wiring_needs():
+    out = on_fake_pico("""
+        board = make_board()
+        P = machine.Pin
+        print(all(machine.modes[g] == P.OUT for g in pins.ROW_GPIO))
+        print(all(machine.modes[g] == P.IN and machine.pulls[g] == P.PULL_DOWN for g in pins.COL_GPIO))
+        print(machine.pulls[pins.PEDAL_GPIO] == P.PULL_UP, board.read_pedal())
+        machine.levels[pins.PEDAL_GPIO] = 0
+        print(board.read_pedal())
+        print(machine.levels[pins.LED_POWER_GPIO], machine.levels[pins.LED_ARP_GPIO])
+        board.set_led(pins.LED_ARP, True)
+        print(machine.levels[pins.LED_ARP_GPIO])
+        board.set_led(pins.LED_ARP, False)
+        print(machine.levels[pins.LED_ARP_GPIO])
+    """)
+    assert out == ["True", "True", "True", "True", "False", "1", "0", "1", "0"]
+
+
+def test_each_adc_channel_reads_its_own_control():
+    out = on_fake_pico("""
+        board = make_board()
+        machine.adc_values[0], machine.adc_values[1], machine.adc_values[2] = 100, 30000, 65535
+        print(board.read_adc(pins.ADC_PITCH), board.read_adc(pins.ADC_MOD), board.read_adc(pins.ADC_VOLUME))
+    """)
+    assert out == ["100", "30000", "65535"]
+
+
+def test_usb_identity_comes_from_pins_and_the_serial_number_given():
+    out = on_fake_pico("""
+        board = make_board("ABCDEFGH12345678")
+        c = usb.device.configured
+        print(c["serial_str"], hex(c["id_vendor"]), hex(c["id_product"]), c["builtin_driver"])
+        print(c["product_str"] == pins.USB_PRODUCT, c["manufacturer_str"] == pins.USB_MANUFACTURER)
+        midi = c["itfs"][0]
+        print(midi.txlen >= 64 * 4, midi.rxlen > 16)
+        print(board.unique_id() == machine.unique_id())
+    """)
+    assert out == ["ABCDEFGH12345678", "0x2e8a", "0x10c9", "True", "True", "True", "True", "True", "True"]
+
+
+def test_received_packets_come_out_in_order_whole_and_without_allocating():
+    out = on_fake_pico("""
+        board = make_board()
+        midi = usb.device.configured["itfs"][0]
+        first, second = bytearray(8), bytearray(8)  # room for two packets each
+        n_first = n_second = n_third = 0  # globals created now: a new global would allocate
+        micropython.heap_lock()
+        try:
+            midi.on_midi_event(0x9, 0x90, 60, 100)
+            midi.on_midi_event(0xB, 0xB0, 7, 99)
+            midi.on_midi_event(0x8, 0x80, 60, 0)
+            n_first = board.midi_receive(first)
+            n_second = board.midi_receive(second)
+            n_third = board.midi_receive(second)
+        finally:
+            micropython.heap_unlock()
+        print(n_first, *first)
+        print(n_second, *second[:4], n_third)
+    """)
+    assert out == ["8", "9", "144", "60", "100", "11", "176", "7", "99", "4", "8", "128", "60", "0", "0"]
+
+
+def test_a_full_receive_ring_drops_new_packets_and_counts_them():
+    out = on_fake_pico("""
+        board = make_board()
+        midi = usb.device.configured["itfs"][0]
+        for i in range(200):
+            midi.on_midi_event(0xF, 0xF8, 0, i)
+        buf = bytearray(1024)
+        n = board.midi_receive(buf)
+        print(n, midi.rx_overflows, buf[3], buf[n - 1])
+        midi.on_midi_event(0x9, 0x90, 61, 1)  # the ring works again once drained
+        print(board.midi_receive(buf), buf[2])
+    """)
+    # 512 bytes of ring keep one slot free: 127 packets fit, the other 73 are counted as dropped.
+    assert out == ["508", "73", "0", "126", "4", "61"]
+
+
+def test_sending_is_all_or_nothing_and_reports_a_full_buffer():
+    out = on_fake_pico("""
+        board = make_board()
+        midi = usb.device.configured["itfs"][0]
+        packets = bytearray(range(64))
+        print(board.midi_send(packets, 8), midi._tx.used)  # no host yet: dropped, not queued
+        midi.on_open()
+        sent = 0
+        while board.midi_send(packets, 64):
+            sent += 64
+        print(sent == midi.txlen, midi._tx.used == midi.txlen)
+        print(board.midi_send(packets, 4))
+        midi._tx.host_reads()
+        print(board.midi_send(packets, 12), bytes(midi._tx.host_reads()) == bytes(range(12)))
+    """)
+    assert out == ["True", "0", "True", "True", "False", "True", "True"]
+
+
+def test_run_reports_a_raising_tick_and_keeps_ticking():
+    out = on_fake_pico("""
+        import core.dsn
+        ticks = []
+
+        class Keyboard:
+            def __init__(self, board, now_us):
+                self.board = board
+
+            def tick(self, now_us):
+                ticks.append(now_us)
+                if len(ticks) == 3:
+                    raise ValueError("feature broke")
+                if len(ticks) == 6:
+                    raise KeyboardInterrupt  # the only way out, as Ctrl-C on the console
+
+        class FakeKeyboardModule:
+            pass
+
+        FakeKeyboardModule.Keyboard = Keyboard
+        sys.modules["core.keyboard"] = FakeKeyboardModule
+        try:
+            pico.run()
+        except KeyboardInterrupt:
+            pass
+        print("ticks", len(ticks))
+        print("serial", usb.device.configured["serial_str"] == core.dsn.dsn_from_unique_id(machine.unique_id()))
+    """)
+    text = " ".join(out)
+    assert "feature broke" in text
+    assert out[-4:] == ["ticks", "6", "serial", "True"]

@@ -1,0 +1,181 @@
+"""The library: saving, reading, names, files on disk, and imports that fail without a trace."""
+
+import hashlib
+import json
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from keycomposer.library import Library, LibraryError, check_name
+from keycomposer.music import MidiFileError, sample_composition, to_midi_bytes, write_midi
+
+
+@pytest.fixture
+def library(tmp_path):
+    with Library(tmp_path / "data") as opened:
+        yield opened
+
+
+def snapshot(library):
+    """Everything a user could notice: rows and the bytes of every file in the data directory."""
+    rows = library._connection.execute("SELECT * FROM compositions ORDER BY id").fetchall()
+    files = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in library.files.iterdir()}
+    return rows, files
+
+
+def test_save_then_load_gives_the_composition_back(library):
+    twinkle = sample_composition("twinkle")
+    entry = library.save(twinkle, "generation", model="ar-cnn", parameters={"temperature": 1.5},
+                         source="sample:twinkle")
+    assert entry.id == 1 and entry.kind == "generation" and entry.name == twinkle.name
+    assert entry.parameters == {"temperature": 1.5} and entry.model == "ar-cnn" and entry.source == "sample:twinkle"
+    assert entry.metrics["overall"]["key"] == "C major"
+    assert library.load(entry.id) == twinkle
+    assert library.get("1") == entry
+
+
+def test_file_names_come_from_ids_not_names(library):
+    entry = library.save(sample_composition("twinkle"), "recording", name="my song")
+    assert entry.path == library.files / "000001.mid"
+    assert [path.name for path in library.files.iterdir()] == ["000001.mid"]
+
+
+def test_entries_are_listed_oldest_first_and_survive_reopening(tmp_path):
+    with Library(tmp_path) as library:
+        for name in ("one", "two", "three"):
+            library.save(sample_composition("ode_to_joy"), "edit", name=name)
+    with Library(tmp_path) as library:
+        assert [entry.name for entry in library.entries()] == ["one", "two", "three"]
+        assert len(library) == 3
+
+
+def test_rename_delete_and_export(library, tmp_path):
+    first = library.save(sample_composition("twinkle"), "recording")
+    second = library.save(sample_composition("greensleeves"), "recording")
+    assert library.rename(first.id, "  Renamed  ").name == "Renamed"
+    exported = library.export(second.id, tmp_path / "out.mid")
+    assert exported.read_bytes() == second.path.read_bytes()
+    library.delete(first.id)
+    assert not first.path.exists() and [entry.id for entry in library.entries()] == [second.id]
+    with pytest.raises(LibraryError, match="no composition 1"):
+        library.get(1)
+    with pytest.raises(LibraryError, match="is a directory"):
+        library.export(second.id, tmp_path)
+
+
+def test_ids_must_be_numbers(library):
+    with pytest.raises(LibraryError, match="a library id is a positive number, got '../1'"):
+        library.get("../1")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("", "empty"),
+    ("   ", "empty"),
+    ("../../etc/passwd", "path separator"),
+    ("..", r"contains '\.\.'"),
+    ("a/b", "path separator"),
+    ("a\\b", "path separator"),
+    ("/etc/passwd", "path separator"),
+    ("C:evil", "drive"),
+    ("~root", "home-directory"),
+    ("bad\0name", "NUL"),
+    ("tab\tname", "control character"),
+    ("x" * 201, "more than 200"),
+])
+def test_names_that_could_escape_the_data_directory_are_refused(library, name, message):
+    with pytest.raises(LibraryError, match=message):
+        check_name(name)
+    before = snapshot(library)
+    with pytest.raises(LibraryError):
+        library.save(sample_composition("twinkle"), "recording", name=name)
+    assert snapshot(library) == before
+
+
+def test_ordinary_names_are_fine():
+    for name in ("Ode to Joy (take 2)", "v1.2", "Frère Jacques", "雪 song", "Take 1: verse"):
+        assert check_name(name) == name
+
+
+def test_kind_must_be_one_of_the_four(library):
+    with pytest.raises(LibraryError, match="kind must be one of recording, generation, import, edit"):
+        library.save(sample_composition("twinkle"), "download")
+
+
+def test_import_reads_a_midi_file_with_its_source(library, tmp_path):
+    path = tmp_path / "tune.mid"
+    write_midi(sample_composition("jingle_bells"), path)
+    entry = library.import_file(path)
+    assert entry.kind == "import" and entry.source == str(path.resolve())
+    assert library.load(entry.id).tracks[0].notes == sample_composition("jingle_bells").tracks[0].notes
+
+
+@pytest.mark.parametrize("content", [b"", b"not midi at all", to_midi_bytes(sample_composition("twinkle"))[:40]])
+def test_a_failed_import_touches_nothing(library, tmp_path, content):
+    library.save(sample_composition("twinkle"), "recording")
+    before = snapshot(library)
+    path = tmp_path / "bad.mid"
+    path.write_bytes(content)
+    with pytest.raises(MidiFileError):
+        library.import_file(path)
+    assert snapshot(library) == before
+
+
+VALID = to_midi_bytes(sample_composition("amazing_grace"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(edits=st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=4),
+       cut=st.integers(0, len(VALID)))
+def test_fuzzed_imports_either_add_one_entry_or_change_nothing(library, tmp_path, edits, cut):
+    data = bytearray(VALID)
+    for position, value in edits:
+        data[position] = value
+    path = tmp_path / "fuzzed.mid"
+    path.write_bytes(bytes(data[:cut]))
+    rows_before, files_before = snapshot(library)
+    try:
+        entry = library.import_file(path)
+    except MidiFileError:
+        assert snapshot(library) == (rows_before, files_before)
+        return
+    rows_after, files_after = snapshot(library)
+    assert len(rows_after) == len(rows_before) + 1 and set(files_after) == set(files_before) | {entry.path.name}
+
+
+def test_opening_sweeps_files_left_by_a_killed_save(tmp_path):
+    with Library(tmp_path) as library:
+        kept = library.save(sample_composition("twinkle"), "recording")
+    stray_temp = tmp_path / "compositions" / ".saving-000002.mid.123.abcd"
+    orphan = tmp_path / "compositions" / "000002.mid"
+    stray_temp.write_bytes(b"half a file")
+    orphan.write_bytes(VALID)
+    with Library(tmp_path) as library:
+        assert not stray_temp.exists() and not orphan.exists()
+        assert library.load(kept.id) == sample_composition("twinkle")
+
+
+def test_the_database_uses_wal_and_a_busy_timeout(library):
+    assert library._connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert library._connection.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_a_second_writer_waits_for_the_first(tmp_path):
+    """While another connection holds the write lock, a save waits (busy timeout) instead of failing."""
+    with Library(tmp_path) as library:
+        blocker = sqlite3.connect(tmp_path / "library.sqlite3", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        library._connection.execute("PRAGMA busy_timeout = 50")
+        with pytest.raises(LibraryError, match="busy"):
+            library.save(sample_composition("twinkle"), "recording")
+        blocker.execute("COMMIT")
+        assert library.save(sample_composition("twinkle"), "recording").id == 1
+        blocker.close()
+
+
+def test_metrics_and_parameters_are_stored_as_json(library):
+    entry = library.save(sample_composition("twinkle"), "generation", parameters={"risk": 2}, metrics={"x": 1})
+    row = library._connection.execute("SELECT parameters, metrics FROM compositions").fetchone()
+    assert json.loads(row[0]) == {"risk": 2} and json.loads(row[1]) == {"x": 1} == entry.metrics

@@ -1,0 +1,110 @@
+"""Metrics on small rolls whose answers can be counted by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from keycomposer.music import Composition, Note, Track, composition_metrics, sample_composition
+from keycomposer.music import metrics
+
+
+def roll_with(cells, steps=8):
+    roll = np.zeros((steps, 128), dtype=bool)
+    for step, pitch in cells:
+        roll[step, pitch] = True
+    return roll
+
+
+def test_empty_bar_and_beat_rates_count_silent_spans():
+    roll = roll_with([(0, 60), (9, 62)], steps=16)  # sound in bar 0 (steps 0-7) and bar 1 (8-15)
+    assert metrics.empty_bar_rate(roll, 8) == 0.0
+    assert metrics.empty_beat_rate(roll, 4) == 0.5  # beats 0 and 2 sound, 1 and 3 are silent
+    assert metrics.empty_bar_rate(roll_with([], steps=12), 8) == 1.0  # the partial bar counts too
+    assert math.isnan(metrics.empty_bar_rate(np.zeros((0, 128)), 8))
+
+
+def test_pitches_and_pitch_classes_used():
+    roll = roll_with([(0, 60), (1, 72), (2, 61), (3, 60)])
+    assert metrics.n_pitches_used(roll) == 3
+    assert metrics.n_pitch_classes_used(roll) == 2  # C (60, 72) and C# (61)
+    assert metrics.n_pitch_classes_used(roll_with([(0, 127)])) == 1  # G9 is pitch class 7
+    assert metrics.chroma(roll_with([(0, 127)]))[0, 7] == 1
+
+
+def test_polyphonic_rate_counts_steps_with_more_than_two_pitches():
+    roll = roll_with([(0, 60), (0, 64), (0, 67), (1, 60), (1, 64)], steps=4)
+    assert metrics.polyphonic_rate(roll) == 0.25
+    assert metrics.polyphonic_rate(roll, threshold=1) == 0.5
+
+
+def test_qualified_note_rate_counts_notes_of_at_least_three_steps():
+    roll = roll_with([(0, 60), (1, 60), (2, 60), (4, 60), (5, 62), (6, 62)])
+    assert sorted(metrics.note_lengths(roll).tolist()) == [1, 2, 3]
+    assert metrics.qualified_note_rate(roll) == pytest.approx(1 / 3)
+    assert math.isnan(metrics.qualified_note_rate(roll_with([])))
+
+
+def test_in_scale_rate_weighs_each_sounding_step():
+    roll = roll_with([(0, 60), (1, 60), (2, 61), (3, 62)])  # C, C, C#, D
+    assert metrics.in_scale_rate(roll, tonic=0, mode="major") == 0.75
+    assert metrics.in_scale_rate(roll, tonic=1, mode="major") == 0.75  # C# major has C (B#), C# and no D
+    assert metrics.scale_mask(9, "minor").tolist() == metrics.scale_mask(0, "major").tolist()
+
+
+def test_best_key_breaks_ties_between_relative_keys_by_what_sounds_most():
+    a_minor = roll_with([(step, pitch) for step, pitch in enumerate([57, 60, 64, 57, 59, 57, 69, 57])])
+    assert metrics.best_key(a_minor)[:2] == (9, "minor")
+    c_major = roll_with([(step, pitch) for step, pitch in enumerate([60, 64, 67, 60, 62, 60, 72, 60])])
+    assert metrics.best_key(c_major)[:2] == (0, "major")
+
+
+def test_drum_pattern_rewards_hits_on_the_grid():
+    on_grid = roll_with([(0, 36), (2, 38), (4, 36), (6, 38)])
+    off_grid = roll_with([(1, 36), (3, 38)])
+    assert metrics.drum_in_pattern_rate(on_grid, steps_per_beat=4) == 1.0
+    assert metrics.drum_in_pattern_rate(off_grid, steps_per_beat=4) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="steps per beat"):
+        metrics.drum_in_pattern_rate(on_grid, steps_per_beat=5)
+
+
+def test_tonal_distance_is_zero_for_the_same_harmony_and_grows_with_distance():
+    c_major = roll_with([(0, 60), (0, 64), (0, 67)], steps=4)
+    c_major_inverted = roll_with([(1, 52), (2, 55), (3, 72)], steps=4)
+    f_sharp_major = roll_with([(0, 66), (0, 70), (0, 73)], steps=4)
+    g_major = roll_with([(0, 67), (0, 71), (0, 74)], steps=4)
+    assert metrics.tonal_distance(c_major, c_major_inverted, 4) == pytest.approx(0.0, abs=1e-12)
+    near = metrics.tonal_distance(c_major, g_major, 4)
+    far = metrics.tonal_distance(c_major, f_sharp_major, 4)
+    assert 0 < near < far
+    assert math.isnan(metrics.tonal_distance(c_major, roll_with([], steps=4), 4))
+
+
+def test_tonal_distance_of_c_and_g_follows_harte_s_three_circles():
+    c, g = roll_with([(0, 60)], steps=1), roll_with([(0, 67)], steps=1)
+
+    def centroid(pitch_class):
+        angles = [pitch_class * 7 * math.pi / 6, pitch_class * 3 * math.pi / 2, pitch_class * 2 * math.pi / 3]
+        radii = [1.0, 1.0, 0.5]
+        return [f(angle) * radius for angle, radius in zip(angles, radii) for f in (math.sin, math.cos)]
+
+    expected = math.dist(centroid(0), centroid(7))
+    assert metrics.tonal_distance(c, g, 1) == pytest.approx(expected)
+    assert expected == pytest.approx(1.7372, abs=1e-4)
+
+
+def test_composition_metrics_cover_pitched_and_drum_tracks():
+    melody = sample_composition("twinkle").tracks[0]
+    drums = Track(tuple(Note(tick, 36, 60) for tick in range(0, 23040, 480)), channel=9, name="Kick")
+    bass = Track(tuple(Note(note.start, note.pitch - 24, note.duration) for note in melody.notes), program=32)
+    result = composition_metrics(Composition((melody, drums, bass)))
+    assert result["bars"] == 12
+    assert result["tracks"][1]["drum"] and result["tracks"][1]["drum_in_pattern_rate"] == 1.0
+    assert result["overall"]["key"] == "C major" and result["overall"]["notes"] == 84
+    assert result["tonal_distance"] == {"0-2": 0.0}  # the bass doubles the tune two octaves down
+    assert result["overall"]["pitch_classes_used"] == 6
+
+
+def test_composition_metrics_say_none_where_nothing_can_be_measured():
+    result = composition_metrics(Composition((Track((Note(0, 36, 60),), channel=9),)))
+    assert result["overall"]["qualified_note_rate"] is None and result["overall"]["key"] is None

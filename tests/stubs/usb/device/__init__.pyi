@@ -1,0 +1,2 @@
+from . import core as core
+from .core import get as get

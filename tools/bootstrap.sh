@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine: Debian packages (when run as root and they are missing), a virtualenv in .venv,
+# and the project with the extras a job needs. `bootstrap.sh` is for the demo; `bootstrap.sh test` adds
+# what the test suite needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want="${1:-run}"
+
+# FluidSynth and a General MIDI soundfont render WAV files; tmux drives the terminal keyboard in tests.
+debs=(fluidsynth fluid-soundfont-gm)
+[ "$want" = test ] && debs+=(tmux)
+missing=()
+for deb in "${debs[@]}"; do dpkg -s "$deb" >/dev/null 2>&1 || missing+=("$deb"); done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "bootstrap: optional Debian packages missing (${missing[*]}); WAV rendering will say how to install them" >&2
+    fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+extras=models
+[ "$want" = test ] && extras=models,test
+.venv/bin/python -m pip install -q -e ".[$extras]"
