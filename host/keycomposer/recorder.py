@@ -61,6 +61,10 @@ class Recorder:
     def started(self) -> bool:
         return self._origin_us is not None
 
+    def elapsed_us(self, time_us: int) -> int:
+        """How far ``time_us`` lies after the take's first message (0 before the take starts)."""
+        return 0 if self._origin_us is None else time_us - self._origin_us
+
     def composition(self, end_us: int | None = None) -> Composition:
         """What the take holds so far; notes still held end at ``end_us`` (default: the last message)."""
         notes = list(self._notes)
