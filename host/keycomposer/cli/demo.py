@@ -1,0 +1,102 @@
+"""`keycomposer demo`: the whole studio on the emulated keyboard, on embedded defaults.
+
+Starts the emulated keyboard (the real firmware under MicroPython), plays a sample melody on its keys,
+records what the keyboard sends through the bridge, runs the best installed model on the take, saves
+both to the library, writes MIDI (and a WAV and a piano-roll picture where it can) and prints metrics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from keycomposer.cli import CommandError
+from keycomposer.emulator import Emulator, EmulatorError
+from keycomposer.generation import generate
+from keycomposer.library.store import Library
+from keycomposer.models.runtime import ModelError
+from keycomposer.music.metrics import composition_metrics
+from keycomposer.music.midi_io import write_midi
+from keycomposer.music.samples import sample_composition, sample_names
+from keycomposer.performer import perform
+from keycomposer.recorder import Recorder
+from keycomposer.techniques import TECHNIQUES, installed
+
+# The order in which the demo prefers techniques: DeepComposer's first one first.
+PREFERENCE = ("arcnn", "gan", "txl")
+
+
+def register(subparsers):
+    parser = subparsers.add_parser("demo", help="play, record and generate on the emulated keyboard")
+    parser.add_argument("--sample", default="ode_to_joy", choices=sample_names(), help="melody to play")
+    parser.add_argument("--interpreter", choices=("micropython", "cpython"), default="micropython")
+    parser.add_argument("--out-dir", default="keycomposer-demo", help="where MIDI, WAV and PNG files go")
+    parser.add_argument("--seed", type=int, default=1, help="the model's seed (default 1)")
+    parser.set_defaults(handler=run)
+
+
+def best_installed_technique():
+    for name in PREFERENCE + tuple(TECHNIQUES):
+        if name in TECHNIQUES and installed(TECHNIQUES[name]):
+            return TECHNIQUES[name]
+    return None
+
+
+def run(args) -> int:
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    melody = sample_composition(args.sample)
+    print(f"1. emulated keyboard ({args.interpreter}) plays sample:{args.sample}, {melody.note_count} notes")
+    recorder = Recorder(bpm=melody.bpm, name=f"{args.sample} (played)")
+    try:
+        with Emulator(interpreter=args.interpreter) as emulator:
+            shift = perform(melody, emulator)
+            for event in emulator.midi():
+                recorder.feed(event.time_us, event.message)
+    except EmulatorError as error:
+        raise CommandError(f"the emulated keyboard failed: {error}") from error
+    take = recorder.composition()
+    print(f"2. the bridge recorded {take.note_count} notes from the keyboard's USB-MIDI"
+          + (f" (played {shift:+d} semitones to fit the keys)" if shift else ""))
+    with Library() as library:
+        recording = library.save(take, "recording", name=take.name, source=f"sample:{args.sample}",
+                                 parameters={"bpm": melody.bpm, "octave_shift": shift})
+        print(f"   saved recording {recording.id} in {library.root}")
+        results = [("recording", take)]
+        technique = best_installed_technique()
+        if technique is None:
+            print("3. no trained model is installed (models_tflite/ is empty): skipping generation")
+        else:
+            try:
+                generated = generate(technique, take, library, str(recording.id), {}, args.seed)
+            except (ModelError, ValueError) as error:
+                raise CommandError(f"{technique.title} failed: {error}") from error
+            print(f"3. {technique.title} ran in {generated.seconds:.2f} s; saved generation {generated.entry.id}")
+            results.append((technique.name, generated.composition))
+    print("4. files and metrics:")
+    for label, composition in results:
+        _write_outputs(out_dir / f"{args.sample}-{label}", composition)
+        overall = composition_metrics(composition)["overall"]
+        shown = ", ".join(f"{key} {value:.3f}" if isinstance(value, float) else f"{key} {value}"
+                          for key, value in overall.items() if value is not None)
+        print(f"   {label}: {shown}")
+    return 0
+
+
+def _write_outputs(stem: Path, composition) -> None:
+    write_midi(composition, stem.with_suffix(".mid"))
+    written = [stem.with_suffix(".mid").name]
+    try:
+        from keycomposer.music.roll_image import draw_pianoroll
+
+        draw_pianoroll(composition, stem.with_suffix(".png"))
+        written.append(stem.with_suffix(".png").name)
+    except Exception as error:  # a picture is a bonus: say why it is missing, keep going
+        print(f"   (no piano roll: {error})")
+    try:
+        from keycomposer.music.synth import RenderError, render_wav
+
+        render_wav(composition, stem.with_suffix(".wav"))
+        written.append(stem.with_suffix(".wav").name)
+    except RenderError as error:
+        print(f"   (no WAV: {error})")
+    print(f"   wrote {', '.join(written)} in {stem.parent}/")

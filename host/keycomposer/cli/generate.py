@@ -1,0 +1,75 @@
+"""`keycomposer generate`: standalone generate mode, no keyboard needed."""
+
+from __future__ import annotations
+
+from keycomposer.cli import CommandError
+from keycomposer.generation import generate
+from keycomposer.library.inputs import InputError, resolve_input
+from keycomposer.library.store import Library, LibraryError
+from keycomposer.models.runtime import ModelError
+from keycomposer.music.midi_io import MidiFileError, write_midi
+from keycomposer.techniques import TECHNIQUES, get_technique
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "generate", help="run a model on a sample, a MIDI file or a library entry and save the result",
+        description="Runs a model with no keyboard; the result is saved to the library and its id and "
+        "metrics printed. `keycomposer models` lists the models and their parameters.",
+    )
+    parser.add_argument("--model", required=True, choices=sorted(TECHNIQUES), help="which technique")
+    parser.add_argument("--input", required=True, metavar="sample:NAME|FILE.mid|ID")
+    parser.add_argument("--seed", type=int, help="same seed, same result")
+    parser.add_argument("--out", metavar="FILE.mid", help="also write the result here")
+    add_parameter_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_parameter_options(parser) -> None:
+    """One option per parameter of any technique; a parameter another model owns is refused at run time."""
+    seen = set()
+    for technique in TECHNIQUES.values():
+        for parameter in technique.parameters:
+            if parameter.name not in seen:
+                seen.add(parameter.name)
+                parser.add_argument(f"--{parameter.name}", metavar="VALUE",
+                                    help=f"{parameter.help} ({technique.name}; default {parameter.default})")
+
+
+def chosen_parameters(args, technique) -> dict:
+    own = {p.name for p in technique.parameters}
+    chosen = {}
+    for technique_ in TECHNIQUES.values():
+        for parameter in technique_.parameters:
+            text = getattr(args, parameter.name.replace("-", "_"), None)
+            if text is None:
+                continue
+            if parameter.name not in own:
+                raise CommandError(f"--{parameter.name} is not a parameter of {technique.name}")
+            if technique_ is technique:
+                try:
+                    chosen[parameter.name.replace("-", "_")] = parameter.parse(text)
+                except ValueError as error:
+                    raise CommandError(str(error)) from error
+    return chosen
+
+
+def run(args) -> int:
+    technique = get_technique(args.model)
+    parameters = chosen_parameters(args, technique)
+    try:
+        composition = resolve_input(args.input)
+        with Library() as library:
+            print(f"{technique.title}: generating from {args.input} ...", flush=True)
+            generated = generate(technique, composition, library, args.input, parameters, args.seed)
+    except (InputError, MidiFileError, LibraryError, ModelError, ValueError) as error:
+        raise CommandError(str(error)) from error
+    if args.out:
+        write_midi(generated.composition, args.out)
+    overall = generated.entry.metrics.get("overall", {}) if isinstance(generated.entry.metrics, dict) else {}
+    summary = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in overall.items())
+    print(f"saved generation {generated.entry.id} ({generated.composition.note_count} notes, "
+          f"{generated.seconds:.2f} s)")
+    if summary:
+        print(f"metrics: {summary}")
+    return 0

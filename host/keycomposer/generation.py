@@ -1,0 +1,34 @@
+"""Running a technique on an input and keeping the result: the one path generate, live and demo share.
+
+The input is resolved (sample:NAME, a MIDI file, a library id), the technique runs, and the result is
+saved to the library with its input, model and parameters, as DeepComposer does. A failed run saves
+nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from keycomposer.library.store import Entry, Library
+from keycomposer.music.composition import Composition
+from keycomposer.techniques import Technique
+
+
+@dataclass(frozen=True)
+class Generated:
+    entry: Entry
+    composition: Composition
+    seconds: float
+
+
+def generate(technique: Technique, composition: Composition, library: Library, source: str,
+             parameters: dict, seed: int | None) -> Generated:
+    """Run ``technique`` on ``composition`` with ``parameters`` (defaults filled in) and save the result."""
+    settings = technique.defaults() | parameters
+    started = time.perf_counter()
+    result = technique.run(composition, seed=seed, **settings)
+    seconds = time.perf_counter() - started
+    entry = library.save(result, "generation", name=result.name or f"{technique.name} result", source=source,
+                         model=technique.name, parameters=settings | {"seed": seed})
+    return Generated(entry, result, seconds)

@@ -1,0 +1,109 @@
+"""The generative techniques the studio offers, described as data: name, what it does, its parameters.
+
+Each technique's network and sampling loop live in ``keycomposer.models``; this module is the one place
+the command line (generate, live, demo, models) learns what exists, what a person may set, and how to
+run it on a Composition. A technique whose model file has not been trained yet raises ModelNotTrained
+with a message that says so; nothing is ever faked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from keycomposer.music.composition import Composition
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str  # as on the command line, without the dashes: --max-notes-to-add
+    kind: type  # int, float or str
+    default: object
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    def parse(self, text) -> object:
+        """The value of ``text`` for this parameter, or ValueError naming the parameter and its range."""
+        try:
+            value = self.kind(text)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"--{self.name} must be {self.kind.__name__}, got {text!r}") from error
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(f"--{self.name} must be one of {', '.join(self.choices)}, got {value!r}")
+        if self.low is not None and value < self.low or self.high is not None and value > self.high:
+            raise ValueError(f"--{self.name} must be in range {self.low:g}..{self.high:g}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
+class Technique:
+    name: str
+    title: str
+    description: str
+    model_files: tuple[str, ...]  # stems in models_tflite/ that must exist
+    parameters: tuple[Parameter, ...]
+    run: Callable[..., Composition]  # run(composition, seed=..., **parameters) -> Composition
+
+    def defaults(self) -> dict:
+        return {p.name.replace("-", "_"): p.default for p in self.parameters}
+
+
+def _run_arcnn(composition: Composition, seed: int | None, max_notes_to_add: int, max_remove_percent: float,
+               iterations: int, creative_risk: float, flips_per_pass: int) -> Composition:
+    from keycomposer.models.arcnn import ArcnnBach, SamplingSettings
+    from keycomposer.music.pianoroll import from_pianoroll, to_pianoroll
+
+    if not composition.tracks or composition.note_count == 0:
+        raise ValueError("AR-CNN needs a melody with notes; the input is empty")
+    # AR-CNN edits one track, as DeepComposer's does: the first track with notes.
+    track_index = next(i for i, t in enumerate(composition.tracks) if t.notes)
+    track = composition.tracks[track_index]
+    roll = to_pianoroll(composition, steps_per_beat=4)[track_index]
+    settings = SamplingSettings(max_notes_to_add=max_notes_to_add, max_remove_percent=max_remove_percent,
+                                iterations=iterations, temperature=creative_risk, seed=seed,
+                                flips_per_pass=flips_per_pass)
+    edited = ArcnnBach.load().edit(roll, settings)
+    result = from_pianoroll(edited[None], steps_per_beat=4, resolution=composition.resolution,
+                            programs=[track.program], channels=[track.channel], names=[track.name or "melody"])
+    return Composition(result.tracks, composition.resolution, composition.tempos, composition.time_signatures,
+                       name=f"{composition.name or 'input'} (AR-CNN)")
+
+
+TECHNIQUES: dict[str, Technique] = {}
+
+
+def register(technique: Technique) -> None:
+    TECHNIQUES[technique.name] = technique
+
+
+register(Technique(
+    name="arcnn",
+    title="AR-CNN Bach",
+    description="adds and removes notes until the melody sounds like a Bach chorale (DeepComposer's AR-CNN)",
+    model_files=("arcnn_bach",),
+    parameters=(
+        Parameter("max-notes-to-add", int, 500, "most notes the model may add", 0, 10_000),
+        Parameter("max-remove-percent", float, 100.0, "most of the input's notes it may remove, in %", 0, 100),
+        Parameter("iterations", int, 100, "sampling iterations (one cell edited per iteration)", 0, 10_000),
+        Parameter("creative-risk", float, 1.0, "temperature: higher is more adventurous", 0.01, 10),
+        Parameter("flips-per-pass", int, 1, "cells flipped per network call (faster, coarser)", 1, 64),
+    ),
+    run=_run_arcnn,
+))
+
+
+def get_technique(name: str) -> Technique:
+    if name not in TECHNIQUES:
+        raise KeyError(f"no model called {name!r}; the models are {', '.join(TECHNIQUES)}")
+    return TECHNIQUES[name]
+
+
+def installed(technique: Technique) -> bool:
+    """True when every model file the technique needs is present with its card."""
+    from keycomposer.models.runtime import models_dir
+
+    folder = models_dir()
+    return all((folder / f"{stem}.tflite").exists() and (folder / f"{stem}.json").exists()
+               for stem in technique.model_files)
