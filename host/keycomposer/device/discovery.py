@@ -4,10 +4,9 @@ Each finder returns what it saw plus, when it could not look, a one-line reason 
 a PC with no libusb, no MIDI system (no ALSA sequencer here) or no serial ports is an ordinary case.
 """
 
-import contextlib
-import os
-import sys
 from dataclasses import dataclass, field
+
+from keycomposer.quiet import quiet_c_stderr
 
 # The keyboard's USB identity, as hardware/keyboard.json gives it to the firmware.
 USB_VENDOR_ID = 0x2E8A
@@ -29,25 +28,6 @@ class Found:
 class Search:
     found: list[Found] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one line per finder that could not look
-
-
-@contextlib.contextmanager
-def _quiet_stderr():
-    """Silence what C libraries write straight to file descriptor 2."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
 
 
 def find_usb() -> tuple[list[Found], str | None]:
@@ -79,7 +59,7 @@ def find_midi_ports() -> tuple[list[Found], str | None]:
     try:
         import mido
 
-        with _quiet_stderr():  # ALSA prints its own complaint on fd 2 before rtmidi raises
+        with quiet_c_stderr():  # ALSA prints its own complaint on fd 2 before rtmidi raises
             names = set(mido.get_input_names()) | set(mido.get_output_names())
     except ImportError as error:
         return [], f"MIDI: no MIDI backend ({error}); install python-rtmidi"

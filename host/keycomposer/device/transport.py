@@ -15,6 +15,7 @@ import time
 import mido
 
 from keycomposer.emulator import Emulator, EmulatorError
+from keycomposer.quiet import quiet_c_stderr
 
 
 class TransportError(Exception):
@@ -51,8 +52,9 @@ class PortTransport:
         self.name = input_name
         self._now = now
         try:
-            self._input = mido.open_input(input_name)
-            self._output = mido.open_output(output_name or input_name)
+            with quiet_c_stderr():
+                self._input = mido.open_input(input_name)
+                self._output = mido.open_output(output_name or input_name)
         except (OSError, SystemError, IOError) as error:
             raise TransportError(f"cannot open MIDI port {input_name!r}: {error}") from error
         self._origin = now()
