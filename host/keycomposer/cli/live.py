@@ -1,0 +1,93 @@
+"""`keycomposer live`: the plugged-in loop, like Magenta's call and response.
+
+The person plays and ends a take (the keyboard's record button, the bar limit, or Ctrl-C on an empty
+wait); the bridge saves it, runs the chosen model with the chosen parameters, saves the result, plays it
+back, and is ready for the next take. With --emulator --script FILE the script plays one take on the
+emulated keyboard.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from keycomposer.cli import CommandError
+from keycomposer.cli.generate import add_parameter_options, chosen_parameters
+from keycomposer.device.connect import add_connection_options, open_transport
+from keycomposer.device.transport import TransportError
+from keycomposer.generation import generate
+from keycomposer.library.store import Library, LibraryError
+from keycomposer.models.runtime import ModelError, read_card
+from keycomposer.playback import PlaybackError, play_to, play_to_speakers
+from keycomposer.recorder import Recorder
+from keycomposer.take import record_from_script, record_live
+from keycomposer.techniques import TECHNIQUES, get_technique
+
+
+def register(subparsers):
+    parser = subparsers.add_parser("live", help="play a take, hear what the model makes of it, repeat")
+    parser.add_argument("--model", required=True, choices=sorted(TECHNIQUES))
+    parser.add_argument("--seed", type=int, default=None, help="seed of the first take's generation (then +1 a take)")
+    parser.add_argument("--takes", type=int, default=0, help="stop after this many takes (default: until Ctrl-C)")
+    parser.add_argument("--bars", type=int, default=8, help="longest take in bars of 4/4 (default 8)")
+    parser.add_argument("--bpm", type=float, default=120.0)
+    parser.add_argument("--play", choices=("speakers", "keyboard", "none"), default="speakers",
+                        help="where the result is heard: FluidSynth, the keyboard's MIDI port, or nowhere")
+    parser.add_argument("--script", metavar="FILE", help="with --emulator: the script plays the take")
+    add_connection_options(parser)
+    add_parameter_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    technique = get_technique(args.model)
+    parameters = chosen_parameters(args, technique)
+    if args.script and not args.emulator:
+        raise CommandError("--script plays the emulated keyboard: add --emulator")
+    try:
+        for stem in technique.model_files:  # refuse before the person plays, not after
+            read_card(stem)
+    except ModelError as error:
+        raise CommandError(str(error)) from error
+    takes = 1 if args.script else args.takes
+    seed = args.seed
+    done = 0
+    try:
+        with open_transport(args) as transport, Library() as library:
+            while not takes or done < takes:
+                recorder = Recorder(bpm=args.bpm, name=f"live take {done + 1}")
+                max_seconds = args.bars * 4 * 60.0 / args.bpm
+                if args.script:
+                    ended_by = record_from_script(Path(args.script).read_text(encoding="utf-8"), transport,
+                                                  recorder, max_seconds)
+                else:
+                    print(f"take {done + 1}: play; the record button or {args.bars} bars end it (Ctrl-C quits)")
+                    ended_by = record_live(transport, recorder, max_seconds)
+                take = recorder.composition()
+                if take.note_count == 0:
+                    if ended_by == "Ctrl-C":
+                        break
+                    print(f"take {done + 1} held no notes ({ended_by}); ready for the next")
+                    continue
+                recording = library.save(take, "recording", name=take.name,
+                                         parameters={"bpm": args.bpm, "ended_by": ended_by})
+                generated = generate(technique, take, library, str(recording.id), parameters, seed)
+                print(f"take {done + 1}: recording {recording.id} ({take.note_count} notes), "
+                      f"{technique.title} -> generation {generated.entry.id} in {generated.seconds:.2f} s")
+                _play(args.play, generated.composition, transport)
+                done += 1
+                seed = None if seed is None else seed + 1
+                if ended_by == "Ctrl-C":
+                    break
+    except (TransportError, LibraryError, ModelError, OSError, ValueError) as error:
+        raise CommandError(str(error)) from error
+    return 0
+
+
+def _play(where: str, composition, transport) -> None:
+    try:
+        if where == "speakers":
+            play_to_speakers(composition)
+        elif where == "keyboard":
+            play_to(transport.send, composition)
+    except PlaybackError as error:
+        print(f"(not played: {error})")
