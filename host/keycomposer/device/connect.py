@@ -1,11 +1,12 @@
-"""Opening a transport to a keyboard from command-line choices: the emulator, a named port, or the one found."""
+"""Opening a transport to a keyboard from command-line choices: the emulator, a serial port, a named MIDI
+port, or the keyboard's MIDI port found by name."""
 
 from __future__ import annotations
 
 import contextlib
 
 from keycomposer.device.discovery import PRODUCT_NAME, find_midi_ports
-from keycomposer.device.transport import EmulatorTransport, PortTransport, TransportError
+from keycomposer.device.transport import EmulatorTransport, PortTransport, SerialTransport, TransportError
 
 
 def add_connection_options(parser, emulator_help: str = "use the emulated keyboard instead of a real one") -> None:
@@ -17,6 +18,7 @@ def add_connection_options(parser, emulator_help: str = "use the emulated keyboa
                         help="the emulated keyboard's unique id comes from this seed (default 0)")
     parser.add_argument("--flash", metavar="DIR", help="the emulated keyboard keeps its flash (settings) here")
     parser.add_argument("--port", metavar="NAME", help="the keyboard's MIDI port (default: the one found)")
+    parser.add_argument("--serial", metavar="DEVICE", help="a keyboard sending plain MIDI bytes on a serial port")
 
 
 @contextlib.contextmanager
@@ -32,6 +34,8 @@ def open_transport(args):
         except EmulatorError as error:
             raise TransportError(f"the emulator would not start: {error}") from error
         transport = EmulatorTransport(emulator)
+    elif getattr(args, "serial", None):
+        transport = SerialTransport(args.serial)
     else:
         port = args.port
         if port is None:

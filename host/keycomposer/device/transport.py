@@ -1,10 +1,12 @@
 """Transports: how the host exchanges MIDI messages with one keyboard.
 
-Two kinds, one shape (``send``, ``receive``, ``close``, ``name``):
+Three kinds, one shape (``send``, ``receive``, ``close``, ``name``):
 - ``EmulatorTransport``: the real firmware in its own process (keycomposer.emulator), in virtual time,
   where ``receive(seconds)`` lets that much virtual time pass.
 - ``PortTransport``: a MIDI port pair through mido and python-rtmidi, where ``receive(seconds)`` waits
   that long on the wall clock. It notices an unplugged keyboard by its port disappearing.
+- ``SerialTransport``: plain MIDI bytes over a serial port (pyserial), for a keyboard wired through a
+  UART-to-USB adapter or a serial MIDI bridge; bytes are parsed by mido's parser, garbage is skipped.
 Messages come back as ``(time_us, mido.Message)`` so a recorder can keep the keyboard's timing.
 """
 
@@ -81,3 +83,49 @@ class PortTransport:
     def close(self) -> None:
         self._input.close()
         self._output.close()
+
+
+class SerialTransport:
+    """MIDI bytes over a serial port. ``port`` may be a device path or an already open pyserial port."""
+
+    def __init__(self, port, baudrate: int = 31250, now=time.monotonic):
+        import serial
+
+        try:
+            self._serial = port if hasattr(port, "read") else serial.Serial(port, baudrate, timeout=0)
+        except serial.SerialException as error:
+            raise TransportError(f"cannot open serial port {port}: {error}") from error
+        self.name = getattr(self._serial, "port", None) or str(port)
+        self._parser = mido.Parser()
+        self._now = now
+        self._origin = now()
+
+    def send(self, message: mido.Message) -> None:
+        import serial
+
+        try:
+            self._serial.write(bytes(message.bin()))
+        except (serial.SerialException, OSError) as error:
+            raise TransportError(f"{self.name} is gone (unplugged?): {error}") from error
+
+    def receive(self, seconds: float) -> list[tuple[int, mido.Message]]:
+        import serial
+
+        deadline = self._now() + seconds
+        received = []
+        while True:
+            try:
+                data = self._serial.read(256)
+            except (serial.SerialException, OSError) as error:
+                raise TransportError(f"{self.name} is gone (unplugged?): {error}") from error
+            if data:
+                self._parser.feed(data)
+                stamp = round((self._now() - self._origin) * 1e6)
+                received.extend((stamp, message) for message in self._parser)
+            elif self._now() >= deadline:
+                return received
+            else:
+                time.sleep(0.001)
+
+    def close(self) -> None:
+        self._serial.close()
