@@ -29,6 +29,8 @@ def generate(technique: Technique, composition: Composition, library: Library, s
     started = time.perf_counter()
     result = technique.run(composition, seed=seed, **settings)
     seconds = time.perf_counter() - started
-    entry = library.save(result, "generation", name=result.name or f"{technique.name} result", source=source,
+    # No explicit name: the library makes a safe one from the result's title (an input called
+    # "AC/DC" must not fail the save).
+    entry = library.save(result, "generation", source=source,
                          model=technique.name, parameters=settings | {"seed": seed})
     return Generated(entry, result, seconds)

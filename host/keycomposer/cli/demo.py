@@ -58,7 +58,7 @@ def run(args) -> int:
     print(f"2. the bridge recorded {take.note_count} notes from the keyboard's USB-MIDI"
           + (f" (played {shift:+d} semitones to fit the keys)" if shift else ""))
     with Library() as library:
-        recording = library.save(take, "recording", name=take.name, source=f"sample:{args.sample}",
+        recording = library.save(take, "recording", source=f"sample:{args.sample}",
                                  parameters={"bpm": melody.bpm, "octave_shift": shift})
         print(f"   saved recording {recording.id} in {library.root}")
         results = [("recording", take)]

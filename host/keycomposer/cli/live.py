@@ -68,7 +68,7 @@ def run(args) -> int:
                         break
                     print(f"take {done + 1} held no notes ({ended_by}); ready for the next")
                     continue
-                recording = library.save(take, "recording", name=take.name,
+                recording = library.save(take, "recording",
                                          parameters={"bpm": args.bpm, "ended_by": ended_by})
                 generated = generate(technique, take, library, str(recording.id), parameters, seed)
                 print(f"take {done + 1}: recording {recording.id} ({take.note_count} notes), "

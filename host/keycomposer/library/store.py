@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import sqlite3
 from dataclasses import dataclass, field
@@ -105,6 +106,19 @@ def check_name(name: str) -> str:
     return stripped
 
 
+def safe_name(text: str, fallback: str = "untitled") -> str:
+    """An acceptable name made from any text (a MIDI file's title, a file name): path separators
+    become '-', runs of dots become '…', control characters go, and it is cut to the length limit.
+    For names a person typed, use ``check_name`` instead, which refuses rather than repairs."""
+    cleaned = "".join(character for character in str(text) if ord(character) >= 32 and ord(character) != 127)
+    cleaned = re.sub(r"[/\\]", "-", cleaned)
+    cleaned = re.sub(r"\.{2,}", "…", cleaned).strip().lstrip("~").strip()
+    if len(cleaned) >= 2 and cleaned[1] == ":" and cleaned[0].isalpha():
+        cleaned = cleaned[0] + " -" + cleaned[2:]
+    cleaned = cleaned[:MAX_NAME_LENGTH].strip()
+    return cleaned if cleaned and cleaned != "." else fallback
+
+
 class Library:
     """The library in ``root`` (default: the user's data directory). Usable from several processes at once."""
 
@@ -118,11 +132,15 @@ class Library:
             )
         except (OSError, sqlite3.Error) as error:
             raise LibraryError(f"cannot open the library in {self.root}: {error}") from error
-        self._connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        self._connection.execute("PRAGMA journal_mode = WAL")
-        self._connection.execute("PRAGMA synchronous = FULL")
-        self._connection.execute(_SCHEMA)
-        self.sweep()
+        try:
+            self._connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._connection.execute("PRAGMA journal_mode = WAL")
+            self._connection.execute("PRAGMA synchronous = FULL")
+            self._connection.execute(_SCHEMA)
+            self.sweep()
+        except sqlite3.DatabaseError as error:
+            self._connection.close()
+            raise LibraryError(f"the library database {self.root / _DATABASE} cannot be used: {error}") from error
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -191,11 +209,14 @@ class Library:
     ) -> Entry:
         """Save ``composition`` as a new entry and return it. Metrics are computed when not given.
 
+        A ``name`` given is checked (``check_name``: LibraryError if it looks like a path); with no
+        name, the composition's own name is made safe (``safe_name``), so any title can be saved.
+
         Once this returns, the entry survives any crash; if the process dies before, nothing is left.
         """
         if kind not in KINDS:
             raise LibraryError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-        name = check_name(name if name is not None else (composition.name or kind))
+        name = check_name(name) if name is not None else safe_name(composition.name, fallback=kind)
         parameters_json = json.dumps(parameters or {}, sort_keys=True)
         metrics_json = json.dumps(metrics if metrics is not None else composition_metrics(composition))
         data = to_midi_bytes(composition)
@@ -216,7 +237,7 @@ class Library:
         """Import a MIDI file as a new entry. The file is read and checked before anything is written,
         so a failed import (MidiFileError, LibraryError) leaves the library untouched."""
         composition = read_midi(path)
-        name = check_name(name if name is not None else (composition.name or Path(path).stem))
+        name = check_name(name) if name is not None else safe_name(composition.name or Path(path).stem)
         return self.save(composition, "import", name=name, source=str(Path(path).resolve()))
 
     def rename(self, entry_id: int | str, name: str) -> Entry:

@@ -58,11 +58,12 @@ class Track:
     def __post_init__(self) -> None:
         _check_range("program", self.program, 0, 127)
         _check_range("channel", self.channel, 0, 15)
-        notes = tuple(sorted(self.notes))
-        for note in notes:
+        for note in self.notes:
             if not isinstance(note, Note):
                 raise TypeError(f"a track holds Notes, not {type(note).__name__}")
-        object.__setattr__(self, "notes", notes)
+        object.__setattr__(self, "notes", tuple(sorted(self.notes)))
+        if not isinstance(self.name, str):
+            raise TypeError(f"track name must be text, not {type(self.name).__name__}")
 
     @property
     def is_drum(self) -> bool:

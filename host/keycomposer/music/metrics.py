@@ -62,9 +62,9 @@ def n_pitches_used(roll: np.ndarray) -> int:
 def chroma(roll: np.ndarray) -> np.ndarray:
     """Per step, how many sounding pitches fall in each pitch class: shape (steps, 12), class = pitch mod 12."""
     sounding = _sounding(roll)
-    padded = np.zeros((len(sounding), 132), dtype=np.int64)
-    padded[:, :128] = sounding
-    return padded.reshape(len(sounding), 11, 12).sum(axis=1)
+    counts = sounding[:, :120].reshape(len(sounding), 10, 12).sum(axis=1, dtype=np.int32)
+    counts[:, :8] += sounding[:, 120:]  # pitches 120..127 are C..G of the eleventh octave
+    return counts
 
 
 def n_pitch_classes_used(roll: np.ndarray) -> int:
@@ -83,8 +83,13 @@ def polyphonic_rate(roll: np.ndarray, threshold: int = 2) -> float:
 def note_lengths(roll: np.ndarray) -> np.ndarray:
     """Length in steps of every note, a note being an unbroken run of sounding steps of one pitch."""
     padded = np.pad(_sounding(roll), ((1, 1), (0, 0))).astype(np.int8)
-    change = np.diff(padded, axis=0).T  # pitch-major, so onsets and offsets pair up in order
-    return np.nonzero(change < 0)[1] - np.nonzero(change > 0)[1]
+    change = np.diff(padded, axis=0)
+    onset_step, onset_pitch = np.nonzero(change > 0)
+    offset_step, offset_pitch = np.nonzero(change < 0)
+    # Sorted by pitch, then time, the n-th onset and the n-th offset belong to the same note.
+    onsets = onset_step[np.lexsort((onset_step, onset_pitch))]
+    offsets = offset_step[np.lexsort((offset_step, offset_pitch))]
+    return offsets - onsets
 
 
 def qualified_note_rate(roll: np.ndarray, threshold: int = 3) -> float:
@@ -128,13 +133,15 @@ def best_key(roll: np.ndarray) -> tuple[int, str, float]:
     pitch class sounds (the Krumhansl-Schmuckler key-finding method). NaN rate when nothing sounds.
     """
     weights = chroma(roll).sum(axis=0).astype(float)
-    if weights.sum() == 0:
+    total = weights.sum()
+    if total == 0:
         return (0, "major", math.nan)
     candidates = []
     for mode, profile in (("major", KRUMHANSL_MAJOR), ("minor", KRUMHANSL_MINOR)):
         for tonic in range(12):
+            rate = float(weights[scale_mask(tonic, mode)].sum() / total)  # in_scale_rate, from the same chroma
             fit = float(np.corrcoef(weights, np.roll(profile, tonic))[0, 1]) if weights.std() > 0 else 0.0
-            candidates.append((in_scale_rate(roll, tonic, mode), fit, mode == "major", -tonic, tonic, mode))
+            candidates.append((rate, fit, mode == "major", -tonic, tonic, mode))
     rate, _, _, _, tonic, mode = max(candidates)
     return (tonic, mode, rate)
 

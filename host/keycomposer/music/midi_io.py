@@ -12,6 +12,9 @@ what is wrong. Documented fallbacks, taken instead of failing:
   first-out; notes of zero length are dropped;
 - a channel's program is its first program change (later changes are not modelled);
 - a file with no tempo plays at 120 BPM, one with no time signature is in 4/4.
+
+Limits, so no input can exhaust memory later (piano rolls, metrics): at most ``MAX_FILE_BYTES``
+(8 MiB), ``MAX_NOTES`` (200 000) notes and ``MAX_BEATS`` (10 000 beats, about 80 minutes at 120 BPM).
 """
 
 from __future__ import annotations
@@ -94,7 +97,10 @@ def from_midi_bytes(data: bytes) -> Composition:
         raise MidiFileError("truncated: the file ends inside a track") from error
     except _MIDO_PARSE_ERRORS as error:
         raise MidiFileError(f"broken MIDI data: {error}") from error
-    return from_mido(midi_file)
+    try:
+        return from_mido(midi_file)
+    except (ValueError, TypeError) as error:  # a value the model refuses, which a check above missed
+        raise MidiFileError(f"invalid MIDI content: {error}") from error
 
 
 def to_midi_bytes(composition: Composition, midi_type: int = 1) -> bytes:
@@ -145,6 +151,8 @@ def from_mido(midi_file: mido.MidiFile) -> Composition:
             elif kind == "program_change":
                 programs.setdefault(message.channel, message.program)
             elif kind == "set_tempo":
+                if message.tempo == 0:
+                    raise MidiFileError(f"track {track_index} sets a tempo of 0 microseconds per beat")
                 tempos.setdefault(tick, message.tempo)
             elif kind == "time_signature":
                 if message.denominator in (1, 2, 4, 8, 16, 32, 64) and message.numerator >= 1:
@@ -182,25 +190,29 @@ def to_mido(composition: Composition, midi_type: int = 1) -> mido.MidiFile:
     """
     if midi_type not in (0, 1):
         raise ValueError(f"MIDI file type must be 0 or 1, got {midi_type}")
-    conductor: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
+    # Events are (tick, order, factory, fields); messages are built once their delta time is known,
+    # because building a mido message twice (once, then .copy(time=...)) doubles the cost of big files.
+    meta, message = mido.MetaMessage, mido.Message
+    conductor: list[tuple] = []
     if composition.name:
-        conductor.append((0, 0, mido.MetaMessage("track_name", name=composition.name)))
+        conductor.append((0, 0, meta, {"type": "track_name", "name": composition.name}))
     for tempo in composition.tempos:
-        conductor.append((tempo.tick, 1, mido.MetaMessage("set_tempo", tempo=tempo.microseconds_per_beat)))
+        conductor.append((tempo.tick, 1, meta, {"type": "set_tempo", "tempo": tempo.microseconds_per_beat}))
     for signature in composition.time_signatures:
-        conductor.append((signature.tick, 1, mido.MetaMessage(
-            "time_signature", numerator=signature.numerator, denominator=signature.denominator)))
+        conductor.append((signature.tick, 1, meta, {"type": "time_signature", "numerator": signature.numerator,
+                                                    "denominator": signature.denominator}))
 
     voice_events = []
     for track in composition.tracks:
-        events: list[tuple[int, int, mido.Message | mido.MetaMessage]] = [
-            (0, 0, mido.MetaMessage("track_name", name=track.name)),
-            (0, 1, mido.Message("program_change", channel=track.channel, program=track.program)),
+        channel = track.channel
+        events: list[tuple] = [
+            (0, 0, meta, {"type": "track_name", "name": track.name}),
+            (0, 1, message, {"type": "program_change", "channel": channel, "program": track.program}),
         ]
         for note in track.notes:
-            events.append((note.start, 3, mido.Message(
-                "note_on", channel=track.channel, note=note.pitch, velocity=note.velocity)))
-            events.append((note.end, 2, mido.Message("note_off", channel=track.channel, note=note.pitch)))
+            events.append((note.start, 3, message, {"type": "note_on", "channel": channel, "note": note.pitch,
+                                                     "velocity": note.velocity}))
+            events.append((note.end, 2, message, {"type": "note_off", "channel": channel, "note": note.pitch}))
         voice_events.append(events)
 
     midi_file = mido.MidiFile(type=midi_type, ticks_per_beat=composition.resolution)
@@ -208,17 +220,19 @@ def to_mido(composition: Composition, midi_type: int = 1) -> mido.MidiFile:
         midi_file.tracks.append(_to_midi_track(conductor))
         midi_file.tracks.extend(_to_midi_track(events) for events in voice_events)
     else:
-        merged = conductor + [event for events in voice_events for event in events if event[2].type != "track_name"]
+        merged = conductor + [event for events in voice_events for event in events if event[3]["type"] != "track_name"]
         midi_file.tracks.append(_to_midi_track(merged))
     return midi_file
 
 
 def _to_midi_track(events: list) -> mido.MidiTrack:
-    """Absolute-tick events (tick, order, message) to a track of delta times. The sort is stable."""
+    """Absolute-tick events (tick, order, factory, fields) to a track of delta times. The sort is stable."""
     track = mido.MidiTrack()
     now = 0
-    for tick, _, message in sorted(events, key=lambda event: (event[0], event[1])):
-        track.append(message.copy(time=tick - now))
+    for tick, _, factory, fields in sorted(events, key=lambda event: (event[0], event[1])):
+        fields = dict(fields)
+        kind = fields.pop("type")
+        track.append(factory(kind, time=tick - now, **fields))
         now = tick
     track.append(mido.MetaMessage("end_of_track", time=0))
     return track

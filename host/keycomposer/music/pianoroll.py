@@ -96,9 +96,12 @@ def from_pianoroll(
     for index in range(count):
         sounding = np.pad(roll[index] != 0, ((1, 1), (0, 0))).astype(np.int8)
         change = np.diff(sounding, axis=0)
-        # Pair each pitch's onsets with its offsets: both come out sorted by pitch, then by time.
-        onset_pitch, onset_step = np.nonzero(change.T > 0)
-        _, offset_step = np.nonzero(change.T < 0)
+        # Sorted by pitch, then time, the n-th onset and the n-th offset belong to the same note.
+        onset_step, onset_pitch = np.nonzero(change > 0)
+        offset_step, offset_pitch = np.nonzero(change < 0)
+        onset_order = np.lexsort((onset_step, onset_pitch))
+        onset_pitch, onset_step = onset_pitch[onset_order], onset_step[onset_order]
+        offset_step = offset_step[np.lexsort((offset_step, offset_pitch))]
         notes = tuple(
             Note(int(start) * ticks_per_step, int(pitch), int(end - start) * ticks_per_step, velocity)
             for pitch, start, end in zip(onset_pitch, onset_step, offset_step)

@@ -65,6 +65,8 @@ def render_pianoroll(composition: Composition, steps_per_beat: int = 4, step_wid
         colour = np.array(track_colour(index))
         top = row_top(note.pitch)
         left, right = x_of(note.start), max(x_of(note.end), x_of(note.start) + 1)
+        if right - left >= 3:
+            right -= 1  # a one-pixel gap, so a repeated note reads as two notes
         image[top + 1:top + row_height - 1, left:right] = colour
         image[top + 1:top + row_height - 1, left] = (colour * 0.55).astype(np.uint8)  # onset edge
     return image

@@ -1,20 +1,22 @@
 """A process that saves compositions into a library in a loop, for the concurrency and crash tests.
 
-    python library_writer_process.py ROOT COUNT TAG [CRASH_AT]
+    python library_writer_process.py ROOT COUNT TAG [STAGE[@SAVE]]
 
 Saves COUNT compositions named "TAG N" (N = 0, 1, ...) and prints "saved ID N" after each save
-returns. CRASH_AT (optional) makes the process SIGKILL itself inside its first save, at a named
-point: "file-fsync" (temporary file written, before its fsync), "renamed" (file in place, row not
-yet committed) or "committed" (row committed, before save returns).
+returns. STAGE (optional) makes the process SIGKILL itself inside save number SAVE (default 0) at
+a named point: "file-fsync" (temporary file written, before its fsync), "renamed" (file in place,
+row not yet committed) or "committed" (row committed, before save returns).
 """
 
 import os
 import signal
 import sys
 
-from keycomposer.library import Library
 from keycomposer.library import store
+from keycomposer.library import Library
 from keycomposer.music import sample_composition, transpose
+
+STAGES = ("file-fsync", "renamed", "committed")
 
 
 def expected_composition(number: int):
@@ -22,38 +24,51 @@ def expected_composition(number: int):
     return transpose(sample_composition("twinkle"), number % 12)
 
 
-def die(*_args, **_kwargs):
+def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def arm(crash_at: str) -> None:
-    if crash_at == "file-fsync":
-        os.fsync = die
-    elif crash_at == "renamed":
-        real_replace = os.replace
+class Saboteur:
+    """Kills this process at ``stage`` of save number ``target``, by wrapping what the library calls."""
 
-        def replace_then_die(source, destination):
-            real_replace(source, destination)
-            die()
-        store.os.replace = replace_then_die
-    elif crash_at == "committed":
-        real_get = store.Library.get
+    def __init__(self, stage: str, target: int):
+        if stage not in STAGES:
+            raise SystemExit(f"unknown crash stage {stage!r}; expected one of {STAGES}")
+        self.stage, self.target, self.current = stage, target, -1
+        real_fsync, real_replace, real_get = os.fsync, os.replace, store.Library.get
+        saboteur = self
 
-        def get_after_commit(self, entry_id):
-            if sys._getframe(1).f_code.co_name == "save":
+        def fsync(descriptor):
+            if saboteur.armed("file-fsync"):
                 die()
-            return real_get(self, entry_id)
-        store.Library.get = get_after_commit
-    else:
-        raise SystemExit(f"unknown crash point {crash_at!r}")
+            real_fsync(descriptor)
+
+        def replace(source, destination):
+            real_replace(source, destination)
+            if saboteur.armed("renamed"):
+                die()
+
+        def get(library, entry_id):
+            if sys._getframe(1).f_code.co_name == "save" and saboteur.armed("committed"):
+                die()
+            return real_get(library, entry_id)
+
+        store.os.fsync, store.os.replace, store.Library.get = fsync, replace, get
+
+    def armed(self, stage: str) -> bool:
+        return stage == self.stage and self.current == self.target
 
 
 def main() -> None:
     root, count, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     library = Library(root)
+    saboteur = None
     if len(sys.argv) > 4:
-        arm(sys.argv[4])
+        stage, _, target = sys.argv[4].partition("@")
+        saboteur = Saboteur(stage, int(target or 0))
     for number in range(count):
+        if saboteur is not None:
+            saboteur.current = number
         entry = library.save(expected_composition(number), "recording", name=f"{tag} {number}",
                              parameters={"number": number})
         print(f"saved {entry.id} {number}", flush=True)

@@ -16,7 +16,7 @@ import pytest
 from keycomposer.library import Library
 
 sys.path.insert(0, str(Path(__file__).parent))
-from library_writer_process import expected_composition  # noqa: E402
+from library_writer_process import STAGES, expected_composition  # noqa: E402
 
 WRITER = Path(__file__).parent / "library_writer_process.py"
 
@@ -77,6 +77,22 @@ def test_writers_killed_at_random_moments_leave_the_library_consistent_and_compl
         # Lines printed between the last read and the kill are saves that returned too.
         completed.update(read_saves(writer, tag))
         assert_consistent(tmp_path, completed)
+
+
+@pytest.mark.timeout(200)
+def test_writers_killed_inside_random_saves_at_random_steps_lose_nothing_saved(tmp_path):
+    chooser = random.Random(11)
+    completed = {}
+    committed_crashes = 0
+    for round_number in range(8):
+        tag = f"round{round_number}"
+        stage = chooser.choice(STAGES)
+        writer = start_writer(tmp_path, 10, tag, f"{stage}@{chooser.randint(0, 4)}")
+        completed.update(read_saves(writer, tag))
+        assert writer.wait(timeout=100) == -signal.SIGKILL
+        committed_crashes += stage == "committed"
+        entries = assert_consistent(tmp_path, completed)
+        assert len(entries) == len(completed) + committed_crashes
 
 
 @pytest.mark.timeout(120)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from keycomposer.library import Library, LibraryError, check_name
-from keycomposer.music import MidiFileError, sample_composition, to_midi_bytes, write_midi
+from keycomposer.library import Library, LibraryError, check_name, safe_name
+from keycomposer.music import Composition, MidiFileError, sample_composition, to_midi_bytes, write_midi
 
 
 @pytest.fixture
@@ -179,3 +179,26 @@ def test_metrics_and_parameters_are_stored_as_json(library):
     entry = library.save(sample_composition("twinkle"), "generation", parameters={"risk": 2}, metrics={"x": 1})
     row = library._connection.execute("SELECT parameters, metrics FROM compositions").fetchone()
     assert json.loads(row[0]) == {"risk": 2} and json.loads(row[1]) == {"x": 1} == entry.metrics
+
+
+def test_a_damaged_database_is_reported_not_overwritten(tmp_path):
+    (tmp_path / "library.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(LibraryError, match="library.sqlite3 cannot be used"):
+        Library(tmp_path)
+    assert (tmp_path / "library.sqlite3").read_bytes().startswith(b"this is not a database")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=300))
+def test_safe_name_turns_any_text_into_an_acceptable_name(text):
+    assert check_name(safe_name(text)) == safe_name(text)
+
+
+def test_titles_from_files_are_repaired_not_refused(library, tmp_path):
+    twinkle = sample_composition("twinkle")
+    path = tmp_path / "acdc.mid"
+    write_midi(Composition(twinkle.tracks, name="AC/DC ../ tribute"), path)
+    assert library.import_file(path).name == "AC-DC …- tribute"
+    assert library.save(Composition(twinkle.tracks, name="a/b"), "generation").name == "a-b"
+    with pytest.raises(LibraryError, match="path separator"):
+        library.import_file(path, name="a/b")  # a name a person typed is refused, not repaired

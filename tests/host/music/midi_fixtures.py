@@ -99,3 +99,12 @@ BAD_KEY_SIGNATURE = hexdump("""
     00 ff 59 02 b3 b3            # key signature: -77 flats, mode 179 (mido raises its own error type)
     00 ff 2f 00
 """)
+
+ZERO_TEMPO = hexdump("""
+    4d 54 68 64  00 00 00 06
+    00 00  00 01  00 60
+    4d 54 72 6b  00 00 00 13
+    00 ff 51 03 00 00 00         # tempo: 0 microseconds per beat
+    00 90 3c 64  60 80 3c 40
+    00 ff 2f 00
+""")

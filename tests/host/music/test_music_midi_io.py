@@ -57,6 +57,7 @@ def test_a_note_never_switched_off_ends_with_its_track():
     (fixtures.UNDEFINED_STATUS, "undefined status byte 0xf4"),
     (fixtures.TOO_LONG, "beats"),
     (fixtures.BAD_KEY_SIGNATURE, "key"),
+    (fixtures.ZERO_TEMPO, "tempo of 0"),
     (b"", "empty"),
     (b"RIFF\x00\x00\x00\x00WAVE", "not a MIDI file"),
     (b"MThd\x00\x00", "truncated"),
@@ -163,3 +164,11 @@ def test_mutated_midi_files_only_ever_raise_midi_file_error(edits, cut):
     except MidiFileError:
         return
     assert composition.note_count > 0
+
+
+def test_a_type0_file_is_split_into_one_track_per_channel():
+    melody, drums = sample_composition("twinkle").tracks[0], Track((Note(0, 36, 120),), channel=9)
+    bass = Track((Note(0, 36, 960),), program=32, channel=1)
+    again = from_midi_bytes(to_midi_bytes(Composition((melody, bass, drums)), midi_type=0))
+    assert [(track.channel, track.program, track.notes) for track in again.tracks] == [
+        (0, 0, melody.notes), (1, 32, bass.notes), (9, 0, drums.notes)]
