@@ -23,9 +23,13 @@ class MatrixDebouncer:
         self._releasing = array("H", [0] * n_rows)  # opened switches waiting out their debounce time
         self._since = array("i", [0] * (n_rows * n_cols))  # when the press or release began
         self.events = bytearray(n_rows * n_cols)
+        self._busy = False  # some switch is inside its debounce time: every row must be looked at
 
     def scan(self, rows, now_us):
         """Compare the raw `rows` with the debounced state; returns how many events were written."""
+        # The steady state (keys held or not, nothing bouncing) costs one array comparison, done in C.
+        if not self._busy and rows == self.debounced:
+            return 0
         debounce_us = self.debounce_us
         debounced = self.debounced
         lockout = self._lockout
@@ -34,6 +38,7 @@ class MatrixDebouncer:
         events = self.events
         n_events = 0
         n_cols = self.n_cols
+        busy_any = 0
         for row in range(self.n_rows):
             raw = rows[row]
             state = debounced[row]
@@ -72,6 +77,8 @@ class MatrixDebouncer:
                 bit <<= 1
                 position += 1
             debounced[row] = state
+            busy_any |= lockout[row] | releasing[row]
+        self._busy = busy_any != 0
         return n_events
 
     def forget(self):
@@ -80,3 +87,4 @@ class MatrixDebouncer:
             self.debounced[row] = 0
             self._lockout[row] = 0
             self._releasing[row] = 0
+        self._busy = False

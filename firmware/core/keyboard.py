@@ -10,6 +10,7 @@ from array import array
 
 import pins
 from core import counters as _counters
+from core.arp import Arpeggiator
 from core.buttons import ButtonsFeature
 from core.compat import const, ticks_diff
 from core.controls import ControlsFeature
@@ -18,11 +19,15 @@ from core.debounce import EVENT_CLOSED, MatrixDebouncer
 from core.dsn import dsn_from_unique_id
 from core.feature import Feature
 from core.keys import KeysFeature
+from core.midi_clock import MidiClock
 from core.midi_in import MidiIn
 from core.notes import NoteTracker
 from core.pedal import SustainPedal
+from core.recorder import RecorderFeature
 from core.settings import Settings
+from core.settings_store import SettingsStore
 from core.sysex import SysexResponder
+from core.tempo import TapTempo
 from core.usbmidi import TxQueue
 
 # A feature that keeps raising is reported at most this often (it is counted every time).
@@ -37,7 +42,9 @@ class Keyboard:
         self.settings = Settings()
         self.counters = Counters()
         self.tx = TxQueue(self.counters)
-        self.notes = NoteTracker(self.tx, pins.N_KEYS)
+        # One holder per key, and one more for the arpeggiator's note (core.arp.ARP_VOICE).
+        self.notes = NoteTracker(self.tx, pins.N_KEYS + 1)
+        self.key_target = self.notes  # where the keys' notes go: the tracker, or the arpeggiator (core.arp)
         self.notes.channel = self.settings.channel
         self.sysex = SysexResponder(self)
         self.last_fault = ""
@@ -47,12 +54,22 @@ class Keyboard:
         self.rows = array("H", [0] * pins.N_ROWS)
         self.debouncer = MatrixDebouncer(pins.N_ROWS, pins.N_COLS, self.settings.debounce_us)
         # Features run in this order every tick; each one's hooks are isolated from the others'.
+        self.settings_store = SettingsStore()
+        self.recorder = RecorderFeature(self)
+        self.tempo = TapTempo()
+        self.arp = Arpeggiator()
+        self.clock = MidiClock()
         self.features = [
+            self.settings_store,  # first: every other feature boots with the stored settings
+            self.recorder,  # before the others' before_scan: playback's due events go out first
             KeysFeature(),
             ButtonsFeature(),
             ControlsFeature(),
             SustainPedal(),
             MidiIn(self.counters, self.sysex.handle),
+            self.tempo,  # before the arp and the clock: a tap's tempo counts in its own tick
+            self.arp,  # after the keys: it plays what they held this tick, in this tick
+            self.clock,
         ]
         # Per-tick hooks are called only on the features that have them: the scan stays short.
         self._before_scan = self._having("before_scan")

@@ -19,6 +19,8 @@ class KeysFeature(Feature):
     def __init__(self):
         self._state = bytearray(pins.N_KEYS)
         self._first_closed_at = array("i", [0] * pins.N_KEYS)
+        # Where each sounding key's notes went (keyboard.key_target at its press): its release goes there too.
+        self._holder = [None] * pins.N_KEYS
 
     def on_switch(self, keyboard, kind, key, closed, now_us):
         if kind == pins.SWITCH_KEY_FIRST:
@@ -30,11 +32,12 @@ class KeysFeature(Feature):
                 # Release of the first contact ends the note; a press that never reached the second
                 # contact sent nothing, so it has nothing to end.
                 if self._state[key] == _SOUNDING:
-                    keyboard.notes.release(key)
+                    self._holder[key].release(key)
                 self._state[key] = _IDLE
         elif kind == pins.SWITCH_KEY_SECOND:
             if closed and self._state[key] == _ARMED:
                 self._state[key] = _SOUNDING
+                self._holder[key] = keyboard.key_target
                 settings = keyboard.settings
                 velocity = velocity_from_us(
                     settings.velocity_curve,
@@ -46,7 +49,7 @@ class KeysFeature(Feature):
     def _play(self, keyboard, key, velocity):
         settings = keyboard.settings
         root = settings.lowest_note + 12 * keyboard.octave + key
-        notes = keyboard.notes
+        notes = self._holder[key]  # the note tracker, or the arpeggiator while it takes the keys
         if keyboard.chord_on:
             for interval in chord_intervals(settings.chord_mode, root, settings.chord_key):
                 notes.hold(key, root + interval, velocity)

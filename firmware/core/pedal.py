@@ -26,6 +26,8 @@ class SustainPedal(Feature):
 
     def before_scan(self, keyboard, now_us):
         down = keyboard.board.read_pedal() != self._rest_level
+        if not down and not self.pressed and not self._locked:
+            return  # at rest: the common case, kept short
         debounce_us = keyboard.settings.debounce_us
         if self._locked:
             if ticks_diff(now_us, self._changing_since) < debounce_us:

@@ -1,5 +1,5 @@
-"""The keyboard's settings, with their defaults. Persisting and changing them over SysEx is another
-feature (SysEx commands 0x10..0x1F are kept for it); the core reads them from here."""
+"""The keyboard's settings, with their defaults. The ones the host may change are in
+core/settings_table.py (ids, ranges, the same defaults); core/settings_store.py loads and saves them."""
 
 from core.chord import CHORD_MAJOR
 from core.velocity import CURVE_LOG
@@ -19,3 +19,11 @@ class Settings:
         self.pitch_centre = 32768
         self.pitch_max = 64511
         self.pitch_dead_zone = 1024
+        # Pitch-bend sensitivity in semitones: told to the synth as RPN 0 when changed over SysEx.
+        self.pitch_bend_range = 2
+        # The arpeggiator's (core/arp.py reads them at its next step; ranges in core/settings_table.py).
+        self.arp_mode = 0  # up
+        self.arp_rate = 1  # 1/8
+        self.arp_gate = 50  # percent
+        self.arp_swing = 50  # percent, straight
+        self.arp_octaves = 1

@@ -9,6 +9,8 @@ Two families of messages (every byte is documented in firmware/PROTOCOL.md):
 
 from core import counters as _counters
 from core.compat import const
+from core.settings_store import value_of
+from core.settings_table import SETTINGS, in_range, setting
 from core.version import FIRMWARE_VERSION
 
 MANUFACTURER_ID = const(0x7D)  # MIDI 1.0: "non-commercial use"
@@ -20,18 +22,24 @@ ALL_CALL = const(0x7F)
 REPLY_FLAG = const(0x40)
 
 # Private commands: (code, name, request payload length). Replies are code | REPLY_FLAG.
-# 0x10..0x1F are kept for settings get/set.
+# 0x10..0x1F are settings (core/settings_table.py says which ids, ranges and defaults there are).
 COMMANDS = (
     (0x01, "DEVICE_INFO", 0),  # reply: version major, minor, patch, then the 16 DSN characters
     (0x02, "GET_COUNTERS", 0),  # reply: count, then each counter as three 7-bit bytes, MSB first
     (0x03, "GET_LAST_FAULT", 0),  # reply: faults count (3 bytes), text length, text (ASCII)
     (0x04, "CLEAR_COUNTERS", 0),  # reply: empty; counters back to 0, last fault forgotten
     (0x05, "PANIC", 0),  # reply: empty; all notes off (see notes.py)
+    (0x10, "GET_SETTINGS", 0),  # reply: count, then each setting's value as three 7-bit bytes, by id
+    (0x11, "SET_SETTING", 4),  # id, value as three 7-bit bytes; reply: the same four bytes; saved
+    (0x12, "RESET_SETTINGS", 0),  # reply: empty; every setting back to its default, saved
 )
 NAK = const(0x7E)  # reply: the refused command, the reason
 FAULT = const(0x7F)  # unsolicited: a feature raised; payload is the fault text (ASCII)
 NAK_UNKNOWN_COMMAND = const(0x01)
 NAK_BAD_LENGTH = const(0x02)
+NAK_UNKNOWN_SETTING = const(0x03)
+NAK_OUT_OF_RANGE = const(0x04)
+NAK_NOT_SAVED = const(0x05)  # applied, but the flash refused the write: lost at the next power cycle
 
 FAULT_TEXT_MAX = const(48)
 _REPLY_BYTES = const(80)
@@ -166,3 +174,36 @@ class SysexResponder:
     def _panic(self, message, length):
         self._keyboard.panic()
         self._send(self._start(0x05 | REPLY_FLAG))
+
+    def _get_settings(self, message, length):
+        at = self._start(0x10 | REPLY_FLAG)
+        self._reply[at] = len(SETTINGS)
+        at += 1
+        for row in SETTINGS:
+            at = self._put_21_bits(at, value_of(self._keyboard, row[0]))
+        self._send(at)
+
+    def _set_setting(self, message, length):
+        setting_id = message[4]
+        value = message[5] << 14 | message[6] << 7 | message[7]
+        row = setting(setting_id)
+        if row is None:
+            self._nak(0x11, NAK_UNKNOWN_SETTING)
+            return
+        if not in_range(row, value):
+            self._nak(0x11, NAK_OUT_OF_RANGE)
+            return
+        keyboard = self._keyboard
+        if not keyboard.settings_store.change(keyboard, setting_id, value):
+            self._nak(0x11, NAK_NOT_SAVED)
+            return
+        at = self._start(0x11 | REPLY_FLAG)
+        self._reply[at] = setting_id
+        self._send(self._put_21_bits(at + 1, value))
+
+    def _reset_settings(self, message, length):
+        keyboard = self._keyboard
+        if not keyboard.settings_store.reset(keyboard):
+            self._nak(0x12, NAK_NOT_SAVED)
+            return
+        self._send(self._start(0x12 | REPLY_FLAG))

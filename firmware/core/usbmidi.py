@@ -57,6 +57,8 @@ class TxQueue:
         self._used = 0  # bytes queued in the ring
         self._chunk = bytearray(_TX_CHUNK_BYTES)
         self._chunk_used = 0  # bytes in _chunk, offered to the board and not yet accepted
+        # tap(status, data1, data2) sees every channel message queued (the recorder sets it).
+        self.tap = None
 
     def free_packets(self):
         return (_TX_QUEUE_BYTES - self._used) >> 2
@@ -80,6 +82,8 @@ class TxQueue:
 
     def channel_message(self, status, data1, data2):
         """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble."""
+        if self.tap is not None:
+            self.tap(status, data1, data2)
         return self.put(status >> 4, status, data1, data2)
 
     def sysex(self, message, length):

@@ -8,6 +8,8 @@ Both sides run the same scenarios on the same cheap fake board, in one run, side
 - "chord held": C-E-G held down (both contacts), wheels at rest: the steady state.
 - "playing": the chord held while another key is struck every 50 ms (first contact, second 3 ms later,
   both open again 30 ms after the press), so the tick also debounces, times velocities, sends notes.
+- "arp 1/32" (core only; the first draft has no arpeggiator): the chord held with the arpeggiator on at
+  1/32 and 240 BPM, so the tick also steps the pattern and sends MIDI clock.
 The fake board's read_matrix is boards/pico.py's (boards/matrix_scan.py's viper scan) on a buffer
 standing in for the SIO registers, without the 10 us settle waits; those are added back, as fixed
 hardware time, in the RP2040 estimate. The breakdown also times the same scan written as bytecode.
@@ -348,6 +350,21 @@ def _core_breakdown(subject, factor):
         print("  %-28s %6.2f us here  ~%5.0f us on the RP2040" % (label, best, best * factor))
 
 
+def _has_arpeggiator(Keyboard):
+    return hasattr(Keyboard(CheapBoard(False), 0), "arp")
+
+
+def _arp_keyboard(Keyboard):
+    def make(board, now_us):
+        keyboard = Keyboard(board, now_us)
+        keyboard.settings.arp_rate = 3  # 1/32
+        keyboard.tempo.set_bpm(240)
+        keyboard.arp.set_on(keyboard, True, now_us)
+        return keyboard
+
+    return make
+
+
 def main():
     try:
         from core.keyboard import Keyboard
@@ -363,6 +380,10 @@ def main():
         if Keyboard is not None:
             subjects.insert(0, Subject("core", Keyboard, playing))
         scenarios.append((name, subjects))
+    if Keyboard is not None and _has_arpeggiator(Keyboard):
+        # The chord held with the arpeggiator on: 1/32 steps at 240 BPM (a note on or off every 15.6 ms on
+        # average) and 96 clock pulses a second. The first draft has no arpeggiator: core only.
+        scenarios.append(("arp 1/32", [Subject("core", _arp_keyboard(Keyboard), False)]))
     add_ms = div_ms = None
     # Interleaved, so that whatever else this shared machine runs slows every side alike; the best run
     # of each is the one least disturbed.

@@ -53,8 +53,8 @@ board.host_sends(bytes((0x04, 0xF0, 0x7D, 0x4B, 0x0F, 0xF8, 0, 0, 0x06, 0x01, 0x
 rig.run_ms(2)
 assert sysex_from_packets(rig.take()) == [info]
 
-print("unknown command 0x10 (kept for settings): NAK unknown")
-assert ask(b"\xf0\x7d\x4b\x10\x01\x02\xf7") == [b"\xf0\x7d\x4b\x7e\x10\x01\xf7"]
+print("unknown command 0x1F (kept for settings): NAK unknown")
+assert ask(b"\xf0\x7d\x4b\x1f\x01\x02\xf7") == [b"\xf0\x7d\x4b\x7e\x1f\x01\xf7"]
 print("DEVICE_INFO with a payload: NAK bad length")
 assert ask(b"\xf0\x7d\x4b\x01\x00\xf7") == [b"\xf0\x7d\x4b\x7e\x01\x02\xf7"]
 print("another manufacturer's and another 7D product's SysEx: ignored")
