@@ -23,6 +23,7 @@ import pins
 from core.compat import const, ticks_diff
 from core.feature import Feature
 from core.midi_clock import USER_PLAYBACK
+from core.sysex import GENERATE_REQUEST, RECORD_STATE
 
 TAKE_EVENTS = const(2048)
 TAKE_BARS = const(8)
@@ -40,6 +41,12 @@ _CC_SUSTAIN = const(64)
 _BEND_CENTRE_MSB = const(0x40)  # 8192: LSB 00, MSB 40
 # Kept free at the end of every take: the pedal's release and the bend's return to centre.
 _END_RESERVE = const(2)
+
+
+def _held(keyboard, button):
+    """Whether ``button`` is down now (debounced), whatever order this scan reports its switches in."""
+    position = pins.BUTTON_POS[button]
+    return keyboard.debouncer.debounced[position // pins.N_COLS] >> (position % pins.N_COLS) & 1
 
 
 def tempo_bpm(keyboard):
@@ -88,7 +95,14 @@ class RecorderFeature(Feature):
             self._play_due(keyboard, now_us)
 
     def on_switch(self, keyboard, kind, button, closed, now_us):
-        if kind != pins.SWITCH_BUTTON or not closed:
+        if kind != pins.SWITCH_BUTTON:
+            return
+        if not closed:
+            return
+        if button == pins.BUTTON_PLAYBACK and _held(keyboard, pins.BUTTON_TAP_TEMPO):
+            # Tap tempo held + playback: standalone generate. The host bridge answers by running its
+            # model on the last take; the keyboard itself plays nothing.
+            keyboard.sysex.send_notice(GENERATE_REQUEST)
             return
         if button == pins.BUTTON_RECORD:
             if self.recording:
@@ -131,6 +145,7 @@ class RecorderFeature(Feature):
         self._take_sustain = False
         self._take_bent = False
         keyboard.set_led(pins.LED_RECORD, True)
+        keyboard.sysex.send_notice(RECORD_STATE, 1)
 
     def capture(self, status, data1, data2):
         """TxQueue's tap: a channel message is going out."""
@@ -191,6 +206,7 @@ class RecorderFeature(Feature):
         self.take_length_ms = elapsed_ms
         self.takes_finished += 1
         self._keyboard.set_led(pins.LED_RECORD, False)
+        self._keyboard.sysex.send_notice(RECORD_STATE, 0)
 
     # Playback ------------------------------------------------------------------------------------
 

@@ -35,6 +35,9 @@ COMMANDS = (
 )
 NAK = const(0x7E)  # reply: the refused command, the reason
 FAULT = const(0x7F)  # unsolicited: a feature raised; payload is the fault text (ASCII)
+# Unsolicited notices for the host bridge (firmware/PROTOCOL.md, "Notices"):
+RECORD_STATE = const(0x60)  # payload: 01 a take started, 00 it ended (the host records the same take)
+GENERATE_REQUEST = const(0x61)  # no payload: the person asked, from the keyboard, to generate from the last take
 NAK_UNKNOWN_COMMAND = const(0x01)
 NAK_BAD_LENGTH = const(0x02)
 NAK_UNKNOWN_SETTING = const(0x03)
@@ -136,6 +139,14 @@ class SysexResponder:
         """Unsolicited FAULT report: F0 7D <PRODUCT_ID> 7F <text> F7."""
         at = self._start(FAULT)
         at = self._put_text(at, ascii7(text, FAULT_TEXT_MAX))
+        self._send(at)
+
+    def send_notice(self, code, value=-1):
+        """Unsolicited notice: F0 7D <PRODUCT_ID> <code> [value] F7 (no value byte when value < 0)."""
+        at = self._start(code)
+        if value >= 0:
+            self._reply[at] = value & 0x7F
+            at += 1
         self._send(at)
 
     # Command handlers: named after COMMANDS entries ---------------------------------------------

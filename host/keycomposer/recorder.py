@@ -57,6 +57,15 @@ class Recorder:
         start, velocity = self._held.pop(key)
         self._notes.append(Note(start, key[1], max(1, tick - start), velocity))
 
+    def restart(self, time_us: int | None = None) -> None:
+        """Forget everything: the keyboard's record button started a take at ``time_us``, which becomes
+        the take's time 0 (None: its first message will be)."""
+        self._origin_us = time_us
+        self._last_us = 0
+        self._held.clear()
+        self._notes.clear()
+        self.controls_ignored = 0
+
     @property
     def started(self) -> bool:
         return self._origin_us is not None

@@ -1,11 +1,15 @@
 """Recording one take from a transport: the loop around a Recorder, and how a take ends.
 
-A take ends when the keyboard says its record button ended it (the RECORD_STATE notification, see
-firmware/PROTOCOL.md), when it is as long as the bar limit (counted from its first message), when the
-person presses Ctrl-C, or when the keyboard goes away; in every case what was played so far is kept.
+A take starts at the keyboard's record button (the RECORD_STATE notice, firmware/PROTOCOL.md) or at its
+first message, and ends when the record button ends it, when it is as long as the bar limit, when the
+person asks for a generation from the keyboard (tap tempo held + playback: the GENERATE_REQUEST notice),
+when the person presses Ctrl-C, or when the keyboard goes away; in every case what was played so far is
+kept.
 """
 
 from __future__ import annotations
+
+from typing import Iterator
 
 import mido
 
@@ -14,6 +18,8 @@ from keycomposer.recorder import Recorder
 
 # F0 7D 4B 60 ss F7: the keyboard's record button started (ss = 1) or ended (ss = 0) a take.
 _RECORD_STATE = (0x7D, 0x4B, 0x60)
+# F0 7D 4B 61 F7: tap tempo held + playback: generate again from the last take.
+_GENERATE_REQUEST = (0x7D, 0x4B, 0x61)
 
 
 def take_state(message: mido.Message) -> bool | None:
@@ -23,31 +29,53 @@ def take_state(message: mido.Message) -> bool | None:
     return None
 
 
-def _feed(recorder: Recorder, events, max_us: float) -> str | None:
-    """Feed timed messages; returns why the take ended, or None while it goes on."""
+GENERATE_REQUEST = "the keyboard's generate request"
+
+
+def is_generate_request(message: mido.Message) -> bool:
+    return message.type == "sysex" and tuple(message.data) == _GENERATE_REQUEST
+
+
+def take_from(events: Iterator[tuple[int, mido.Message]], recorder: Recorder, max_us: float) -> str:
+    """Feed timed messages from ``events`` into ``recorder`` until the take ends; returns why it ended.
+    Events after the end stay in the iterator for the next take."""
     for time_us, message in events:
-        if take_state(message) is False and recorder.started:
+        state = take_state(message)
+        if state is True:  # the record button started the take: what came before is not part of it
+            recorder.restart(time_us)
+            continue
+        if state is False and recorder.started:
             return "the record button"
+        if is_generate_request(message):
+            return GENERATE_REQUEST
         if recorder.started and recorder.elapsed_us(time_us) >= max_us:
             return "bar limit"
         recorder.feed(time_us, message)
-    return None
+    return "the end of the script"
+
+
+def script_events(script_text: str, transport) -> Iterator[tuple[int, mido.Message]]:
+    """Play an emulator script on the emulated keyboard behind ``transport``; what it sent, in order."""
+    steps = parse_script(script_text)  # ScriptError names the line before anything runs
+    events = run_script(steps, transport.emulator)
+    return iter([(event.time_us, event.message) for event in events if hasattr(event, "message")])
+
+
+def transport_events(transport, poll_s: float = 0.05) -> Iterator[tuple[int, mido.Message]]:
+    """Everything the keyboard behind ``transport`` sends, as it arrives, for as long as it is there."""
+    while True:
+        yield from transport.receive(poll_s)
 
 
 def record_from_script(script_text: str, transport, recorder: Recorder, max_seconds: float) -> str:
-    """Play an emulator script on the emulated keyboard behind ``transport`` and record what it sends."""
-    steps = parse_script(script_text)  # ScriptError names the line before anything runs
-    events = run_script(steps, transport.emulator)
-    midi = [(event.time_us, event.message) for event in events if hasattr(event, "message")]
-    return _feed(recorder, midi, max_seconds * 1e6) or "the end of the script"
+    """Play an emulator script on the emulated keyboard and record the take in what it sends."""
+    return take_from(script_events(script_text, transport), recorder, max_seconds * 1e6)
 
 
-def record_live(transport, recorder: Recorder, max_seconds: float, poll_s: float = 0.05) -> str:
+def record_live(transport, recorder: Recorder, max_seconds: float, events=None) -> str:
     """Record from a keyboard in real time until the take ends (see the module docstring)."""
     try:
-        while True:
-            ended = _feed(recorder, transport.receive(poll_s), max_seconds * 1e6)
-            if ended:
-                return ended
+        return take_from(events if events is not None else transport_events(transport), recorder,
+                         max_seconds * 1e6)
     except KeyboardInterrupt:
         return "Ctrl-C"

@@ -2,8 +2,9 @@
 
 The person plays and ends a take (the keyboard's record button, the bar limit, or Ctrl-C on an empty
 wait); the bridge saves it, runs the chosen model with the chosen parameters, saves the result, plays it
-back, and is ready for the next take. With --emulator --script FILE the script plays one take on the
-emulated keyboard.
+back, and is ready for the next take. Tap tempo held + playback on the keyboard asks for another
+generation from the last take (standalone generate, driven from the keyboard alone). With --emulator
+--script FILE the script plays the emulated keyboard: its takes, and its generate requests.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from keycomposer.library.store import Library, LibraryError
 from keycomposer.models.runtime import ModelError, read_card
 from keycomposer.playback import PlaybackError, play_to, play_to_speakers
 from keycomposer.recorder import Recorder
-from keycomposer.take import record_from_script, record_live
+from keycomposer.take import GENERATE_REQUEST, script_events, take_from, transport_events
 from keycomposer.techniques import TECHNIQUES, get_technique
 
 
@@ -27,7 +28,8 @@ def register(subparsers):
     parser = subparsers.add_parser("live", help="play a take, hear what the model makes of it, repeat")
     parser.add_argument("--model", required=True, choices=sorted(TECHNIQUES))
     parser.add_argument("--seed", type=int, default=None, help="seed of the first take's generation (then +1 a take)")
-    parser.add_argument("--takes", type=int, default=0, help="stop after this many takes (default: until Ctrl-C)")
+    parser.add_argument("--takes", type=int, default=0,
+                        help="stop after this many generations (default: until Ctrl-C or the script's end)")
     parser.add_argument("--bars", type=int, default=8, help="longest take in bars of 4/4 (default 8)")
     parser.add_argument("--bpm", type=float, default=120.0)
     parser.add_argument("--play", choices=("speakers", "keyboard", "none"), default="speakers",
@@ -48,35 +50,44 @@ def run(args) -> int:
             read_card(stem)
     except ModelError as error:
         raise CommandError(str(error)) from error
-    takes = 1 if args.script else args.takes
     seed = args.seed
     done = 0
+    last_take = last_recording = None
+    max_us = args.bars * 4 * 60.0 / args.bpm * 1e6
     try:
         with open_transport(args) as transport, Library() as library:
-            while not takes or done < takes:
+            if args.script:
+                events = script_events(Path(args.script).read_text(encoding="utf-8"), transport)
+            else:
+                events = transport_events(transport)
+            while not args.takes or done < args.takes:
                 recorder = Recorder(bpm=args.bpm, name=f"live take {done + 1}")
-                max_seconds = args.bars * 4 * 60.0 / args.bpm
-                if args.script:
-                    ended_by = record_from_script(Path(args.script).read_text(encoding="utf-8"), transport,
-                                                  recorder, max_seconds)
-                else:
-                    print(f"take {done + 1}: play; the record button or {args.bars} bars end it (Ctrl-C quits)")
-                    ended_by = record_live(transport, recorder, max_seconds)
+                if not args.script:
+                    print(f"take {done + 1}: play; the record button or {args.bars} bars end it; "
+                          "tap tempo + playback generates again (Ctrl-C quits)")
+                try:
+                    ended_by = take_from(events, recorder, max_us)
+                except KeyboardInterrupt:
+                    ended_by = "Ctrl-C"
                 take = recorder.composition()
-                if take.note_count == 0:
-                    if ended_by == "Ctrl-C":
+                if take.note_count:
+                    last_take = take
+                    last_recording = library.save(take, "recording",
+                                                  parameters={"bpm": args.bpm, "ended_by": ended_by})
+                elif ended_by != GENERATE_REQUEST or last_take is None:
+                    if ended_by in ("Ctrl-C", "the end of the script"):
                         break
                     print(f"take {done + 1} held no notes ({ended_by}); ready for the next")
                     continue
-                recording = library.save(take, "recording",
-                                         parameters={"bpm": args.bpm, "ended_by": ended_by})
-                generated = generate(technique, take, library, str(recording.id), parameters, seed)
-                print(f"take {done + 1}: recording {recording.id} ({take.note_count} notes), "
-                      f"{technique.title} -> generation {generated.entry.id} in {generated.seconds:.2f} s")
+                # a new take, or the keyboard asking for another generation from the last one
+                generated = generate(technique, last_take, library, str(last_recording.id), parameters, seed)
+                print(f"take {done + 1}: recording {last_recording.id} ({last_take.note_count} notes), "
+                      f"{technique.title} -> generation {generated.entry.id} in {generated.seconds:.2f} s"
+                      + (" (asked for from the keyboard)" if ended_by == GENERATE_REQUEST else ""))
                 _play(args.play, generated.composition, transport)
                 done += 1
                 seed = None if seed is None else seed + 1
-                if ended_by == "Ctrl-C":
+                if ended_by in ("Ctrl-C", "the end of the script"):
                     break
     except (TransportError, LibraryError, ModelError, OSError, ValueError) as error:
         raise CommandError(str(error)) from error

@@ -12,6 +12,7 @@ board = rig.board
 recorder = rig.keyboard.recorder
 timeline = []  # (ms, packet) of every channel message sent, in order
 clock = []  # (ms, byte) of every real-time byte sent
+notices = []  # (ms, bytes) of the SysEx notices sent (RECORD_STATE, GENERATE_REQUEST): not part of a take
 keeping = [True]  # False: only counted in `summary` (MicroPython's test heap is 1 MB)
 summary = {"first": None, "last": None, "bends": 0}
 
@@ -24,6 +25,9 @@ def run(ms):
         for packet in packets:
             if packet[0] == 0x0F:
                 clock.append((now_ms, packet[1]))  # MIDI clock (F8 FA FC): the clock's own tests time it
+                continue
+            if 0x04 <= packet[0] <= 0x07:  # SysEx packets (CIN 4..7): the notices to the host
+                notices.append((now_ms, bytes(packet)))
                 continue
             if keeping[0]:
                 timeline.append((now_ms, packet))
@@ -97,6 +101,11 @@ assert not board.leds[pins.LED_RECORD] and not recorder.recording
 recorded = [(t, p) for t, p in since(record_at) if t < stop_at - record_at]
 print("recorded:", " ".join("%d:%s" % (t, hexes([p])) for t, p in recorded))
 assert recorder.take_events == len(recorded)
+# the host heard the take start and end: F0 7D 4B 60 01 F7 and F0 7D 4B 60 00 F7, two packets each
+assert [(t - record_at, n) for t, n in notices] == [
+    (0, b"\x04\xf0\x7d\x4b"), (0, b"\x07\x60\x01\xf7"),
+    (take_ms, b"\x04\xf0\x7d\x4b"), (take_ms, b"\x07\x60\x00\xf7")]
+print("notices: take started at 0 ms, ended at %d ms" % take_ms)
 
 print("playback: the same messages at the same times after the playback button")
 run(77)

@@ -53,3 +53,28 @@ def test_live_refuses_an_untrained_model_before_anyone_plays(tmp_path, monkeypat
     monkeypatch.setenv("KEYCOMPOSER_DATA_DIR", str(tmp_path / "data"))
     assert main(["live", "--model", "arcnn", "--emulator", "--script", "/nonexistent"]) == 1
     assert "not trained" in capsys.readouterr().err
+
+
+KEYBOARD_DRIVEN = """\
+button record tap
+press C4 dt=10
+wait 300
+release C4
+button record tap
+# tap tempo held + playback: the keyboard asks the bridge for another generation from the last take
+button tap_tempo down
+button playback tap
+button tap_tempo up
+"""
+
+
+def test_the_keyboard_alone_asks_for_another_generation_from_the_last_take(
+        tmp_path, monkeypatch, octave_up_technique, capsys):
+    monkeypatch.setenv("KEYCOMPOSER_DATA_DIR", str(tmp_path / "data"))
+    script = tmp_path / "take.txt"
+    script.write_text(KEYBOARD_DRIVEN)
+    assert main(["live", "--model", "octave_up", "--emulator", "--script", str(script), "--play", "none"]) == 0
+    assert "asked for from the keyboard" in capsys.readouterr().out
+    with Library() as library:
+        kinds = [(e.kind, e.source) for e in library.entries()]
+    assert kinds == [("recording", None), ("generation", "1"), ("generation", "1")]

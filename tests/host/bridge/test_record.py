@@ -67,10 +67,10 @@ def test_an_empty_take_saves_nothing(tmp_path, data_dir, capsys):
 
 def test_the_bar_limit_cuts_the_take():
     recorder = Recorder(bpm=120)
-    from keycomposer.take import _feed
+    from keycomposer.take import take_from
 
     events = [(i * 250_000, mido.Message("note_on", note=60 + i % 12, velocity=90)) for i in range(40)]
-    assert _feed(recorder, events, max_us=2_000_000) == "bar limit"
+    assert take_from(iter(events), recorder, max_us=2_000_000) == "bar limit"
     assert recorder.composition().note_count == 8
 
 
@@ -86,3 +86,35 @@ def test_take_state_reads_the_record_notification():
     assert take_state(mido.Message("sysex", data=(0x7D, 0x4B, 0x60, 0))) is False
     assert take_state(mido.Message("sysex", data=(0x7D, 0x4B, 0x60, 1))) is True
     assert take_state(mido.Message("note_on")) is None
+
+
+RECORD_BUTTON_SCRIPT = """\
+press C3 dt=10
+wait 100
+release C3
+button record tap
+press E4 dt=10
+wait 200
+release E4
+press G4 dt=10
+wait 200
+release G4
+button record tap
+press C5 dt=10
+wait 100
+release C5
+"""
+
+
+def test_the_keyboards_record_button_starts_and_ends_the_take(tmp_path, data_dir, capsys):
+    script = tmp_path / "take.txt"
+    script.write_text(RECORD_BUTTON_SCRIPT)
+    assert main(["record", "--emulator", "--script", str(script)]) == 0
+    assert "ended by the record button" in capsys.readouterr().out
+    with Library() as library:
+        (entry,) = library.entries()
+        take = library.load(entry.id)
+    # C3 before the record button and C5 after it are not part of the take
+    assert [note.pitch for note in take.tracks[0].notes] == [64, 67]
+    # time 0 is the record button: E4 came 30 ms after it (emulate prints 111 ms and 141 ms)
+    assert take.seconds(take.tracks[0].notes[0].start) == pytest.approx(0.030, abs=0.002)
