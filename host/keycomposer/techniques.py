@@ -52,8 +52,9 @@ class Technique:
 
 def _run_arcnn(composition: Composition, seed: int | None, max_notes_to_add: int, max_remove_percent: float,
                iterations: int, creative_risk: float, flips_per_pass: int) -> Composition:
-    from keycomposer.models.arcnn import ArcnnBach, SamplingSettings
+    from keycomposer.models.arcnn import ArcnnBach, SamplingSettings, edit_roll
     from keycomposer.music.pianoroll import from_pianoroll, to_pianoroll
+    from keycomposer.progress import counting, progress_bar
 
     if not composition.tracks or composition.note_count == 0:
         raise ValueError("AR-CNN needs a melody with notes; the input is empty")
@@ -64,7 +65,10 @@ def _run_arcnn(composition: Composition, seed: int | None, max_notes_to_add: int
     settings = SamplingSettings(max_notes_to_add=max_notes_to_add, max_remove_percent=max_remove_percent,
                                 iterations=iterations, temperature=creative_risk, seed=seed,
                                 flips_per_pass=flips_per_pass)
-    edited = ArcnnBach.load().edit(roll, settings)
+    model = ArcnnBach.load()
+    with progress_bar(None, "AR-CNN sampling") as advance:
+        edited = edit_roll(roll, counting(model.logits, advance), settings, model.lowest_pitch, model.pitches,
+                           model.steps)
     result = from_pianoroll(edited[None], steps_per_beat=4, resolution=composition.resolution,
                             programs=[track.program], channels=[track.channel], names=[track.name or "melody"])
     return Composition(result.tracks, composition.resolution, composition.tempos, composition.time_signatures,
@@ -91,6 +95,29 @@ register(Technique(
         Parameter("flips-per-pass", int, 1, "cells flipped per network call (faster, coarser)", 1, 64),
     ),
     run=_run_arcnn,
+))
+
+
+def _run_gan(composition: Composition, seed: int | None, style: str, chords: str) -> Composition:
+    from keycomposer.models.gan import accompany
+
+    result = accompany(composition, style=style, seed=0 if seed is None else seed, chords=chords)
+    return Composition(result.tracks, result.resolution, result.tempos, result.time_signatures,
+                       name=f"{composition.name or 'input'} (GAN {style})")
+
+
+register(Technique(
+    name="gan",
+    title="Accompaniment GAN",
+    description="writes the band for your melody: alto, tenor and bass (bach) or second violin, viola and "
+                "cello (quartet); change instruments with `keycomposer edit --instrument --track`",
+    model_files=("gan_bach", "gan_quartet"),
+    parameters=(
+        Parameter("style", str, "bach", "which accompaniment: bach or quartet", choices=("bach", "quartet")),
+        Parameter("chords", str, "error", "a melody with chords: error, or top (keep the highest note)",
+                  choices=("error", "top")),
+    ),
+    run=_run_gan,
 ))
 
 

@@ -1,0 +1,234 @@
+"""The accompaniment GAN: the person's melody in, three accompaniment tracks out (DeepComposer's GAN technique).
+
+One shipped int8 generator per style (`models_tflite/gan_<style>.tflite`, its card `gan_<style>.json`):
+`bach` (soprano -> alto, tenor, bass) and `quartet` (first violin -> second violin, viola, cello). The
+generator reads 2 bars of 16th notes (32 steps) of melody over a 64-pitch band plus noise; a melody of any
+length is read window by window, one bar apart, and the overlapping windows' outputs are blended before
+any note is chosen, so the accompaniment runs on across window edges instead of restarting every 2 bars.
+
+What the melody is, and what is refused:
+- The melody is every note of every pitched (non-drum) track; drum tracks are kept but not read.
+- No note at all: AccompanimentError.
+- Chords (two or more notes starting on the same 16th): AccompanimentError by default; `chords="top"` keeps
+  the highest note of each chord. Notes that merely overlap (legato playing) are cut where the next starts.
+- The melody is moved by whole octaves to the range the model was trained on (the card's `melody_range`)
+  and the accompaniment moved back, so it sounds with the melody as played. A melody wider than the model's
+  64-pitch band: AccompanimentError naming both.
+- An unknown style: AccompanimentError listing the styles; a missing, altered or corrupt model file: the
+  errors of `keycomposer.models.runtime` (ModelNotTrained, ModelFileError).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from keycomposer.models.runtime import ModelFileError, load_model
+from keycomposer.music.composition import DRUM_CHANNEL, Composition, Note, Track
+from keycomposer.music.instruments import program_number
+from keycomposer.music.pianoroll import tick_to_step
+
+STYLES = ("bach", "quartet")
+STEPS_PER_BEAT = 4  # the models read 16th notes
+HOP_STEPS = 16  # windows start one 4/4 bar apart, so every step but the first and last bar is read twice
+ACCOMPANIMENT_VELOCITY = 80  # a little under a played melody's usual 90..110, so the melody stays on top
+CHORD_POLICIES = ("error", "top")
+_CARD_FIELDS = ("steps", "pitches", "lowest_pitch", "noise_shape", "threshold", "tracks", "melody_range")
+
+
+class AccompanimentError(ValueError):
+    """The melody or the request cannot be accompanied; the message says what is wrong."""
+
+
+def model_name(style: str) -> str:
+    if style not in STYLES:
+        raise AccompanimentError(f"unknown accompaniment style {style!r}: choose one of {', '.join(STYLES)}")
+    return f"gan_{style}"
+
+
+@dataclass(frozen=True)
+class Melody:
+    """A melody as the generator reads it: one pitch or none per 16th step (-1 = rest)."""
+
+    pitches: np.ndarray  # (steps,) int
+
+    @property
+    def used(self) -> np.ndarray:
+        return self.pitches[self.pitches >= 0]
+
+
+def melody_of(composition: Composition, chords: str = "error") -> Melody:
+    """The single voice the generator reads from every pitched track of ``composition`` (see module doc)."""
+    if chords not in CHORD_POLICIES:
+        raise AccompanimentError(f"chords must be one of {', '.join(CHORD_POLICIES)}, got {chords!r}")
+    def step(tick: int) -> int:
+        return tick_to_step(tick, composition.resolution, STEPS_PER_BEAT)
+
+    notes = sorted(
+        ((step(note.start), max(step(note.end), step(note.start) + 1), note.pitch)
+         for track in composition.tracks if not track.is_drum for note in track.notes),
+        key=lambda note: (note[0], -note[2]),  # by onset, the highest note of a chord first
+    )
+    if not notes:
+        raise AccompanimentError("the melody is empty: there is no pitched note to accompany")
+    chosen: list[tuple[int, int, int]] = []
+    for start, end, pitch in notes:
+        if chosen and chosen[-1][0] == start:
+            if chords == "error" and pitch != chosen[-1][2]:  # the same note twice (a doubled track) is no chord
+                beats_per_bar = max(1, composition.ticks_per_bar // composition.resolution)
+                bar, beat = divmod(start // STEPS_PER_BEAT, beats_per_bar)
+                raise AccompanimentError(
+                    f"the melody has a chord at bar {bar + 1}, beat {beat + 1} (pitches {chosen[-1][2]} and {pitch} "
+                    "start together): the GAN accompanies a single voice; pass chords='top' to keep each chord's "
+                    "highest note"
+                )
+            continue  # a lower note of a chord whose top note is already kept
+        chosen.append((start, end, pitch))
+    steps = max(end for _, end, _ in chosen)
+    pitches = np.full(steps, -1, dtype=np.int64)
+    for index, (start, end, pitch) in enumerate(chosen):
+        until = min(end, chosen[index + 1][0]) if index + 1 < len(chosen) else end  # legato: cut at the next onset
+        pitches[start:until] = pitch
+    return Melody(pitches)
+
+
+def octave_shift(used: np.ndarray, lowest: int, pitches: int, trained: Sequence[int]) -> int:
+    """The shift in semitones (a multiple of 12) that puts the melody inside the band [lowest, lowest+pitches)
+    and as far inside the trained melody range as it goes; AccompanimentError when no octave fits the band."""
+    low, high = int(used.min()), int(used.max())
+    highest = lowest + pitches - 1
+    if high - low > highest - lowest:
+        raise AccompanimentError(
+            f"the melody spans {high - low} semitones (MIDI {low}..{high}); this model reads at most "
+            f"{pitches} pitches (MIDI {lowest}..{highest})"
+        )
+    fitting = [octaves * 12 for octaves in range(-10, 11) if lowest <= low + octaves * 12 and high + octaves * 12 <= highest]
+    centre = (trained[0] + trained[1]) / 2
+    return min(fitting, key=lambda shift: (abs((low + high) / 2 + shift - centre), abs(shift)))
+
+
+class Accompanist:
+    """One style's generator, loaded and checked once; `roll` and `compose` may be called many times."""
+
+    def __init__(self, style: str = "bach", folder=None, runtime=None, threads: int = 1):
+        self.style = style
+        self.model = load_model(model_name(style), folder=folder, runtime=runtime, threads=threads)
+        card = self.model.card
+        missing = [field for field in _CARD_FIELDS if field not in card]
+        if missing:
+            raise ModelFileError(f"model card of {model_name(style)} lacks {', '.join(missing)}")
+        self.steps, self.pitches, self.lowest = int(card["steps"]), int(card["pitches"]), int(card["lowest_pitch"])
+        self.noise_shape = tuple(int(n) for n in card["noise_shape"])
+        self.tracks = [(str(track["name"]), int(track["program"])) for track in card["tracks"]]
+        threshold = card["threshold"]
+        self.thresholds = np.array(threshold if isinstance(threshold, list) else [threshold] * len(self.tracks), float)
+        if self.thresholds.shape != (len(self.tracks),):
+            raise ModelFileError(f"model card of {model_name(style)} gives {len(self.thresholds)} thresholds for "
+                                 f"{len(self.tracks)} tracks")
+        self.melody_range = [int(p) for p in card["melody_range"]]
+        # The file must take a melody window and a noise tensor of the card's shapes, in either order.
+        shapes = [tuple(int(n) for n in detail["shape"][1:]) for detail in self.model.inputs]
+        melody_shape = (self.steps, self.pitches, 1)
+        if sorted(shapes) != sorted([melody_shape, self.noise_shape]):
+            raise ModelFileError(f"{model_name(style)} has inputs {shapes}, its card describes {melody_shape} and "
+                                 f"{self.noise_shape}")
+
+    def roll(self, melody: Melody, seed: int = 0) -> np.ndarray:
+        """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody padded to whole bars
+        (at least one window). The same melody and seed give the same roll."""
+        shift = octave_shift(melody.used, self.lowest, self.pitches, self.melody_range)
+        steps = max(self.steps, -(-len(melody.pitches) // HOP_STEPS) * HOP_STEPS)
+        band = np.zeros((steps, self.pitches), dtype=np.float32)
+        sounding = np.nonzero(melody.pitches >= 0)[0]
+        band[sounding, melody.pitches[sounding] + shift - self.lowest] = 1.0
+        rng = np.random.default_rng(seed)
+        # Each window's output counts most at its middle and least at its edges, so neighbours hand over smoothly.
+        weight = np.minimum(np.arange(self.steps) + 1, self.steps - np.arange(self.steps)).astype(np.float32)
+        total = np.zeros((steps, self.pitches, len(self.tracks)), dtype=np.float32)
+        weights = np.zeros(steps, dtype=np.float32)
+        for start in range(0, steps - self.steps + 1, HOP_STEPS):
+            melody_window = band[start:start + self.steps, :, None][None]
+            noise = rng.standard_normal((1,) + self.noise_shape).astype(np.float32)
+            total[start:start + self.steps] += self._generate(melody_window, noise)[0] * weight[:, None, None]
+            weights[start:start + self.steps] += weight
+        probability = total / weights[:, None, None]
+        return self._decode(probability, -shift)
+
+    def _generate(self, melody_window: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        # TFLite may list the inputs in either order: the melody is the one of the melody's shape.
+        melody_first = tuple(self.model.inputs[0]["shape"][1:]) == melody_window.shape[1:]
+        return self.model(*((melody_window, noise) if melody_first else (noise, melody_window)))
+
+    def _decode(self, probability: np.ndarray, shift: int) -> np.ndarray:
+        """Each accompaniment part is one voice, as in both corpora: per step its most likely pitch, if that is
+        above the part's threshold (set on validation data when the model was converted: tools/gan/convert.py)."""
+        steps = len(probability)
+        roll = np.zeros((len(self.tracks), steps, 128), dtype=bool)
+        best = probability.argmax(axis=1)  # (steps, tracks)
+        sounds = probability.max(axis=1) > self.thresholds
+        for track in range(len(self.tracks)):
+            step = np.nonzero(sounds[:, track])[0]
+            pitch = best[step, track] + self.lowest + shift
+            keep = (pitch >= 0) & (pitch <= 127)
+            roll[track, step[keep], pitch[keep]] = True
+        return roll
+
+    def compose(self, composition: Composition, seed: int = 0, programs=None, chords: str = "error") -> Composition:
+        """``composition`` with the generated tracks added after its own (which are kept as they are)."""
+        melody = melody_of(composition, chords)
+        programs = self.programs(programs)
+        roll = self.roll(melody, seed)
+        free = [channel for channel in range(16)
+                if channel != DRUM_CHANNEL and channel not in {track.channel for track in composition.tracks}]
+        if len(free) < len(self.tracks):
+            raise AccompanimentError(f"only {len(free)} MIDI channels are free in the composition (channel 10 is "
+                                     f"for drums): the accompaniment needs {len(self.tracks)}")
+        added = [
+            Track(_notes(roll[index], composition.resolution), programs[index], free[index], f"{name} (GAN {self.style})")
+            for index, (name, _) in enumerate(self.tracks)
+        ]
+        title = f"{composition.name} + {self.style} accompaniment" if composition.name else f"{self.style} accompaniment"
+        return Composition(composition.tracks + tuple(added), composition.resolution, composition.tempos,
+                           composition.time_signatures, title)
+
+    def programs(self, programs=None) -> list:
+        """The General MIDI program of each generated track: the card's defaults, or one per track (number or
+        name) as given."""
+        if programs is None:
+            return [program for _, program in self.tracks]
+        programs = list(programs)
+        if len(programs) != len(self.tracks):
+            names = ", ".join(name for name, _ in self.tracks)
+            raise AccompanimentError(f"give {len(self.tracks)} programs, one for each of {names}; got {len(programs)}")
+        try:
+            return [program_number(program) for program in programs]
+        except ValueError as error:
+            raise AccompanimentError(str(error)) from error
+
+
+def _notes(roll: np.ndarray, resolution: int) -> tuple:
+    """Every unbroken run of one pitch in a (steps, 128) roll as a Note, steps turned into ticks."""
+    padded = np.pad(roll, ((1, 1), (0, 0))).astype(np.int8)
+    change = np.diff(padded, axis=0).T  # pitch-major: onsets and offsets pair up in order
+    pitch, first = np.nonzero(change > 0)
+    _, last = np.nonzero(change < 0)
+
+    def tick(step):
+        return (int(step) * resolution + STEPS_PER_BEAT // 2) // STEPS_PER_BEAT
+
+    return tuple(Note(tick(a), int(p), max(1, tick(b) - tick(a)), ACCOMPANIMENT_VELOCITY)
+                 for p, a, b in zip(pitch, first, last))
+
+
+def accompany(composition: Composition, style: str = "bach", seed: int = 0, programs=None, chords: str = "error",
+              folder=None, runtime=None) -> Composition:
+    """The composition with ``style``'s three accompaniment tracks added (melody first, as it was).
+
+    ``programs``: None for the style's defaults, else three General MIDI programs (numbers or names), top
+    track first. ``chords``: "error" (default) or "top" (see the module doc). The same input and seed give
+    the same result. The composition given is never changed; nothing is written anywhere.
+    """
+    model_name(style)  # an unknown style is a user error, reported before any file is touched
+    return Accompanist(style, folder=folder, runtime=runtime).compose(composition, seed, programs, chords)

@@ -1,0 +1,70 @@
+"""`keycomposer generate` and `keycomposer models`: standalone generate mode over the technique registry."""
+
+import importlib.util
+
+import pytest
+
+from keycomposer.cli import main
+from keycomposer.library.store import Library
+from keycomposer.techniques import TECHNIQUES, installed
+
+HAS_RUNTIME = any(importlib.util.find_spec(name) for name in ("ai_edge_litert", "tflite_runtime"))
+needs_gan = pytest.mark.skipif(not (HAS_RUNTIME and installed(TECHNIQUES["gan"])),
+                               reason="needs the trained GAN in models_tflite/ and a TFLite runtime")
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("KEYCOMPOSER_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@needs_gan
+def test_generate_saves_the_result_with_its_input_model_and_parameters(data_dir, tmp_path, capsys):
+    out = tmp_path / "result.mid"
+    assert main(["generate", "--model", "gan", "--input", "sample:ode_to_joy", "--style", "quartet",
+                 "--seed", "4", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "saved generation 1" in printed and "metrics:" in printed
+    with Library() as library:
+        (entry,) = library.entries()
+        result = library.load(entry.id)
+    assert (entry.kind, entry.model, entry.source) == ("generation", "gan", "sample:ode_to_joy")
+    assert entry.parameters == {"style": "quartet", "chords": "error", "seed": 4}
+    assert len(result.tracks) == 4 and out.exists()
+
+
+@needs_gan
+def test_the_same_seed_gives_the_same_generation(data_dir):
+    for _ in range(2):
+        assert main(["generate", "--model", "gan", "--input", "sample:twinkle", "--seed", "9"]) == 0
+    with Library() as library:
+        first, second = (library.load(e.id) for e in library.entries())
+    assert first.tracks == second.tracks
+
+
+def test_a_parameter_of_another_model_is_refused(data_dir, capsys):
+    assert main(["generate", "--model", "gan", "--input", "sample:twinkle", "--iterations", "5"]) == 1
+    assert "--iterations is not a parameter of gan" in capsys.readouterr().err
+
+
+def test_a_value_out_of_range_names_the_parameter(data_dir, capsys):
+    assert main(["generate", "--model", "arcnn", "--input", "sample:twinkle", "--creative-risk", "-1"]) == 1
+    assert "--creative-risk must be in range" in capsys.readouterr().err
+
+
+def test_an_untrained_model_is_a_clear_error_and_nothing_is_saved(data_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KEYCOMPOSER_MODELS_DIR", str(tmp_path / "no-models"))
+    assert main(["generate", "--model", "gan", "--input", "sample:twinkle"]) == 1
+    assert "not trained" in capsys.readouterr().err
+    with Library() as library:
+        assert len(library) == 0
+
+
+def test_models_lists_every_technique_with_its_parameters(capsys):
+    assert main(["models"]) == 0
+    printed = capsys.readouterr().out
+    for name, technique in TECHNIQUES.items():
+        assert name in printed
+        for parameter in technique.parameters:
+            assert f"--{parameter.name}" in printed

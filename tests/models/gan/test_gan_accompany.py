@@ -1,0 +1,209 @@
+"""The shipped accompaniment generators: melody in, three tracks out, the same for the same seed, any length,
+clear errors for a bad request or a damaged file; the same output in ai-edge-litert and tflite-runtime 2.14."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from keycomposer.models import runtime
+from keycomposer.models.gan import STYLES, AccompanimentError, Accompanist, accompany, melody_of
+from keycomposer.music.composition import Composition, Note, Tempo, TimeSignature, Track
+
+REPO = Path(__file__).resolve().parents[3]
+SHIPPED = runtime.models_dir()  # models_tflite/, or KEYCOMPOSER_MODELS_DIR
+BEAT = 480
+
+
+def available_runtime():
+    try:
+        return runtime.interpreter_class()[0]
+    except runtime.RuntimeMissing:
+        return None
+
+
+needs_runtime = pytest.mark.skipif(
+    available_runtime() is None, reason="no TFLite runtime installed (pip install ai-edge-litert)"
+)
+pytestmark = needs_runtime
+
+
+def tune(bars, low=60, resolution=BEAT):
+    """A one-octave major scale up and down in quarter notes from `low`, `bars` bars of 4/4."""
+    scale = [0, 2, 4, 5, 7, 9, 11, 12, 11, 9, 7, 5, 4, 2, 0, 0]
+    notes = [Note(beat * resolution, low + scale[beat % 16], resolution, 100) for beat in range(4 * bars)]
+    return Composition((Track(tuple(notes), program=0, channel=0, name="Melody"),), resolution,
+                       (Tempo.from_bpm(96),), (TimeSignature(0, 4, 4),), name="scale")
+
+
+@pytest.fixture(scope="module", params=STYLES)
+def style(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def bach():
+    return Accompanist("bach", SHIPPED)
+
+
+def test_each_style_adds_its_three_tracks_after_the_melody(style):
+    result = accompany(tune(4), style=style, seed=1)
+    card = runtime.read_card(f"gan_{style}", SHIPPED)
+    assert result.tracks[0] == tune(4).tracks[0]
+    assert [track.program for track in result.tracks[1:]] == [track["program"] for track in card["tracks"]]
+    assert len({track.channel for track in result.tracks}) == 4 and 9 not in {t.channel for t in result.tracks}
+    assert (result.resolution, result.tempos, result.time_signatures) == (BEAT, tune(4).tempos, tune(4).time_signatures)
+
+
+def test_the_model_writes_notes_for_a_plain_scale(style):
+    result = accompany(tune(4), style=style, seed=0)
+    assert sum(len(track.notes) for track in result.tracks[1:]) > 0
+
+
+def test_the_same_seed_gives_the_same_accompaniment(bach):
+    assert bach.compose(tune(4), seed=7) == bach.compose(tune(4), seed=7)
+
+
+def test_every_generated_part_is_one_voice(bach):
+    roll = bach.roll(melody_of(tune(8)), seed=3)
+    assert roll.shape == (3, 128, 128)
+    assert (roll.sum(axis=2) <= 1).all()
+
+
+@pytest.mark.parametrize("bars", [1, 2, 3, 9])
+def test_any_length_is_accompanied_to_its_last_whole_bar(bach, bars):
+    roll = bach.roll(melody_of(tune(bars)), seed=0)
+    assert roll.shape[1] == max(2, bars) * 16
+
+
+def test_a_part_goes_on_across_the_edge_between_two_windows(bach):
+    # Windows overlap by a bar and are blended, so a long melody's accompaniment has no bar-long hole or
+    # restart at every window edge: every part sounds somewhere in each 2-bar stretch it sounds in at all.
+    roll = bach.roll(melody_of(tune(8)), seed=2)
+    assert roll.any(axis=(0, 2)).mean() > 0.5
+
+
+def test_a_melody_an_octave_lower_gets_its_accompaniment_an_octave_lower(bach):
+    high = bach.roll(melody_of(tune(4, low=60)), seed=5)
+    low = bach.roll(melody_of(tune(4, low=48)), seed=5)
+    assert np.array_equal(low[:, :, :-12], high[:, :, 12:])
+
+
+def test_programs_can_be_given_by_number_or_name(bach):
+    result = bach.compose(tune(2), seed=0, programs=[40, "viola", "Cello"])
+    assert [track.program for track in result.tracks[1:]] == [40, 41, 42]
+
+
+def test_the_wrong_number_of_programs_names_the_tracks(bach):
+    with pytest.raises(AccompanimentError, match="give 3 programs, one for each of Alto, Tenor, Bass; got 2"):
+        bach.compose(tune(2), programs=[40, 41])
+
+
+def test_an_unknown_instrument_is_named(bach):
+    with pytest.raises(AccompanimentError, match="no General MIDI instrument is called 'kazoo'"):
+        bach.compose(tune(2), programs=[40, 41, "kazoo"])
+
+
+def test_an_odd_resolution_still_gives_whole_ticks():
+    result = accompany(tune(2, resolution=96 + 1), style="bach", seed=0)
+    assert result.resolution == 97 and all(isinstance(n.start, int) for t in result.tracks for n in t.notes)
+
+
+def test_the_input_composition_is_left_as_it_was():
+    melody = tune(2)
+    accompany(melody, style="bach")
+    assert melody == tune(2)
+
+
+def copy_models(folder):
+    for name in ("gan_bach.tflite", "gan_bach.json"):
+        shutil.copy(SHIPPED / name, folder / name)
+
+
+def test_a_truncated_model_file_is_a_clear_error(tmp_path):
+    copy_models(tmp_path)
+    content = (tmp_path / "gan_bach.tflite").read_bytes()
+    (tmp_path / "gan_bach.tflite").write_bytes(content[: len(content) // 2])
+    with pytest.raises(runtime.ModelFileError, match="gan_bach.tflite is truncated"):
+        accompany(tune(2), style="bach", folder=tmp_path)
+
+
+def test_an_altered_model_file_is_a_clear_error(tmp_path):
+    copy_models(tmp_path)
+    content = bytearray((tmp_path / "gan_bach.tflite").read_bytes())
+    content[-100] ^= 0xFF
+    (tmp_path / "gan_bach.tflite").write_bytes(bytes(content))
+    with pytest.raises(runtime.ModelFileError, match="not the one its card describes"):
+        accompany(tune(2), style="bach", folder=tmp_path)
+
+
+def tflite_runtime_python():
+    candidate = os.environ.get("KEYCOMPOSER_TFLITE_PYTHON") or str(REPO / ".venv-tflite" / "bin" / "python")
+    return candidate if shutil.which(candidate) else None
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(
+    tflite_runtime_python() is None,
+    reason="no python with tflite-runtime 2.14 (make .venv-tflite or set KEYCOMPOSER_TFLITE_PYTHON)",
+)
+def test_tflite_runtime_2_14_runs_both_generators_the_same_way(tmp_path, style):
+    melody = np.zeros((1, 32, 64, 1), dtype=np.float32)
+    melody[0, np.arange(32), 30 + np.arange(32) % 8, 0] = 1
+    noise_shape = runtime.read_card(f"gan_{style}", SHIPPED)["noise_shape"]
+    noise = np.random.default_rng(0).standard_normal([1] + noise_shape).astype(np.float32)
+    np.save(tmp_path / "melody.npy", melody)
+    np.save(tmp_path / "noise.npy", noise)
+    script = (
+        "import sys, numpy as np\n"
+        "from keycomposer.models.runtime import load_model\n"
+        "model = load_model(sys.argv[1], sys.argv[2], runtime='tflite_runtime')\n"
+        "melody, noise = np.load(sys.argv[3]), np.load(sys.argv[4])\n"
+        "first = tuple(model.inputs[0]['shape']) == melody.shape\n"
+        "np.save(sys.argv[5], model(*((melody, noise) if first else (noise, melody))))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO / "host"))
+    subprocess.run(
+        [tflite_runtime_python(), "-c", script, f"gan_{style}", str(SHIPPED), str(tmp_path / "melody.npy"),
+         str(tmp_path / "noise.npy"), str(tmp_path / "out.npy")],
+        check=True, env=env, timeout=100,
+    )
+    model = runtime.load_model(f"gan_{style}", SHIPPED)
+    first = tuple(model.inputs[0]["shape"]) == melody.shape
+    ours = model(*((melody, noise) if first else (noise, melody)))
+    theirs = np.load(tmp_path / "out.npy")
+    # int8 LOGISTIC always has output scale 1/256; the float output is dequantized from it. LiteRT runs int8
+    # convolutions through its XNNPACK delegate, whose rounding differs from the builtin kernels by a step here
+    # and there, and that adds up over the U-Net's 14 convolutions. Measured: LiteRT without its default
+    # delegates gives exactly tflite-runtime's output; with XNNPACK 96..97 % of cells are within one step, a few
+    # are up to 0.36 apart, and whether a cell passes 0.5 agrees on 99.9 % of cells.
+    steps_apart = np.round(np.abs(theirs - ours) * 256)
+    assert theirs.shape == ours.shape
+    assert (steps_apart <= 1).mean() >= 0.9
+    assert ((theirs > 0.5) == (ours > 0.5)).mean() >= 0.99
+
+
+def test_a_composition_with_no_free_channels_left_is_refused_before_anything_is_made(bach):
+    busy = [Track((Note(0, 60, BEAT),), channel=channel) for channel in range(16) if channel not in (9, 15)]
+    with pytest.raises(AccompanimentError, match=r"only 1 MIDI channels are free .* needs 3"):
+        bach.compose(Composition(tuple(busy)), chords="top")
+
+
+def test_a_card_without_what_inference_needs_is_a_clear_error(tmp_path):
+    import json
+
+    copy_models(tmp_path)
+    card = json.loads((tmp_path / "gan_bach.json").read_text())
+    del card["melody_range"]
+    (tmp_path / "gan_bach.json").write_text(json.dumps(card))
+    with pytest.raises(runtime.ModelFileError, match="model card of gan_bach lacks melody_range"):
+        accompany(tune(2), style="bach", folder=tmp_path)
+
+
+def test_a_melody_too_wide_for_the_model_is_refused():
+    wide = Composition((Track((Note(0, 30, BEAT), Note(BEAT, 100, BEAT))),))
+    with pytest.raises(AccompanimentError, match=r"spans 70 semitones"):
+        accompany(wide, style="bach")

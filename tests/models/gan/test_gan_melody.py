@@ -1,0 +1,98 @@
+"""What the accompaniment GAN reads as the melody, and what it refuses, before any model is run."""
+
+import numpy as np
+import pytest
+
+from keycomposer.models.gan import AccompanimentError, Accompanist, accompany, melody_of, octave_shift
+from keycomposer.music.composition import DRUM_CHANNEL, Composition, Note, Track
+
+BEAT = 480  # ticks per beat (the default resolution); a 16th is 120 ticks
+
+
+def piece(*tracks):
+    return Composition(tuple(Track(tuple(notes), channel=channel) for channel, notes in tracks))
+
+
+def test_a_composition_without_notes_has_nothing_to_accompany():
+    with pytest.raises(AccompanimentError, match="the melody is empty"):
+        melody_of(piece())
+
+
+def test_drum_hits_alone_are_no_melody():
+    with pytest.raises(AccompanimentError, match="the melody is empty"):
+        melody_of(piece((DRUM_CHANNEL, [Note(0, 36, BEAT)])))
+
+
+def test_a_single_voice_becomes_one_pitch_per_sixteenth():
+    melody = melody_of(piece((0, [Note(0, 60, BEAT), Note(2 * BEAT, 64, BEAT // 2)])))
+    assert melody.pitches.tolist() == [60] * 4 + [-1] * 4 + [64] * 2
+
+
+def test_a_chord_is_refused_by_default_and_its_place_named():
+    chord = [Note(4 * BEAT + BEAT, pitch, BEAT) for pitch in (60, 64, 67)]
+    with pytest.raises(AccompanimentError, match=r"chord at bar 2, beat 2 .*chords='top'"):
+        melody_of(piece((0, [Note(0, 72, BEAT)] + chord)))
+
+
+def test_chords_top_keeps_the_highest_note_of_each_chord():
+    chord = [Note(0, pitch, BEAT) for pitch in (60, 64, 67)]
+    assert set(melody_of(piece((0, chord)), chords="top").used.tolist()) == {67}
+
+
+def test_an_unknown_chord_policy_is_named():
+    with pytest.raises(AccompanimentError, match="chords must be one of error, top"):
+        melody_of(piece((0, [Note(0, 60, BEAT)])), chords="lowest")
+
+
+def test_legato_overlap_is_not_a_chord_the_earlier_note_ends_where_the_next_starts():
+    melody = melody_of(piece((0, [Note(0, 60, 2 * BEAT), Note(BEAT, 62, BEAT)])))
+    assert melody.pitches.tolist() == [60] * 4 + [62] * 4
+
+
+def test_notes_of_two_pitched_tracks_together_form_the_melody():
+    melody = melody_of(piece((0, [Note(0, 60, BEAT)]), (1, [Note(BEAT, 62, BEAT)])))
+    assert melody.pitches.tolist() == [60] * 4 + [62] * 4
+
+
+def test_a_melody_in_the_trained_range_stays_where_it_is():
+    assert octave_shift(np.array([64, 72]), lowest=33, pitches=64, trained=(60, 81)) == 0
+
+
+def test_a_low_melody_moves_up_whole_octaves_towards_the_trained_range():
+    assert octave_shift(np.array([40, 47]), lowest=33, pitches=64, trained=(60, 81)) == 24
+
+
+def test_a_melody_below_the_band_still_fits_an_octave_higher():
+    assert octave_shift(np.array([20, 30]), lowest=33, pitches=64, trained=(60, 81)) % 12 == 0
+    assert 20 + octave_shift(np.array([20, 30]), 33, 64, (60, 81)) >= 33
+
+
+def test_a_melody_wider_than_the_band_names_both_ranges():
+    with pytest.raises(AccompanimentError, match=r"spans 70 semitones \(MIDI 30..100\).*MIDI 33..96"):
+        octave_shift(np.array([30, 100]), lowest=33, pitches=64, trained=(60, 81))
+
+
+def test_an_unknown_style_lists_the_styles_before_any_file_is_read(tmp_path):
+    with pytest.raises(AccompanimentError, match="unknown accompaniment style 'jazz': choose one of bach, quartet"):
+        accompany(piece((0, [Note(0, 60, BEAT)])), style="jazz", folder=tmp_path)
+
+
+def test_a_style_without_a_trained_model_says_so(tmp_path):
+    from keycomposer.models.runtime import ModelNotTrained
+
+    with pytest.raises(ModelNotTrained, match="gan_bach"):
+        Accompanist("bach", folder=tmp_path)
+
+
+def test_a_chord_is_placed_in_the_pieces_own_meter():
+    from keycomposer.music.composition import TimeSignature
+
+    waltz = Composition((Track((Note(3 * BEAT, 60, BEAT), Note(3 * BEAT, 64, BEAT))),),
+                        time_signatures=(TimeSignature(0, 3, 4),))
+    with pytest.raises(AccompanimentError, match="chord at bar 2, beat 1"):
+        melody_of(waltz)
+
+
+def test_a_melody_doubled_in_two_tracks_is_one_voice_not_a_chord():
+    melody = melody_of(piece((0, [Note(0, 60, BEAT)]), (1, [Note(0, 60, BEAT)])))
+    assert melody.pitches.tolist() == [60] * 4

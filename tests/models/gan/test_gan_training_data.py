@@ -1,0 +1,57 @@
+"""The GAN's training examples: split by piece, 2-bar windows that fit the band, melody apart from the rest.
+(Pure numpy: no TensorFlow or music21 needed.)"""
+
+import numpy as np
+import pytest
+
+from tools.gan import data, model, train
+
+
+def test_the_split_of_a_piece_is_pinned_by_its_name():
+    # Pinned values: if the hash rule changed, test chorales could drift into training.
+    assert [data.split_of(name) for name in ("bach/bwv269", "bach/bwv180.7", "bach/bwv429", "bach/bwv311")] == [
+        "train", "test", "test", "valid"]
+    shares = [data.split_of(f"bach/bwv{n}") for n in range(1000)]
+    assert 0.7 < shares.count("train") / 1000 < 0.9 and shares.count("test") > 50
+
+
+def test_every_quartet_is_in_one_split_with_one_test_quartet_per_composer():
+    splits = {piece: data.quartet_split_of(piece) for piece in data.QUARTET_PIECES}
+    tests = [piece for piece, split in splits.items() if split == "test"]
+    assert sorted(piece.split("/")[0] for piece in tests) == ["beethoven", "haydn", "mozart"]
+    assert list(splits.values()).count("valid") >= 1
+
+
+def piece_with(melody_pitch, low_pitch, steps=64):
+    parts = np.zeros((4, steps, 128), dtype=bool)
+    parts[0, :, melody_pitch] = True
+    parts[1, :, melody_pitch - 5] = True
+    parts[2, :, melody_pitch - 12] = True
+    parts[3, :, low_pitch] = True
+    return parts
+
+
+def test_a_window_keeps_the_melody_apart_and_transposes_all_parts_together():
+    sampler = train.WindowSampler([("p", piece_with(72, 48))], lowest=33, rng=np.random.default_rng(1))
+    melody, tracks = sampler.batch(50)
+    assert melody.shape == (50, model.STEPS, model.PITCHES, 1) and tracks.shape == (50, model.STEPS, model.PITCHES, 3)
+    melody_pitch = melody[:, 0, :, 0].argmax(axis=1)
+    assert (tracks[:, 0, :, 2].argmax(axis=1) == melody_pitch - 24).all()  # the bass is 24 below in every key
+    shifts = melody_pitch + 33 - 72
+    assert shifts.min() >= -5 and shifts.max() <= 6 and len(set(shifts)) > 3
+
+
+def test_a_window_whose_melody_rests_is_not_an_example():
+    parts = piece_with(72, 48, steps=64)
+    parts[0, :32] = False  # the first two bars of melody rest
+    sampler = train.WindowSampler([("p", parts)], lowest=33, rng=np.random.default_rng(0))
+    assert sampler.windows[:, 1].min() > 0
+
+
+def test_parts_too_wide_for_the_band_in_any_key_are_left_out():
+    with pytest.raises(ValueError, match="no window"):
+        train.WindowSampler([("p", piece_with(100, 30))], lowest=33, rng=np.random.default_rng(0))
+
+
+def test_the_noise_joins_at_the_bottleneck_of_the_pooled_roll():
+    assert model.noise_shape() == (model.STEPS // 8, model.PITCHES // 8, model.NOISE_CHANNELS)

@@ -1,0 +1,282 @@
+"""AR-CNN figures, side by side in one run: quality on the test chorales, int8 against float32, speed.
+
+    .venv-train/bin/python -m tools.bench.arcnn_bench --float32 out/arcnn/arcnn_bach_f32.tflite \
+        --reference out/arcnn/reference [--card models_tflite/arcnn_bach.json]
+
+Needs the chorale cache (tools/arcnn/data.py) and LiteRT; --reference is a folder holding
+deepcomposer_arcnn_int8.tflite (`python ../shared/reference/deepcomposer_arcnn.py --tflite FOLDER`).
+With --card the figures are written into the model card's "figures" (its sha256 is of the .tflite, unchanged).
+
+Quality is measured on fixed corrupted windows of the test chorales (the training corruption, seed 2024):
+- loss: cross-entropy between the cells to flip (uniform over them) and the softmax of the logits over the
+  example's cells, averaged over examples (what training minimises; log(8192) = 9.01 for a uniform guess);
+- NLL per note cell to restore: the mean of -log p(cell) over the removed cells only, p the same softmax;
+- the baseline: one Bernoulli rate per pitch of "this cell must flip", for empty and for sounding cells,
+  counted on the training examples, its log-rates used as logits and measured the same way.
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from keycomposer.models import arcnn, runtime
+from keycomposer.music import metrics
+from tools.arcnn import data, train
+
+TEST_SEED = 2024
+STEPS_PER_BAR = 16
+
+
+def log_softmax(logits):
+    flat = logits.reshape(len(logits), -1).astype(np.float64)
+    flat = flat - flat.max(axis=1, keepdims=True)
+    return flat - np.log(np.exp(flat).sum(axis=1, keepdims=True))
+
+
+def quality(logits, corrupted, flips):
+    """(loss, NLL per note cell to restore) over a batch of examples, as the module docstring defines them."""
+    logp = log_softmax(logits)
+    flips = flips.reshape(len(flips), -1)
+    restore = flips & ~corrupted.reshape(len(corrupted), -1)
+    loss = np.mean([-logp[i, flips[i]].mean() for i in range(len(logp))])
+    nll = [-logp[i, restore[i]].mean() for i in range(len(logp)) if restore[i].any()]
+    return float(loss), float(np.mean(nll))
+
+
+def bernoulli_baseline(train_chorales, examples=2000):
+    """log rate of flipping, per pitch, for empty (row 0) and sounding (row 1) cells, from training examples."""
+    x, y = train.ExampleSampler(train_chorales, np.random.default_rng(99)).batch(examples)
+    rates = np.empty((2, x.shape[2]))
+    for state in (0, 1):
+        cells = x == bool(state)
+        rates[state] = (y & cells).sum(axis=(0, 1)) + 1.0  # add-one smoothing: no pitch is impossible
+        rates[state] /= cells.sum(axis=(0, 1)) + 2.0
+    log_rates = np.log(rates)
+    return lambda corrupted: np.where(corrupted, log_rates[1], log_rates[0])
+
+
+def tflite_logits(model, windows):
+    return np.stack([model(w[None, :, :, None].astype(np.float32))[0, :, :, 0] for w in windows])
+
+
+def median_ms(call, repeats=15):
+    call()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return 1e3 * statistics.median(times)
+
+
+def load_unchecked(path, threads):
+    with open(path, "rb") as f:
+        content = f.read()
+    return runtime.TFLiteModel(content, {"name": os.path.basename(path)}, threads=threads)
+
+
+def skyline(window):
+    """The highest sounding pitch of each step: a chorale window's melody, as a person would play it."""
+    melody = np.zeros_like(window)
+    steps = np.nonzero(window.any(axis=1))[0]
+    melody[steps, window.shape[1] - 1 - np.argmax(window[steps, ::-1], axis=1)] = True
+    return melody
+
+
+def music_metrics(rolls):
+    rows = [
+        (
+            metrics.empty_bar_rate(r, STEPS_PER_BAR),
+            metrics.in_scale_ratio(r),
+            metrics.n_pitches_used(r),
+            metrics.polyphonic_rate(r),
+        )
+        for r in rolls
+    ]
+    names = ("empty_bar_rate", "in_scale_ratio", "pitches_used", "polyphonic_rate")
+    return {n: round(float(np.nanmean([row[k] for row in rows])), 3) for k, n in enumerate(names)}
+
+
+def to_midi_roll(band, lowest):
+    roll = np.zeros((len(band), 128), dtype=bool)
+    roll[:, lowest:lowest + band.shape[1]] = band
+    return roll
+
+
+def reference_quality(run, x, y, lowest):
+    """The trained reference (Keras, 128 pitches) on the same windows, placed at their pitches in 0..127."""
+    import keras
+
+    net = keras.saving.load_model(os.path.join(run, "model.keras"), compile=False)
+    wide = lambda a: np.pad(a, ((0, 0), (0, 0), (lowest, 128 - lowest - a.shape[2])))  # noqa: E731
+    logits = np.concatenate([net(wide(x[i:i + 16])[..., None].astype(np.float32), training=False).numpy()
+                             for i in range(0, len(x), 16)])[..., 0]
+    return quality(logits, wide(x), wide(y))
+
+
+def curves_side_by_side(runs):
+    """Validation loss (per example, same validation windows) of several training runs at the same steps."""
+    histories = {}
+    for item in runs:
+        label, _, folder = item.partition("=")
+        with open(os.path.join(folder, "training.json")) as f:
+            histories[label] = {h["step"]: h for h in json.load(f)["history"]}
+    steps = sorted(set.intersection(*(set(h) for h in histories.values())))
+    print("\nvalidation loss per example at the same steps (same seed, data and schedule)")
+    print(f"{'step':>6} " + " ".join(f"{label:>14}" for label in histories))
+    for step in steps:
+        print(f"{step:6} " + " ".join(f"{histories[label][step]['valid_loss']:14.3f}" for label in histories))
+    last = steps[-1]
+    summary = ", ".join(f"{label} {histories[label][last]['valid_loss']:.3f}" for label in histories)
+    print(f"at step {last}: {summary}")
+    return {
+        "at_last_common_step": {"step": last, **{label: histories[label][last]["valid_loss"] for label in histories}},
+        "curves": {label: {str(s): histories[label][s]["valid_loss"] for s in steps} for label in histories},
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="models_tflite", help="folder of arcnn_bach.tflite and its card")
+    parser.add_argument("--float32", required=True, help="the float32 conversion of the same network")
+    parser.add_argument("--reference", help="folder with deepcomposer_arcnn_int8.tflite (untrained is fine: timing)")
+    parser.add_argument("--cache", default=data.DEFAULT_CACHE)
+    parser.add_argument("--examples", type=int, default=256, help="corrupted test windows for the quality figures")
+    parser.add_argument("--pieces", type=int, default=12, help="test melodies to generate from")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--reference-run", help="training folder of DeepComposer's architecture (train.py --arch reference)")
+    parser.add_argument("--runs", nargs="*", default=[], metavar="LABEL=DIR",
+                        help="training folders whose validation curves to print side by side (e.g. batch-loss=DIR)")
+    parser.add_argument("--card", help="write the figures into this model card")
+    args = parser.parse_args(argv)
+
+    splits = data.load(args.cache)
+    int8 = runtime.load_model(arcnn.MODEL_NAME, folder=args.models, threads=args.threads)
+    f32 = load_unchecked(args.float32, args.threads)
+    ours = arcnn.ArcnnBach(int8)
+    lowest = ours.lowest_pitch
+    figures = {"runtime": f"{int8.runtime}, {args.threads} threads", "test_chorales": len(splits["test"])}
+
+    # -- quality on corrupted test windows
+    x, y = train.fixed_examples(splits["test"], args.examples, seed=TEST_SEED)
+    baseline = bernoulli_baseline(splits["train"])
+    rows = {
+        "arcnn_bach int8": quality(tflite_logits(int8, x), x, y),
+        "arcnn_bach float32": quality(tflite_logits(f32, x), x, y),
+        "per-pitch Bernoulli": quality(np.stack([baseline(w) for w in x]), x, y),
+        "uniform over cells": quality(np.zeros(x.shape), x, y),
+    }
+    if args.reference_run:
+        rows["DeepComposer arch, same data+time"] = reference_quality(args.reference_run, x, y, lowest)
+    print(f"\nquality on {args.examples} corrupted windows of the {len(splits['test'])} test chorales (nats; lower is better)")
+    print(f"{'model':24} {'loss':>8} {'NLL/restore cell':>17} {'loss vs ours':>13}")
+    ours_loss = rows["arcnn_bach int8"][0]
+    for name, (loss, nll) in rows.items():
+        print(f"{name:24} {loss:8.3f} {nll:17.3f} {loss / ours_loss:12.2f}x")
+    figures["quality"] = {
+        "examples": args.examples,
+        "seed": TEST_SEED,
+        "rows": {name: {"loss": round(loss, 4), "nll_per_restore_cell": round(nll, 4)} for name, (loss, nll) in rows.items()},
+    }
+    f32_loss = rows["arcnn_bach float32"][0]
+    figures["int8_vs_float32"] = {"loss_difference_percent": round(100 * (ours_loss - f32_loss) / f32_loss, 2)}
+
+    # -- size and latency, int8 against float32 and the reference architecture
+    window = x[:1, :, :, None].astype(np.float32)
+    sizes = {"int8": os.path.getsize(os.path.join(args.models, int8.card["file"])), "float32": os.path.getsize(args.float32)}
+    latency = {"int8": median_ms(lambda: int8(window)), "float32": median_ms(lambda: f32(window))}
+    reference = None
+    if args.reference:
+        reference = load_unchecked(os.path.join(args.reference, "deepcomposer_arcnn_int8.tflite"), args.threads)
+        ref_input = np.zeros(reference.inputs[0]["shape"], dtype=np.float32)
+        latency["reference int8"] = median_ms(lambda: reference(ref_input), repeats=7)
+        sizes["reference int8"] = os.path.getsize(os.path.join(args.reference, "deepcomposer_arcnn_int8.tflite"))
+    print(f"\nfile size and one forward pass ({figures['runtime']}, median)")
+    for name in latency:
+        print(f"{name:24} {sizes[name] / 1e6:8.2f} MB {latency[name]:9.2f} ms")
+    print(f"int8 / float32: size {sizes['int8'] / sizes['float32']:.2f}x, latency {latency['int8'] / latency['float32']:.2f}x,"
+          f" loss {figures['int8_vs_float32']['loss_difference_percent']:+.2f} %")
+    figures["int8_vs_float32"].update({
+        "bytes_int8": sizes["int8"],
+        "bytes_float32": sizes["float32"],
+        "size_ratio": round(sizes["int8"] / sizes["float32"], 3),
+        "latency_ms_int8": round(latency["int8"], 2),
+        "latency_ms_float32": round(latency["float32"], 2),
+    })
+
+    # -- whole generations: a test melody in, default settings, several cells per pass
+    windows = [w for _, roll in splits["test"] for w in [roll[:128]] if len(w) == 128][: args.pieces]
+    chorales = [to_midi_roll(np.asarray(w[:, lowest:lowest + ours.pitches]), lowest) for w in windows]
+    melodies = [skyline(c) for c in chorales]
+    print(f"\nwhole default generation (100 iterations, 8 bars) from the melodies of {len(melodies)} test chorales")
+    print(f"{'cells per pass':>14} {'seconds':>8} {'x faster than ref':>18} {'added':>6} {'in chorale':>11} {'note len':>9}  metrics")
+    generation = {}
+    ref_generation = latency.get("reference int8", math.nan) * 100 / 1e3
+    for flips in (1, 2, 4, 8):
+        settings = arcnn.SamplingSettings(seed=1, flips_per_pass=flips)
+        outs, seconds = [], []
+        for melody in melodies:
+            started = time.perf_counter()
+            outs.append(ours.edit(melody, settings))
+            seconds.append(time.perf_counter() - started)
+        added = [o & ~m for o, m in zip(outs, melodies)]
+        in_chorale = sum(np.count_nonzero(a & c) for a, c in zip(added, chorales)) / max(1, sum(map(np.count_nonzero, added)))
+        row = {
+            "seconds_median": round(statistics.median(seconds), 3),
+            "cells_added_mean": round(float(np.mean([np.count_nonzero(a) for a in added])), 1),
+            "added_cells_in_the_chorale": round(in_chorale, 3),
+            "added_note_mean_steps": round(float(np.mean(np.concatenate([metrics.note_lengths(a) for a in added]))), 2),
+            "metrics": music_metrics(outs),
+        }
+        generation[f"{flips} cells per pass"] = row
+        print(f"{flips:14} {row['seconds_median']:8.3f} {ref_generation / row['seconds_median']:17.1f}x "
+              f"{row['cells_added_mean']:6.1f} {in_chorale:11.3f} {row['added_note_mean_steps']:9.2f}  {row['metrics']}")
+    reference_rolls = {"test chorales": music_metrics(chorales), "their melodies (input)": music_metrics(melodies)}
+    for name, row in reference_rolls.items():
+        print(f"{name:>44} {'':>11} {'':>9}  {row}")
+    longest = max((roll for _, roll in splits["test"]), key=len)
+    long_chorale = to_midi_roll(np.asarray(longest[:, lowest:lowest + ours.pitches]), lowest)
+    long_melody = skyline(long_chorale)
+    started = time.perf_counter()
+    long_out = ours.edit(long_melody, arcnn.SamplingSettings(seed=1))
+    long_seconds = time.perf_counter() - started
+    per_bar = np.count_nonzero(long_out & ~long_melody) / (len(long_melody) / STEPS_PER_BAR)
+    empty_added_bars = float(np.mean([not (long_out & ~long_melody)[b:b + STEPS_PER_BAR].any()
+                                      for b in range(0, len(long_melody), STEPS_PER_BAR)]))
+    print(f"\na {len(long_melody) / STEPS_PER_BAR:.0f}-bar melody (longest test chorale), default settings: "
+          f"{long_seconds:.2f} s, {per_bar:.1f} cells added per bar, bars with nothing added {empty_added_bars:.2f}")
+    figures["long_piece"] = {
+        "bars": len(long_melody) / STEPS_PER_BAR,
+        "seconds": round(long_seconds, 3),
+        "cells_added_per_bar": round(per_bar, 2),
+        "bars_with_nothing_added": round(empty_added_bars, 3),
+    }
+    figures["generation"] = {
+        "input": "the highest voice of the first 8 bars of test chorales, default settings, seed 1",
+        "reference_forward_x100_seconds": round(ref_generation, 3) if reference else None,
+        "rows": generation,
+        "for_comparison": reference_rolls,
+    }
+
+    if args.runs:
+        figures["validation_curves"] = curves_side_by_side(args.runs)
+
+    if args.card:
+        with open(args.card) as f:
+            card = json.load(f)
+        card["figures"] = figures
+        with open(args.card, "w") as f:
+            json.dump(card, f, indent=2)
+            f.write("\n")
+        print(f"\nwrote the figures into {args.card}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

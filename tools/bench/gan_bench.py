@@ -1,0 +1,186 @@
+"""Accompaniment GAN against the real pieces and a naive baseline, side by side in one run.
+
+    .venv/bin/python tools/bench/gan_bench.py --style bach [--bars 16] [--seeds 2]
+
+For every test piece of the style (tools/gan/data.py's split: never seen in training) the melody part is
+given to three accompanists: the GAN (models_tflite/gan_<style>.tflite), the composer (the piece's own
+parts: the target) and a baseline that copies the melody one octave down into every track. Per track it
+prints MuseGAN's metrics (empty bar rate, used pitch classes, qualified note rate, polyphonic rate), the
+tonal distance between the melody and that track, and three figures of our own that tell one voice from
+another (mean pitch, notes per bar, in-scale ratio), averaged over pieces, and for each figure the ratio
+|GAN - real| / |baseline - real|: under 1 means the GAN is closer to the real pieces than the baseline is.
+(Drum pattern is a drum-track metric; neither style has drums.) Then the latency of 8 bars of
+accompaniment, with the model loaded once, and of a whole `accompany` call that loads it too.
+
+Needs the data cache (out/gan/<style>.npz, from `python -m tools.gan.data`) and a TFLite runtime.
+"""
+
+import argparse
+import math
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "host"))
+
+from keycomposer.models.gan import Accompanist, accompany  # noqa: E402
+from keycomposer.music.composition import Composition, Track  # noqa: E402
+from keycomposer.music.metrics import composition_metrics  # noqa: E402
+from keycomposer.music.pianoroll import from_pianoroll  # noqa: E402
+from tools.gan import data  # noqa: E402
+
+MUSEGAN_METRICS = ("empty_bar_rate", "pitch_classes_used", "qualified_note_rate", "polyphonic_rate")
+# Not MuseGAN's, but where a monophonic part differs from another: its register, how busy it is, its key.
+EXTRA_METRICS = ("mean_pitch", "notes_per_bar", "in_scale_ratio")
+STEPS_PER_BAR = 16
+
+
+def as_tracks(roll):
+    """Tracks of a (parts, steps, 128) bool roll at 16ths, resolution 480."""
+    return from_pianoroll(roll, steps_per_beat=4, resolution=480).tracks
+
+
+def figures(composition: Composition) -> list:
+    """Per accompaniment track (tracks 1..3): its metrics and its tonal distance to the melody (track 0)."""
+    metrics = composition_metrics(composition)
+    rows = []
+    for index in range(1, len(composition.tracks)):
+        entry = metrics["tracks"][index]
+        notes = composition.tracks[index].notes
+        row = {name: entry.get(name) for name in MUSEGAN_METRICS + ("in_scale_ratio",)}
+        row["mean_pitch"] = statistics.fmean(note.pitch for note in notes) if notes else None
+        row["notes_per_bar"] = len(notes) / metrics["bars"] if metrics["bars"] else None
+        row["tonal_distance_to_melody"] = metrics["tonal_distance"].get(f"0-{index}")
+        rows.append(row)
+    return rows
+
+
+def mean(values):
+    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return statistics.fmean(values) if values else math.nan
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--style", default="bach", choices=sorted(data.STYLES))
+    parser.add_argument("--bars", type=int, default=16, help="bars read from the start of each test piece")
+    parser.add_argument("--seeds", type=int, default=2, help="GAN generations per piece")
+    parser.add_argument("--data", default=str(REPO / data.CACHE_FOLDER))
+    parser.add_argument("--models", default=None, help="models folder (default: models_tflite)")
+    parser.add_argument("--float32", help="a float32 .tflite of the same generator, for a latency comparison")
+    parser.add_argument("--write-card", action="store_true",
+                        help="also store these figures in the model card's 'metrics' (the .tflite is not touched)")
+    args = parser.parse_args(argv)
+
+    accompanist = Accompanist(args.style, folder=args.models)
+    tests = data.load(args.style, args.data)["test"]
+    results = {"GAN": [], "real": [], "baseline": []}
+    steps = args.bars * STEPS_PER_BAR
+    started = time.monotonic()
+    for piece, parts in tests:
+        parts = parts[:, :steps]
+        if not parts[0].any():
+            continue
+        melody_track = as_tracks(parts[:1])[0]
+        melody = Composition((melody_track,), name=piece)
+        real = Composition(as_tracks(parts))
+        octave_down = np.zeros_like(parts[0])
+        octave_down[:, :-12] = parts[0][:, 12:]
+        baseline = Composition(as_tracks(np.stack([parts[0], octave_down, octave_down, octave_down])))
+        results["real"].append(figures(real))
+        results["baseline"].append(figures(baseline))
+        for seed in range(args.seeds):
+            results["GAN"].append(figures(accompanist.compose(melody, seed=seed, chords="top")))
+    print(f"{args.style}: {len(tests)} test files, first {args.bars} bars, {args.seeds} GAN seeds each "
+          f"({time.monotonic() - started:.1f} s)")
+    names = [name for name, _ in accompanist.tracks]
+    header = f"{'track':10} {'metric':26} {'real':>8} {'GAN':>8} {'baseline':>9} {'ratio':>7}"
+    print(header)
+    closer, total, ties = 0, 0, 0
+    table = {}
+    for track, name in enumerate(names):
+        for metric in MUSEGAN_METRICS + ("tonal_distance_to_melody",) + EXTRA_METRICS:
+            real, gan, base = (mean([rows[track][metric] for rows in results[who]]) for who in ("real", "GAN", "baseline"))
+            gap = abs(base - real)
+            if gap < 1e-9:  # the baseline already matches the real pieces: no ratio to give
+                ties += 1
+                shown = "  (tie)"
+            else:
+                ratio = abs(gan - real) / gap
+                total += 1
+                closer += ratio < 1
+                shown = f"{ratio:7.2f}"
+            table.setdefault(name, {})[metric] = {
+                "real": round(real, 4), "gan": round(gan, 4), "baseline": round(base, 4),
+                "ratio": None if gap < 1e-9 else round(abs(gan - real) / gap, 4)}
+            extra = " *" if metric in EXTRA_METRICS else ""
+            print(f"{name:10} {metric + extra:26} {real:8.3f} {gan:8.3f} {base:9.3f} {shown}")
+    print(f"GAN closer to the real pieces than the baseline in {closer} of {total} figures (ratio < 1); "
+          f"{ties} figures where the baseline equals the real pieces; * = not a MuseGAN metric")
+
+    # Latency: 8 bars of a melody from the test set, model loaded once; then whole calls that load it too.
+    piece, parts = next((p, r) for p, r in tests if r.shape[1] >= 8 * STEPS_PER_BAR)
+    melody = Composition((as_tracks(parts[:1, :8 * STEPS_PER_BAR])[0],))
+    from keycomposer.models.gan import melody_of
+
+    line = melody_of(melody, chords="top")
+    accompanist.roll(line, seed=0)
+    timings = []
+    for seed in range(20):
+        began = time.perf_counter()
+        accompanist.roll(line, seed=seed)
+        timings.append(time.perf_counter() - began)
+    whole = []
+    for seed in range(5):
+        began = time.perf_counter()
+        accompany(melody, style=args.style, seed=seed, chords="top", folder=args.models)
+        whole.append(time.perf_counter() - began)
+    int8 = statistics.median(timings)
+    print(f"latency, 8 bars ({accompanist.model.runtime}, int8): median {int8 * 1000:.1f} ms over 20 runs "
+          f"(target 200 ms: {int8 / 0.2:.2f} of it); whole accompany() call with model loading: median "
+          f"{statistics.median(whole) * 1000:.1f} ms")
+    if args.float32:
+        from keycomposer.models.runtime import TFLiteModel
+
+        float_model = TFLiteModel(Path(args.float32).read_bytes(), accompanist.model.card, threads=1)
+        int8_model = accompanist.model
+        accompanist.model = float_model
+        float_timings = []
+        for seed in range(20):
+            began = time.perf_counter()
+            accompanist.roll(line, seed=seed)
+            float_timings.append(time.perf_counter() - began)
+        accompanist.model = int8_model
+        fl = statistics.median(float_timings)
+        print(f"latency, 8 bars, float32: median {fl * 1000:.1f} ms; int8 / float32 = {int8 / fl:.2f}")
+    if args.write_card:
+        write_card_metrics(accompanist, {
+            "command": f"tools/bench/gan_bench.py --style {args.style} --bars {args.bars} --seeds {args.seeds}",
+            "test_files": len(tests), "bars_per_file": args.bars, "seeds": args.seeds,
+            "ratio": "|GAN - real| / |baseline - real|; baseline: the melody one octave down in every track",
+            "closer_than_baseline": f"{closer} of {total}", "per_track": table,
+            "latency_8_bars_ms": round(int8 * 1000, 1), "latency_runtime": accompanist.model.runtime,
+        }, args.models)
+    return 0
+
+
+def write_card_metrics(accompanist, metrics: dict, folder) -> None:
+    import json
+
+    from keycomposer.models.runtime import models_dir
+
+    path = Path(folder or models_dir()) / f"gan_{accompanist.style}.json"
+    card = json.loads(path.read_text())
+    card["metrics"] = metrics
+    path.write_text(json.dumps(card, indent=2) + "\n")
+    print(f"wrote the figures into {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""Keras accompaniment generator -> int8 TFLite file and its model card.
+
+    .venv-train/bin/python -m tools.gan.convert out/gan/bach_run     # writes models_tflite/gan_bach.{tflite,json}
+
+Full-integer quantization (weights and activations int8), calibrated on training melodies with fresh noise,
+float32 input and output so callers never see scales. The generator has no transposed convolution and no
+dense layer (tools/gan/model.py), the two int8 ops tflite-runtime 2.14 cannot read; the dense-layer flag is
+set anyway.
+
+Each part is decoded as one voice: per step its most likely pitch, if that pitch's probability is above the
+part's threshold. The thresholds are set here, on validation windows, so that each generated part sounds on
+as many steps as the real part does (a short-trained generator rarely reaches 0.5; a well-trained one gives
+near-binary output and a threshold near 0.5 anyway). The card carries everything inference needs: the
+pitch band, the tracks, their default General MIDI programs, the melody range the model was trained on, the
+thresholds, and the data split.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+
+CALIBRATION_WINDOWS = 200
+THRESHOLD_WINDOWS = 256  # validation windows the note thresholds are set on
+
+# Per style: the accompaniment tracks top to bottom and their default General MIDI programs.
+TRACKS = {
+    "bach": (("Alto", 52), ("Tenor", 52), ("Bass", 52)),  # Choir Aahs: the chorales are sung
+    "quartet": (("Violin 2", 40), ("Viola", 41), ("Cello", 42)),
+}
+CORPUS = {
+    "bach": "music21 corpus.chorales.Iterator(): Bach chorales with exactly four parts (soprano, alto, tenor, bass)",
+    "quartet": "music21 corpus string quartets by Haydn, Mozart and Beethoven (first violin, second violin, viola, "
+               "cello), all movements",
+}
+
+
+EQUALIZED_RANGE = 4.0  # every hidden channel's largest calibration value after equalization: about the noise's
+
+
+def equalize(generator, melodies, noises, target=EQUALIZED_RANGE):
+    """The same function with every hidden channel scaled so its largest value on these inputs is `target`.
+
+    int8 CONCATENATION gives all its inputs one scale. Trained as it is, the U-Net's encoder skips hold values
+    up to about 1 while the decoder tensors they join reach hundreds: at one scale the skips (the melody's
+    exact place) round to zero and the int8 model forgets the melody. A ReLU convolution's output times c>0
+    is the output of the same convolution with weights and bias times c, and max-pooling and upsampling
+    commute with such scales; so each channel is scaled here and the next layer's weights divided back (as in
+    Nagel et al. 2019, cross-layer equalization). The sigmoid's input, the logits, keep their scale.
+    """
+    import keras
+
+    from tools.gan import model as gan_model
+
+    filters = tuple(generator.get_layer(f"down{level}a").filters for level in range(_levels(generator)))
+    levels = len(filters)
+    convs = [layer for layer in generator.layers if isinstance(layer, keras.layers.Conv2D)]
+    probe = keras.Model(generator.inputs, [layer.output for layer in convs])
+    peaks = {layer.name: np.max(values, axis=(0, 1, 2))
+             for layer, values in zip(convs, probe.predict([melodies, noises], batch_size=64, verbose=0))}
+    out_scale = {name: np.where(peak > 0, target / np.maximum(peak, 1e-12), 1.0) for name, peak in peaks.items()}
+    out_scale["tracks"] = np.ones_like(peaks["tracks"])
+    noise_scale = np.ones(generator.get_layer("with_noise").output.shape[-1] - filters[-2])
+    in_scale = {"down0a": np.ones(1)}
+    for level in range(levels):
+        if level > 0:
+            pooled = out_scale[f"down{level - 1}b"]
+            in_scale[f"down{level}a"] = np.concatenate([pooled, noise_scale]) if level == levels - 1 else pooled
+        in_scale[f"down{level}b"] = out_scale[f"down{level}a"]
+    for level in reversed(range(levels - 1)):
+        below = out_scale[f"down{levels - 1}b"] if level == levels - 2 else out_scale[f"up{level + 1}b"]
+        in_scale[f"up{level}a"] = np.concatenate([out_scale[f"down{level}b"], below])
+        in_scale[f"up{level}b"] = out_scale[f"up{level}a"]
+    in_scale["tracks"] = out_scale["up0b"]
+    equalized = gan_model.build_generator(filters=filters, name=generator.name)
+    for layer in convs:
+        kernel, bias = layer.get_weights()
+        scale_in, scale_out = in_scale[layer.name], out_scale[layer.name]
+        equalized.get_layer(layer.name).set_weights([
+            (kernel * scale_out[None, None, None, :] / scale_in[None, None, :, None]).astype(np.float32),
+            (bias * scale_out).astype(np.float32),
+        ])
+    return equalized
+
+
+def int8_agreement(tflite_bytes: bytes, generator, melodies, rng) -> dict:
+    """How closely the int8 file follows the float generator: the share of cells on the same side of 0.5, and
+    of steps where each part's most likely pitch is the same."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=tflite_bytes)
+    interpreter.allocate_tensors()
+    inputs, output = interpreter.get_input_details(), interpreter.get_output_details()[0]
+    noise_shape = tuple(generator.inputs[1].shape[1:])
+    noises = rng.standard_normal((len(melodies),) + noise_shape).astype(np.float32)
+    float_out = np.asarray(generator.predict([melodies, noises], batch_size=64, verbose=0))
+    int8_out = []
+    for melody, noise in zip(melodies, noises):
+        for detail in inputs:
+            interpreter.set_tensor(detail["index"], (melody if tuple(detail["shape"][1:]) == melody.shape else noise)[None])
+        interpreter.invoke()
+        int8_out.append(interpreter.get_tensor(output["index"])[0])
+    int8_out = np.stack(int8_out)
+    return {
+        "windows": len(melodies),
+        "cells_same_side_of_half": round(float(((int8_out > 0.5) == (float_out > 0.5)).mean()), 5),
+        "steps_same_top_pitch": round(float((int8_out.argmax(axis=2) == float_out.argmax(axis=2)).mean()), 5),
+    }
+
+
+def _levels(generator) -> int:
+    return sum(1 for layer in generator.layers if layer.name.startswith("down") and layer.name.endswith("a"))
+
+
+def to_tflite(model, calibration=None) -> bytes:
+    """float32 TFLite when `calibration` is None, else full int8 calibrated on those (melody, noise) pairs."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if calibration is not None:
+        melodies, noises = calibration
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: (
+            [melody[None].astype(np.float32), noise[None].astype(np.float32)] for melody, noise in zip(melodies, noises)
+        )
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
+    return converter.convert()
+
+
+def tensor_description(tflite_bytes: bytes) -> dict:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=tflite_bytes)
+
+    def describe(detail):
+        return {"name": detail["name"], "shape": [int(n) for n in detail["shape"]], "dtype": detail["dtype"].__name__}
+
+    return {
+        "inputs": [describe(d) for d in interpreter.get_input_details()],
+        "outputs": [describe(d) for d in interpreter.get_output_details()],
+    }
+
+
+def write_model(tflite_bytes: bytes, card: dict, folder: str) -> str:
+    """Writes NAME.tflite and NAME.json (card with file, bytes, sha256 and tensors filled in); returns the path."""
+    os.makedirs(folder, exist_ok=True)
+    name = card["name"]
+    path = os.path.join(folder, f"{name}.tflite")
+    with open(path, "wb") as f:
+        f.write(tflite_bytes)
+    card = dict(card)
+    card["file"] = os.path.basename(path)
+    card["bytes"] = len(tflite_bytes)
+    card["sha256"] = hashlib.sha256(tflite_bytes).hexdigest()
+    card["tensors"] = tensor_description(tflite_bytes)
+    with open(os.path.join(folder, f"{name}.json"), "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    return path
+
+
+def melody_range(pieces) -> list:
+    """[lowest, highest] MIDI pitch of the melody part over the training pieces (untransposed)."""
+    used = np.nonzero(np.any([parts[0].any(axis=0) for _, parts in pieces], axis=0))[0]
+    return [int(used.min()), int(used.max())]
+
+
+def part_thresholds(generator, melodies, tracks, noise_shape, rng) -> list:
+    """Per part, the probability above which a step sounds so that generated parts sound on as many steps of
+    these windows as the real `tracks` (n, steps, pitches, parts) do."""
+    noises = rng.standard_normal((len(melodies),) + tuple(noise_shape)).astype(np.float32)
+    probability = np.asarray(generator.predict([melodies, noises], batch_size=64, verbose=0))
+    best = probability.max(axis=2)  # (n, steps, parts): the most likely pitch's probability per step
+    sounding = tracks.any(axis=2).mean(axis=(0, 1))
+    return [round(float(np.quantile(best[..., part], 1 - sounding[part])), 6) for part in range(tracks.shape[-1])]
+
+
+def model_card(training: dict, pieces, thresholds) -> dict:
+    style = training["style"]
+    history = training["history"]
+    tail = slice(-50, None)
+    return {
+        "name": f"gan_{style}",
+        "technique": "accompaniment GAN: conditional WGAN-GP, U-Net generator (DeepComposer's GAN notebook)",
+        "style": style,
+        "quantization": "int8 weights and activations, float32 input and output",
+        "inputs": {
+            "melody": "(1, steps, pitches, 1) float32: the melody window, 1 where a pitch sounds, one step per 16th",
+            "noise": "(1, *noise_shape) float32 standard normal, joined at the U-Net's bottleneck",
+        },
+        "output": "(1, steps, pitches, tracks) float32 in 0..1: how likely each accompaniment cell sounds",
+        "steps": training["steps"],
+        "steps_per_beat": 4,
+        "pitches": training["pitches"],
+        "lowest_pitch": training["lowest_pitch"],
+        "noise_shape": training["noise_shape"],
+        "threshold": thresholds,
+        "threshold_rule": "per part: sounds on as many validation steps as the real part does",
+        "tracks": [{"name": name, "program": program} for name, program in TRACKS[style]],
+        "melody_range": melody_range(pieces),
+        "data": {
+            "corpus": CORPUS[style],
+            "split": "by piece (tools/gan/data.py): a whole chorale or a whole quartet is in one split only",
+            "train_pieces": training["train_pieces"],
+            "train_windows": training["train_windows"],
+            "valid_pieces": training["valid_pieces"],
+            "test_pieces": training["test_pieces"],
+        },
+        "training": {
+            "command": f"python -m tools.gan.train --style {style} ...",
+            "settings": training["settings"],
+            "generator_updates": training["generator_updates"],
+            "epochs_done": training["epochs_done"],
+            "minutes": training["minutes"],
+            "generator_parameters": training["generator_parameters"],
+            "last_50_mean_wasserstein": float(np.mean(history["wasserstein"][tail])) if history["wasserstein"] else None,
+            "last_valid_wasserstein": history["valid_wasserstein"][-1] if history["valid_wasserstein"] else None,
+            "last_valid_generated_density": history["valid_generated_density"][-1]
+            if history["valid_generated_density"] else None,
+            "valid_real_density": training["valid_real_density"],
+        },
+        "metrics": "run tools/bench/gan_bench.py: MuseGAN metrics against the test pieces and an octave-down baseline",
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", help="training run folder (holds generator.keras and training.json)")
+    parser.add_argument("--out", default="models_tflite", help="folder for the .tflite and card (default %(default)s)")
+    parser.add_argument("--float32-copy", metavar="PATH", help="also write the float32 file here (for the benchmark)")
+    args = parser.parse_args(argv)
+
+    import keras
+
+    from tools.gan import data, model as gan_model, train
+
+    with open(os.path.join(args.run, "training.json")) as f:
+        training = json.load(f)
+    generator = keras.saving.load_model(os.path.join(args.run, "generator.keras"), compile=False)
+    style = training["style"]
+    splits = data.load(style, training["settings"]["data"])
+    rng = np.random.default_rng(12345)
+    sampler = train.WindowSampler(splits["train"], gan_model.LOWEST_PITCH[style], rng)
+    melodies, _ = sampler.batch(CALIBRATION_WINDOWS)
+    noises = rng.standard_normal((CALIBRATION_WINDOWS,) + tuple(training["noise_shape"])).astype(np.float32)
+    if args.float32_copy:
+        os.makedirs(os.path.dirname(args.float32_copy) or ".", exist_ok=True)
+        with open(args.float32_copy, "wb") as f:
+            f.write(to_tflite(generator))
+    valid_melodies, valid_tracks = train.WindowSampler(splits["valid"], gan_model.LOWEST_PITCH[style], rng).fixed(
+        THRESHOLD_WINDOWS)
+    thresholds = part_thresholds(generator, valid_melodies, valid_tracks, training["noise_shape"], rng)
+    print(f"part thresholds {thresholds}")
+    card = model_card(training, splits["train"], thresholds)
+    equalized = equalize(generator, melodies, noises)
+    check = np.abs(equalized.predict([melodies, noises], verbose=0) - generator.predict([melodies, noises], verbose=0))
+    print(f"equalized generator: largest change in any output {check.max():.2e}")
+    int8 = to_tflite(equalized, (melodies, noises))
+    card["int8_agreement"] = int8_agreement(int8, generator, valid_melodies, rng)
+    print(f"int8 against float32 on validation windows: {card['int8_agreement']}")
+    path = write_model(int8, card, args.out)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes) and its card")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

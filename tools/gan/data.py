@@ -1,0 +1,180 @@
+"""Four-part pieces from the music21 corpus as per-part piano rolls, cached, split by piece.
+
+    .venv-train/bin/python -m tools.gan.data --style bach       # writes out/gan/bach.npz (a few minutes)
+    .venv-train/bin/python -m tools.gan.data --style quartet    # writes out/gan/quartet.npz (slow: big scores)
+
+A piece is a bool array (4 parts, time steps, 128 MIDI pitches), one step per 16th note, the melody part
+first (soprano, first violin), then the three accompaniment parts top to bottom. Each corpus file is parsed
+once and cached on its own under out/gan/parsed/, so an interrupted run resumes where it stopped.
+
+The split is by piece (a chorale; a whole quartet, all its movements together, so no movement of a test
+quartet is heard in training), decided by a hash of the piece's name: the same on every machine and run.
+"""
+
+import argparse
+import hashlib
+import os
+import sys
+import time
+
+import numpy as np
+
+STEPS_PER_QUARTER = 4  # 16th notes
+MIDI_PITCHES = 128
+PARTS = 4
+SPLIT_SHARES = (("train", 80), ("valid", 10), ("test", 10))  # percent, in hash order
+CACHE_FOLDER = os.path.join("out", "gan")
+
+# The quartets music21 ships, by piece (a folder of movements or one file of all of them). k545 is a piano
+# sonata and opus18no1 has .krn duplicates of its .mxl movements: both are left out by the suffix/name rules.
+QUARTET_PIECES = (
+    "haydn/opus1no1", "haydn/opus74no1",
+    "mozart/k80", "mozart/k155", "mozart/k156", "mozart/k458",
+    "beethoven/opus18no1", "beethoven/opus18no3", "beethoven/opus18no4", "beethoven/opus18no5",
+    "beethoven/opus59no1", "beethoven/opus59no2", "beethoven/opus59no3", "beethoven/opus74",
+    "beethoven/opus132", "beethoven/opus133",
+)
+
+STYLES = {
+    "bach": {"melody": "soprano", "accompaniment": ("alto", "tenor", "bass")},
+    "quartet": {"melody": "violin 1", "accompaniment": ("violin 2", "viola", "cello")},
+}
+
+
+def split_of(piece: str) -> str:
+    """train / valid / test for one piece, from the first bytes of sha256(name): stable everywhere."""
+    bucket = int.from_bytes(hashlib.sha256(piece.encode()).digest()[:4], "big") % 100
+    for name, share in SPLIT_SHARES:
+        if bucket < share:
+            return name
+        bucket -= share
+    raise AssertionError("split shares must add up to 100")
+
+
+def quartet_split_of(piece: str) -> str:
+    """The quartets are too few (16) for a hash to give a fair share to each split, so the split is a fixed
+    table: one test quartet per composer, one valid quartet; all of a quartet's movements go together."""
+    return {"haydn/opus1no1": "test", "mozart/k156": "test", "beethoven/opus18no4": "test",
+            "mozart/k80": "valid"}.get(piece, "train")
+
+
+def corpus_files(style: str) -> list:
+    """[(piece, corpus path), ...] in a fixed order."""
+    from music21 import corpus
+
+    if style == "bach":
+        return [(name, name) for name in corpus.chorales.Iterator(returnType="filename")]
+    if style == "quartet":
+        files = []
+        for piece in QUARTET_PIECES:
+            composer = piece.split("/")[0]
+            for path in sorted(str(p) for p in corpus.getComposer(composer)):
+                relative = path.split("corpus/")[-1]
+                if path.endswith(".mxl") and (relative.startswith(piece + "/") or relative == piece + ".mxl"):
+                    files.append((piece, path))
+        return files
+    raise ValueError(f"unknown style {style!r}: choose one of {', '.join(STYLES)}")
+
+
+def part_roll(part, steps: int) -> np.ndarray:
+    """One part's notes (chords give all their pitches), a note covering [onset, onset + duration) in steps.
+    Grace notes (no duration) and chord symbols (no sound) are left out."""
+    from music21 import harmony
+
+    roll = np.zeros((steps, MIDI_PITCHES), dtype=bool)
+    for element in part.flatten().notes:
+        length = float(element.quarterLength)
+        if length <= 0 or isinstance(element, harmony.ChordSymbol):
+            continue
+        start = int(round(float(element.offset) * STEPS_PER_QUARTER))
+        end = max(start + 1, int(round((float(element.offset) + length) * STEPS_PER_QUARTER)))
+        for pitch in element.pitches:
+            roll[start:end, pitch.midi] = True
+    return roll
+
+
+def score_to_parts(score) -> np.ndarray:
+    """(4, steps, 128) from a score with exactly four parts, in score order (top part first)."""
+    parts = list(score.parts)
+    if len(parts) != PARTS:
+        raise ValueError(f"{len(parts)} parts, not {PARTS}")
+    steps = int(round(float(score.highestTime) * STEPS_PER_QUARTER))
+    return np.stack([part_roll(part, steps) for part in parts])
+
+
+def parse_cached(name: str, path: str, folder: str):
+    """The parts of one corpus file, parsed once and kept in folder/parsed/ (None: not four parts)."""
+    key = hashlib.sha256(path.split("corpus/")[-1].encode()).hexdigest()[:16]
+    cached = os.path.join(folder, "parsed", key + ".npz")
+    if os.path.exists(cached):
+        stored = np.load(cached)
+        return None if stored["parts"].size == 0 else stored["parts"]
+    from music21 import corpus
+
+    score = corpus.parse(path)
+    try:
+        parts = score_to_parts(score)
+    except ValueError:
+        parts = np.zeros((0, 0, MIDI_PITCHES), dtype=bool)
+    os.makedirs(os.path.dirname(cached), exist_ok=True)
+    np.savez_compressed(cached, parts=parts, name=name)
+    return None if parts.size == 0 else parts
+
+
+def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
+    files = corpus_files(style)
+    pieces, splits, rolls, sources = [], [], [], []
+    skipped = []
+    started = time.monotonic()
+    for done, (piece, path) in enumerate(files, 1):
+        parts = parse_cached(piece, path, folder)
+        if parts is None:
+            skipped.append(path)
+        else:
+            pieces.append(piece)
+            splits.append(split_of(piece) if style == "bach" else quartet_split_of(piece))
+            rolls.append(parts)
+            sources.append(path.split("corpus/")[-1])
+        if done % 25 == 0 or done == len(files) or style == "quartet":
+            print(f"parsed {done}/{len(files)} files in {time.monotonic() - started:.0f} s ({path.split('corpus/')[-1]})",
+                  flush=True)
+    lengths = np.array([r.shape[1] for r in rolls], dtype=np.int64)
+    out = os.path.join(folder, f"{style}.npz")
+    os.makedirs(folder, exist_ok=True)
+    np.savez_compressed(
+        out,
+        pieces=np.array(pieces),
+        sources=np.array(sources),
+        splits=np.array(splits),
+        offsets=np.concatenate([[0], np.cumsum(lengths)]),
+        rolls=np.packbits(np.concatenate(rolls, axis=1), axis=2),
+    )
+    print(f"wrote {out}: {len(pieces)} files, {lengths.sum()} steps; skipped {len(skipped)} without four parts")
+    return out
+
+
+def load(style: str, folder: str = CACHE_FOLDER) -> dict:
+    """{'train': [(piece, parts), ...], 'valid': [...], 'test': [...]}: parts is (4, steps, 128) bool."""
+    path = os.path.join(folder, f"{style}.npz")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path} is missing: run `python -m tools.gan.data --style {style}` first")
+    cache = np.load(path)
+    rolls = np.unpackbits(cache["rolls"], axis=2)[:, :, :MIDI_PITCHES].astype(bool)
+    offsets = cache["offsets"]
+    out = {name: [] for name, _ in SPLIT_SHARES}
+    for k, (piece, split) in enumerate(zip(cache["pieces"], cache["splits"])):
+        out[str(split)].append((str(piece), rolls[:, offsets[k]:offsets[k + 1]]))
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--style", choices=sorted(STYLES), required=True)
+    parser.add_argument("--folder", default=CACHE_FOLDER, help="cache folder (default %(default)s)")
+    args = parser.parse_args(argv)
+    prepare(args.style, args.folder)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
