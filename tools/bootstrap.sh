@@ -24,3 +24,11 @@ fi
 extras=models
 [ "$want" = test ] && extras=models,test
 .venv/bin/python -m pip install -q -e ".[$extras]"
+
+# The shipped models must also load in tflite-runtime 2.14 (which needs numpy < 2): the tests run it from
+# a venv of its own, .venv-tflite, beside the main one.
+if [ "$want" = test ] && [ ! -x .venv-tflite/bin/python ]; then
+    python3 -m venv .venv-tflite
+    .venv-tflite/bin/python -m pip install -q "tflite-runtime==2.14.*" "numpy<2" \
+        || { rm -rf .venv-tflite; echo "bootstrap: no tflite-runtime 2.14 here; its cross-check tests will skip" >&2; }
+fi
