@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from keycomposer.quiet import quiet_c_stderr
+
 RUNTIMES = ("ai_edge_litert", "tflite_runtime")  # in order of preference
 RUNTIME_ENV = "KEYCOMPOSER_TFLITE_RUNTIME"
 MODELS_DIR_ENV = "KEYCOMPOSER_MODELS_DIR"
@@ -111,8 +113,9 @@ class TFLiteModel:
         self.runtime, interpreter = interpreter_class(runtime)
         self._content = content  # the interpreter reads from this buffer for its whole life
         try:
-            self._interpreter = interpreter(model_content=content, num_threads=threads)
-            self._interpreter.allocate_tensors()
+            with quiet_c_stderr():  # LiteRT announces its XNNPACK delegate on fd 2 at every load
+                self._interpreter = interpreter(model_content=content, num_threads=threads)
+                self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as error:
             raise ModelError(f"{self.runtime} cannot run model {card.get('name', '?')!r}: {error}") from error
         self.inputs = self._interpreter.get_input_details()
