@@ -68,3 +68,23 @@ def test_models_lists_every_technique_with_its_parameters(capsys):
         assert name in printed
         for parameter in technique.parameters:
             assert f"--{parameter.name}" in printed
+
+
+needs_txl = pytest.mark.skipif(not (HAS_RUNTIME and installed(TECHNIQUES["txl"])),
+                               reason="needs the trained Transformer-XL in models_tflite/ and a TFLite runtime")
+
+
+@needs_txl
+def test_transformer_xl_extends_the_input_by_at_most_the_seconds_asked_for(data_dir):
+    from keycomposer.music.samples import sample_composition
+
+    assert main(["generate", "--model", "txl", "--input", "sample:twinkle", "--seconds", "5", "--seed", "2"]) == 0
+    melody = sample_composition("twinkle")
+    with Library() as library:
+        (entry,) = library.entries()
+        result = library.load(entry.id)
+    melody_end = melody.seconds(melody.end)
+    added = [n for n in result.tracks[-1].notes]
+    assert added and len(result.tracks) == 2
+    assert result.seconds(max(n.end for n in added)) <= melody_end + 5 + 0.05
+    assert entry.parameters["seconds"] == 5.0 and entry.parameters["seed"] == 2

@@ -1,0 +1,198 @@
+"""Transformer-XL continuation: the shipped step model, its carried memory, sampling, and bad input.
+
+The model tests need a TFLite runtime (ai-edge-litert or tflite-runtime), not TensorFlow; without one they
+skip and say so.
+"""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from keycomposer.models import performance_events as events
+from keycomposer.models import txl
+from keycomposer.models.runtime import (
+    ModelFileError, ModelNotTrained, RuntimeMissing, interpreter_class, load_model, models_dir,
+)
+from keycomposer.music.composition import Composition, Note, Track
+
+try:
+    interpreter_class()
+    NO_RUNTIME = None
+except RuntimeMissing as missing:
+    NO_RUNTIME = str(missing)
+needs_runtime = pytest.mark.skipif(NO_RUNTIME is not None, reason=f"no TFLite runtime installed: {NO_RUNTIME}")
+needs_model = pytest.mark.skipif(
+    not (models_dir() / "txl_classical.json").exists(), reason="the project has no trained txl_classical model"
+)
+
+
+def melody(count=16, program=40, pitch=60) -> Composition:
+    notes = tuple(Note(i * 240, pitch + (i * 7) % 12, 240, 90) for i in range(count))
+    return Composition((Track(notes, program=program, channel=2),), resolution=480)
+
+
+@pytest.fixture(scope="module")
+def step():
+    return txl.load_step_model()
+
+
+# -- options and input, checked before any model is loaded -----------------------------------------------
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"seconds": 0}, r"seconds must be in range \(0, 30\], got 0"),
+        ({"seconds": 31}, r"seconds must be in range \(0, 30\], got 31"),
+        ({"tokens": 0}, r"tokens must be an integer in range 1..4000, got 0"),
+        ({"temperature": 0}, "temperature must be above 0, got 0"),
+        ({"top_k": 0}, "top_k must be a whole number of at least 1, got 0"),
+        ({"top_p": 1.5}, r"top_p must be in range \(0, 1\], got 1.5"),
+    ],
+)
+def test_bad_options_are_named(options, message):
+    with pytest.raises(txl.ContinuationError, match=message):
+        txl.continue_composition(melody(), **options)
+
+
+def test_an_empty_input_is_refused():
+    with pytest.raises(txl.ContinuationError, match="the input has no notes to continue"):
+        txl.continue_composition(Composition())
+
+
+def test_an_input_of_drums_only_is_refused():
+    drums = Composition((Track((Note(0, 36, 120),), channel=9),))
+    with pytest.raises(txl.ContinuationError, match="drum tracks do not count"):
+        txl.continue_composition(drums)
+
+
+def test_an_input_entirely_off_the_88_keys_is_refused():
+    with pytest.raises(txl.ContinuationError, match="every note of the input lies outside MIDI 21..108"):
+        txl.continue_composition(melody(pitch=110))
+
+
+def test_a_long_input_is_continued_from_its_end():
+    long_piece = melody(count=400)
+    whole = events.to_events(long_piece, start_token=True)
+    prefix = txl.prefix_tokens(long_piece)
+    assert len(whole) > 1000
+    assert prefix == whole[-txl.PREFIX_TOKENS:]
+    assert txl.prefix_tokens(melody(count=4)) == events.to_events(melody(count=4), start_token=True)
+
+
+def test_a_missing_model_says_it_was_not_trained(tmp_path):
+    with pytest.raises(ModelNotTrained, match="has not trained a model named 'txl_classical'"):
+        txl.load_step_model(folder=tmp_path)
+
+
+# -- sampling ---------------------------------------------------------------------------------------------
+
+def test_top_k_of_one_is_the_most_likely_token():
+    logits = np.zeros(events.VOCAB_SIZE)
+    logits[123] = 5.0
+    assert {txl.sample_token(logits, np.random.default_rng(s), top_k=1) for s in range(20)} == {123}
+
+
+def test_start_and_pad_are_never_drawn():
+    logits = np.full(events.VOCAB_SIZE, -50.0)
+    logits[[events.START, events.PAD]] = 50.0
+    logits[7] = 0.0
+    assert {txl.sample_token(logits, np.random.default_rng(s)) for s in range(20)} == {7}
+
+
+def test_the_nucleus_keeps_only_the_likeliest_mass():
+    logits = np.full(events.VOCAB_SIZE, -30.0)
+    logits[[10, 11, 12]] = [np.log(0.6), np.log(0.3), np.log(0.1)]
+    drawn = {txl.sample_token(logits, np.random.default_rng(s), temperature=1.0, top_p=0.85) for s in range(200)}
+    assert drawn == {10, 11}
+
+
+# -- the shipped step model -------------------------------------------------------------------------------
+
+@needs_runtime
+@needs_model
+def test_the_step_takes_a_token_and_each_layers_memory_and_returns_them_shifted(step):
+    shape = step.model.card["shape"]
+    memory, width, layers = shape["memory"], shape["width"], shape["layers"]
+    inputs = [tuple(d["shape"]) for d in step.model.inputs]
+    outputs = [tuple(d["shape"]) for d in step.model.outputs]
+    assert sorted(inputs) == sorted([(1,), (1,)] + [(memory, width)] * (2 * layers))
+    assert sorted(outputs) == sorted([(1, events.VOCAB_SIZE)] + [(memory, width)] * (2 * layers))
+    step.reset()
+    logits = step.feed(events.START)
+    assert logits.shape == (events.VOCAB_SIZE,) and np.isfinite(logits).all()
+    assert step.count == 1 and all(kv.shape == (memory, width) for kv in step.keys_values)
+
+
+@needs_runtime
+@needs_model
+def test_carried_memory_gives_the_logits_of_the_whole_sequence():
+    """Stepping token by token with keys and values carried equals one pass over the whole sequence,
+    past the point where the memory is full and the oldest tokens leave it (float32 files)."""
+    float_step = txl.load_step_model("txl_classical_f32")
+    sequence = load_model("txl_classical_sequence_f32", threads=1)
+    length = sequence.inputs[0]["shape"][0]
+    assert length > float_step.memory
+    tokens = events.encode_notes(
+        [(0.1 * i, 0.1 * i + 0.3, 48 + (i * 5) % 30, 40 + i % 80) for i in range(200)], start_token=True
+    )[:length]
+    expected = sequence(np.array(tokens, np.int32))
+    stepped = np.stack([float_step.feed(t) for t in tokens])
+    assert np.abs(stepped - expected).max() <= 1e-3 * np.abs(expected).max()
+
+
+@needs_runtime
+@needs_model
+def test_the_int8_step_stays_close_to_the_float_step(step):
+    float_step = txl.load_step_model("txl_classical_f32")
+    tokens = events.to_events(melody(count=40), start_token=True)
+    step.reset()
+    quantized = np.stack([step.feed(t) for t in tokens])
+    exact = np.stack([float_step.feed(t) for t in tokens])
+    agree = np.mean(quantized.argmax(axis=1) == exact.argmax(axis=1))
+    assert agree >= 0.9
+
+
+@needs_runtime
+@needs_model
+def test_the_same_seed_gives_the_same_continuation(step):
+    first = txl.continue_composition(melody(), seconds=5, seed=7, step=step)
+    again = txl.continue_composition(melody(), seconds=5, seed=7, step=step)
+    other = txl.continue_composition(melody(), seconds=5, seed=8, step=step)
+    assert first == again
+    assert first.tracks[1].notes != other.tracks[1].notes
+
+
+@needs_runtime
+@needs_model
+def test_the_continuation_keeps_the_instrument_and_starts_where_the_input_ends(step):
+    piece = melody()
+    out = txl.continue_composition(piece, seconds=10, seed=1, step=step)
+    assert out.tracks[0] == piece.tracks[0]
+    continuation = out.tracks[1]
+    assert (continuation.program, continuation.channel) == (40, 2)
+    assert continuation.notes and min(n.start for n in continuation.notes) >= piece.end
+    assert out.seconds(continuation.end) <= piece.seconds(piece.end) + 10 + 0.011
+    assert all(21 <= n.pitch <= 108 for n in continuation.notes)
+
+
+@needs_runtime
+@needs_model
+def test_a_token_count_generates_exactly_that_many_tokens(step):
+    generated = txl.generate_tokens(step, txl.prefix_tokens(melody()), np.random.default_rng(0), tokens=25)
+    assert len(generated) == 25
+
+
+@needs_runtime
+@needs_model
+def test_a_corrupt_model_file_is_named(tmp_path):
+    for suffix in (".json", ".tflite"):
+        shutil.copy(models_dir() / f"txl_classical{suffix}", tmp_path / f"txl_classical{suffix}")
+    content = bytearray((tmp_path / "txl_classical.tflite").read_bytes())
+    content[len(content) // 2] ^= 0xFF
+    (tmp_path / "txl_classical.tflite").write_bytes(bytes(content))
+    with pytest.raises(ModelFileError, match="is not the one its card describes"):
+        txl.load_step_model(folder=tmp_path)
+    (tmp_path / "txl_classical.tflite").write_bytes(bytes(content[:100]))
+    with pytest.raises(ModelFileError, match="is truncated"):
+        txl.load_step_model(folder=tmp_path)
