@@ -109,6 +109,45 @@ def to_midi_roll(band, lowest):
     return roll
 
 
+TFLITE_RUNTIME_SCRIPT = """
+import statistics, sys, time, numpy as np
+from keycomposer.models import runtime
+model = runtime.load_model("arcnn_bach", folder=sys.argv[1], runtime="tflite_runtime", threads=int(sys.argv[4]))
+x = np.load(sys.argv[2])
+np.save(sys.argv[3], np.stack([model(w[None, :, :, None].astype(np.float32))[0, :, :, 0] for w in x]))
+one = x[:1, :, :, None].astype(np.float32)
+times = []
+for _ in range(16):
+    started = time.perf_counter(); model(one); times.append(time.perf_counter() - started)
+print(1e3 * statistics.median(times[1:]))
+"""
+
+
+def compare_tflite_runtime(python, models, windows, int8, threads):
+    """The same windows through tflite-runtime 2.14 in its own interpreter: how far its logits and flip
+    distributions are from LiteRT's, and its latency."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(os.path.join(tmp, "x.npy"), windows)
+        env = dict(os.environ, PYTHONPATH=os.path.join(os.getcwd(), "host"))
+        done = subprocess.run([python, "-c", TFLITE_RUNTIME_SCRIPT, models, os.path.join(tmp, "x.npy"),
+                               os.path.join(tmp, "y.npy"), str(threads)], env=env, capture_output=True, text=True, check=True)
+        theirs = np.load(os.path.join(tmp, "y.npy"))
+    ours = tflite_logits(int8, windows)
+    p, q = np.exp(log_softmax(ours)), np.exp(log_softmax(theirs))
+    row = {
+        "windows": len(windows),
+        "max_abs_logit_difference": round(float(np.abs(ours - theirs).max()), 4),
+        "mean_abs_logit_difference": round(float(np.abs(ours - theirs).mean()), 4),
+        "max_total_variation_of_flip_distribution": round(float(0.5 * np.abs(p - q).sum(axis=1).max()), 4),
+        "latency_ms_int8": round(float(done.stdout.split()[-1]), 2),
+    }
+    print(f"\ntflite-runtime 2.14 against LiteRT on {len(windows)} test windows: {row}")
+    return row
+
+
 def reference_quality(run, x, y, lowest):
     """The trained reference (Keras, 128 pitches) on the same windows, placed at their pitches in 0..127."""
     import keras
@@ -153,6 +192,7 @@ def main(argv=None) -> int:
     parser.add_argument("--reference-run", help="training folder of DeepComposer's architecture (train.py --arch reference)")
     parser.add_argument("--runs", nargs="*", default=[], metavar="LABEL=DIR",
                         help="training folders whose validation curves to print side by side (e.g. batch-loss=DIR)")
+    parser.add_argument("--tflite-python", help="a python with tflite-runtime 2.14 (e.g. .venv-tflite/bin/python)")
     parser.add_argument("--card", help="write the figures into this model card")
     args = parser.parse_args(argv)
 
@@ -161,7 +201,12 @@ def main(argv=None) -> int:
     f32 = load_unchecked(args.float32, args.threads)
     ours = arcnn.ArcnnBach(int8)
     lowest = ours.lowest_pitch
-    figures = {"runtime": f"{int8.runtime}, {args.threads} threads", "test_chorales": len(splits["test"])}
+    figures = {
+        "runtime": f"{int8.runtime}, {args.threads} threads",
+        "command": "python -m tools.bench.arcnn_bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "load_average_at_start": round(os.getloadavg()[0], 2),  # the machine is shared: timings move with it
+        "test_chorales": len(splits["test"]),
+    }
 
     # -- quality on corrupted test windows
     x, y = train.fixed_examples(splits["test"], args.examples, seed=TEST_SEED)
@@ -180,6 +225,11 @@ def main(argv=None) -> int:
     for name, (loss, nll) in rows.items():
         print(f"{name:24} {loss:8.3f} {nll:17.3f} {loss / ours_loss:12.2f}x")
     figures["quality"] = {
+        "definitions": (
+            "loss: cross-entropy between the cells to flip (uniform over them) and the softmax of the logits over "
+            "the example's cells; nll_per_restore_cell: mean -log p over the removed note cells only; the "
+            "Bernoulli baseline: one flip rate per pitch for empty and for sounding cells, from training examples"
+        ),
         "examples": args.examples,
         "seed": TEST_SEED,
         "rows": {name: {"loss": round(loss, 4), "nll_per_restore_cell": round(nll, 4)} for name, (loss, nll) in rows.items()},
@@ -210,6 +260,9 @@ def main(argv=None) -> int:
         "latency_ms_float32": round(latency["float32"], 2),
     })
 
+    if args.tflite_python:
+        figures["tflite_runtime_2_14"] = compare_tflite_runtime(args.tflite_python, args.models, x[:16], int8, args.threads)
+
     # -- whole generations: a test melody in, default settings, several cells per pass
     windows = [w for _, roll in splits["test"] for w in [roll[:128]] if len(w) == 128][: args.pieces]
     chorales = [to_midi_roll(np.asarray(w[:, lowest:lowest + ours.pitches]), lowest) for w in windows]
@@ -217,8 +270,9 @@ def main(argv=None) -> int:
     print(f"\nwhole default generation (100 iterations, 8 bars) from the melodies of {len(melodies)} test chorales")
     print(f"{'cells per pass':>14} {'seconds':>8} {'x faster than ref':>18} {'added':>6} {'in chorale':>11} {'note len':>9}  metrics")
     generation = {}
-    ref_generation = latency.get("reference int8", math.nan) * 100 / 1e3
     for flips in (1, 2, 4, 8):
+        # the reference is timed right before each row: the machine is shared and its load moves
+        ref_generation = median_ms(lambda: reference(ref_input), repeats=5) * 100 / 1e3 if reference else math.nan
         settings = arcnn.SamplingSettings(seed=1, flips_per_pass=flips)
         outs, seconds = [], []
         for melody in melodies:
@@ -229,6 +283,7 @@ def main(argv=None) -> int:
         in_chorale = sum(np.count_nonzero(a & c) for a, c in zip(added, chorales)) / max(1, sum(map(np.count_nonzero, added)))
         row = {
             "seconds_median": round(statistics.median(seconds), 3),
+            "reference_forward_x100_seconds": round(ref_generation, 3),
             "cells_added_mean": round(float(np.mean([np.count_nonzero(a) for a in added])), 1),
             "added_cells_in_the_chorale": round(in_chorale, 3),
             "added_note_mean_steps": round(float(np.mean(np.concatenate([metrics.note_lengths(a) for a in added]))), 2),
@@ -259,7 +314,6 @@ def main(argv=None) -> int:
     }
     figures["generation"] = {
         "input": "the highest voice of the first 8 bars of test chorales, default settings, seed 1",
-        "reference_forward_x100_seconds": round(ref_generation, 3) if reference else None,
         "rows": generation,
         "for_comparison": reference_rolls,
     }

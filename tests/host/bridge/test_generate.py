@@ -88,3 +88,13 @@ def test_transformer_xl_extends_the_input_by_at_most_the_seconds_asked_for(data_
     assert added and len(result.tracks) == 2
     assert result.seconds(max(n.end for n in added)) <= melody_end + 5 + 0.05
     assert entry.parameters["seconds"] == 5.0 and entry.parameters["seed"] == 2
+
+
+def test_the_arcnn_defaults_offered_are_the_sampling_loops_own():
+    from keycomposer.models.arcnn import SamplingSettings
+
+    defaults = TECHNIQUES["arcnn"].defaults()
+    loop = SamplingSettings()
+    assert defaults == {"max_notes_to_add": loop.max_notes_to_add, "max_remove_percent": loop.max_remove_percent,
+                        "iterations": loop.iterations, "creative_risk": loop.temperature,
+                        "flips_per_pass": loop.flips_per_pass}
