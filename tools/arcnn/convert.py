@@ -9,12 +9,13 @@ of the two int8 ops that 2.14 cannot read (DESIGN.md), and the dense-layer flag 
 """
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 
 import numpy as np
+
+from tools.tflite_files import keras_to_tflite, write_model
 
 MODEL_NAME = "arcnn_bach"
 CALIBRATION_WINDOWS = 200
@@ -22,48 +23,9 @@ CALIBRATION_WINDOWS = 200
 
 def to_tflite(model, calibration=None) -> bytes:
     """float32 TFLite when `calibration` is None, else full int8 calibrated on those (n, steps, pitches) rolls."""
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if calibration is not None:
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = lambda: (
-            [roll[None, :, :, None].astype(np.float32)] for roll in calibration
-        )
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
-    return converter.convert()
-
-
-def tensor_description(tflite_bytes: bytes) -> dict:
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_content=tflite_bytes)
-
-    def describe(detail):
-        return {"name": detail["name"], "shape": [int(n) for n in detail["shape"]], "dtype": detail["dtype"].__name__}
-
-    return {
-        "inputs": [describe(d) for d in interpreter.get_input_details()],
-        "outputs": [describe(d) for d in interpreter.get_output_details()],
-    }
-
-
-def write_model(tflite_bytes: bytes, card: dict, folder: str) -> str:
-    """Writes NAME.tflite and NAME.json (card with sha256 and tensors filled in); returns the .tflite path."""
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{MODEL_NAME}.tflite")
-    with open(path, "wb") as f:
-        f.write(tflite_bytes)
-    card = dict(card)
-    card["file"] = os.path.basename(path)
-    card["bytes"] = len(tflite_bytes)
-    card["sha256"] = hashlib.sha256(tflite_bytes).hexdigest()
-    card["tensors"] = tensor_description(tflite_bytes)
-    with open(os.path.join(folder, f"{MODEL_NAME}.json"), "w") as f:
-        json.dump(card, f, indent=2)
-        f.write("\n")
-    return path
+    return keras_to_tflite(model, None if calibration is None else lambda: (
+        [roll[None, :, :, None].astype(np.float32)] for roll in calibration
+    ))
 
 
 def main(argv=None) -> int:
@@ -87,7 +49,7 @@ def main(argv=None) -> int:
         if "figures" in old:
             card["figures"] = old["figures"]
         with open(os.path.join(args.out, f"{MODEL_NAME}.tflite"), "rb") as f:
-            write_model(f.read(), card, args.out)
+            write_model(f.read(), card, args.out, MODEL_NAME)
         print(f"rewrote {card_path}")
         return 0
 
@@ -102,7 +64,7 @@ def main(argv=None) -> int:
         with open(args.float32_copy, "wb") as f:
             f.write(to_tflite(model))
     card = train.model_card(training)
-    path = write_model(to_tflite(model, calibration), card, args.out)
+    path = write_model(to_tflite(model, calibration), card, args.out, MODEL_NAME)
     print(f"wrote {path} ({os.path.getsize(path)} bytes) and its card")
     return 0
 

@@ -16,12 +16,13 @@ thresholds, and the data split.
 """
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 
 import numpy as np
+
+from tools.tflite_files import keras_to_tflite, write_model
 
 CALIBRATION_WINDOWS = 200
 THRESHOLD_WINDOWS = 256  # validation windows the note thresholds are set on
@@ -117,50 +118,12 @@ def _levels(generator) -> int:
 
 def to_tflite(model, calibration=None) -> bytes:
     """float32 TFLite when `calibration` is None, else full int8 calibrated on those (melody, noise) pairs."""
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if calibration is not None:
-        melodies, noises = calibration
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = lambda: (
-            [melody[None].astype(np.float32), noise[None].astype(np.float32)] for melody, noise in zip(melodies, noises)
-        )
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
-    return converter.convert()
-
-
-def tensor_description(tflite_bytes: bytes) -> dict:
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_content=tflite_bytes)
-
-    def describe(detail):
-        return {"name": detail["name"], "shape": [int(n) for n in detail["shape"]], "dtype": detail["dtype"].__name__}
-
-    return {
-        "inputs": [describe(d) for d in interpreter.get_input_details()],
-        "outputs": [describe(d) for d in interpreter.get_output_details()],
-    }
-
-
-def write_model(tflite_bytes: bytes, card: dict, folder: str) -> str:
-    """Writes NAME.tflite and NAME.json (card with file, bytes, sha256 and tensors filled in); returns the path."""
-    os.makedirs(folder, exist_ok=True)
-    name = card["name"]
-    path = os.path.join(folder, f"{name}.tflite")
-    with open(path, "wb") as f:
-        f.write(tflite_bytes)
-    card = dict(card)
-    card["file"] = os.path.basename(path)
-    card["bytes"] = len(tflite_bytes)
-    card["sha256"] = hashlib.sha256(tflite_bytes).hexdigest()
-    card["tensors"] = tensor_description(tflite_bytes)
-    with open(os.path.join(folder, f"{name}.json"), "w") as f:
-        json.dump(card, f, indent=2)
-        f.write("\n")
-    return path
+    if calibration is None:
+        return keras_to_tflite(model)
+    melodies, noises = calibration
+    return keras_to_tflite(model, lambda: (
+        [melody[None].astype(np.float32), noise[None].astype(np.float32)] for melody, noise in zip(melodies, noises)
+    ))
 
 
 def melody_range(pieces) -> list:
@@ -262,7 +225,7 @@ def main(argv=None) -> int:
     int8 = to_tflite(equalized, (melodies, noises))
     card["int8_agreement"] = int8_agreement(int8, generator, valid_melodies, rng)
     print(f"int8 against float32 on validation windows: {card['int8_agreement']}")
-    path = write_model(int8, card, args.out)
+    path = write_model(int8, card, args.out, card["name"])
     print(f"wrote {path} ({os.path.getsize(path)} bytes) and its card")
     return 0
 
