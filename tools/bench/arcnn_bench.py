@@ -28,6 +28,7 @@ import numpy as np
 from keycomposer.models import arcnn, runtime
 from keycomposer.music import metrics
 from tools.arcnn import data, train
+from tools.tflite_files import write_card_figures
 
 TEST_SEED = 2024
 STEPS_PER_BAR = 16
@@ -322,12 +323,7 @@ def main(argv=None) -> int:
         figures["validation_curves"] = curves_side_by_side(args.runs)
 
     if args.card:
-        with open(args.card) as f:
-            card = json.load(f)
-        card["figures"] = figures
-        with open(args.card, "w") as f:
-            json.dump(card, f, indent=2)
-            f.write("\n")
+        write_card_figures(args.card, figures)
         print(f"\nwrote the figures into {args.card}")
     return 0
 

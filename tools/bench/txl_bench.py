@@ -32,6 +32,7 @@ from keycomposer.models import performance_events as events
 from keycomposer.models import runtime, txl
 from keycomposer.music import metrics
 from tools.txl import data
+from tools.tflite_files import write_card_figures
 
 NGRAM_ORDER = 3
 NGRAM_KS = (0.001, 0.01, 0.1, 1.0)
@@ -282,12 +283,7 @@ def main(argv=None) -> int:
     figures["music"] = music
 
     if args.card:
-        with open(args.card) as f:
-            card = json.load(f)
-        card["figures"] = figures
-        with open(args.card, "w") as f:
-            json.dump(card, f, indent=2)
-            f.write("\n")
+        write_card_figures(args.card, figures)
         print(f"\nwrote the figures into {args.card}")
     return 0
 
