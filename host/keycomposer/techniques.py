@@ -8,7 +8,7 @@ with a message that says so; nothing is ever faked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from keycomposer.music.composition import Composition
@@ -71,8 +71,7 @@ def _run_arcnn(composition: Composition, seed: int | None, max_notes_to_add: int
                            model.steps)
     result = from_pianoroll(edited[None], steps_per_beat=4, resolution=composition.resolution,
                             programs=[track.program], channels=[track.channel], names=[track.name or "melody"])
-    return Composition(result.tracks, composition.resolution, composition.tempos, composition.time_signatures,
-                       name=f"{composition.name or 'input'} (AR-CNN)")
+    return replace(composition, tracks=result.tracks, name=f"{composition.name or 'input'} (AR-CNN)")
 
 
 TECHNIQUES: dict[str, Technique] = {}
@@ -103,8 +102,7 @@ def _run_gan(composition: Composition, seed: int | None, style: str, chords: str
     from keycomposer.models.gan import accompany
 
     result = accompany(composition, style=style, seed=0 if seed is None else seed, chords=chords)
-    return Composition(result.tracks, result.resolution, result.tempos, result.time_signatures,
-                       name=f"{composition.name or 'input'} (GAN {style})")
+    return replace(result, name=f"{composition.name or 'input'} (GAN {style})")
 
 
 register(Technique(
@@ -133,8 +131,7 @@ def _run_txl(composition: Composition, seed: int | None, seconds: float, tokens:
         result = continue_composition(composition, seconds=seconds, tokens=tokens or None,
                                       temperature=temperature, top_k=top_k or None,
                                       top_p=top_p if top_p < 1 else None, seed=seed, step=step)
-    return Composition(result.tracks, result.resolution, result.tempos, result.time_signatures,
-                       name=f"{composition.name or 'input'} (Transformer-XL)")
+    return replace(result, name=f"{composition.name or 'input'} (Transformer-XL)")
 
 
 register(Technique(
