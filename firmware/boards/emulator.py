@@ -11,6 +11,7 @@ import struct
 import sys
 import time
 
+from boards.packet_ring import PacketRing
 from core.compat import const
 from pins import ADC_MOD, ADC_PITCH, ADC_VOLUME, N_COLS, N_LEDS, N_ROWS
 
@@ -49,7 +50,6 @@ _TX_BYTES = const(256)
 _PACKETS_PER_FRAME_BYTES = const(240)
 # Received packets wait here for midi_receive(). Power of two: index mask.
 _RX_RING_BYTES = const(4096)
-_RX_RING_MASK = const(_RX_RING_BYTES - 1)
 # A feature that raises on every tick is reported at most once a (virtual) second, as on the pico.
 _FAULT_REPORT_US = const(1_000_000)
 _MASK64 = const(0xFFFFFFFFFFFFFFFF)
@@ -157,11 +157,8 @@ class EmulatorBoard:
         self._leds = bytearray(N_LEDS)
         self._tx = bytearray(_TX_BYTES)
         self._tx_used = 0
-        self._rx = bytearray(_RX_RING_BYTES)
-        self._rx_head = 0
-        self._rx_tail = 0
+        self._received = PacketRing(_RX_RING_BYTES)
         self._frame = bytearray(_MAX_FRAME)
-        self.rx_overflows = 0
         self.wrote = False
         # Microseconds since boot of the tick being run: what every output frame is stamped with.
         self.now_us = 0
@@ -202,20 +199,7 @@ class EmulatorBoard:
         return True
 
     def midi_receive(self, buf) -> int:
-        rx = self._rx
-        tail = self._rx_tail
-        head = self._rx_head
-        room = len(buf) & ~3
-        copied = 0
-        while tail != head and copied < room:
-            buf[copied] = rx[tail]
-            buf[copied + 1] = rx[tail + 1]
-            buf[copied + 2] = rx[tail + 2]
-            buf[copied + 3] = rx[tail + 3]
-            copied += 4
-            tail = (tail + 4) & _RX_RING_MASK
-        self._rx_tail = tail
-        return copied
+        return self._received.take_into(buf)
 
     def unique_id(self) -> bytes:
         return self._unique_id
@@ -239,18 +223,7 @@ class EmulatorBoard:
 
     def receive_packets(self, data, start: int, end: int) -> bool:
         """Queue host-to-device packets data[start:end]; False (and nothing queued) when full."""
-        n = end - start
-        free = (self._rx_tail - self._rx_head - 4) & _RX_RING_MASK
-        if n > free:
-            self.rx_overflows += 1
-            return False
-        rx = self._rx
-        head = self._rx_head
-        for i in range(start, end):
-            rx[head] = data[i]
-            head = (head + 1) & _RX_RING_MASK
-        self._rx_head = head
-        return True
+        return self._received.put_bytes(data, start, end)
 
     # -- frames out --------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from micropython import const
 from usb.device.midi import MIDIInterface
 
 from boards.matrix_scan import SIO_BASE, scan_matrix
+from boards.packet_ring import PacketRing
 from pins import (
     ADC_MOD_GPIO,
     ADC_PITCH_GPIO,
@@ -45,7 +46,6 @@ _USB_TX_BYTES = const(256)
 _USB_RX_BYTES = const(128)
 # Received packets wait here for midi_receive(); the core drains it every tick. Power of two: index mask.
 _RX_RING_BYTES = const(512)
-_RX_RING_MASK = const(_RX_RING_BYTES - 1)
 
 
 class KeyboardMidi(MIDIInterface):
@@ -53,41 +53,19 @@ class KeyboardMidi(MIDIInterface):
 
     def __init__(self) -> None:
         super().__init__(rxlen=_USB_RX_BYTES, txlen=_USB_TX_BYTES)
-        self._ring = bytearray(_RX_RING_BYTES)
-        self._ring_head = 0  # written only by on_midi_event (scheduled from the USB callback)
-        self._ring_tail = 0  # written only by receive_packets (main loop)
-        self.rx_overflows = 0
+        self._received = PacketRing(_RX_RING_BYTES)
+
+    @property
+    def rx_overflows(self) -> int:
+        return self._received.overflows
 
     def on_midi_event(self, cin: int, midi0: int, midi1: int, midi2: int) -> None:
         # Runs in scheduled USB context: copy four bytes, allocate nothing. usb-device-midi has
         # already split off the cable number (always 0 here), so the header byte is the CIN.
-        head = self._ring_head
-        following = (head + 4) & _RX_RING_MASK
-        if following == self._ring_tail:
-            self.rx_overflows += 1  # the core stopped draining; drop rather than block USB
-            return
-        ring = self._ring
-        ring[head] = cin
-        ring[head + 1] = midi0
-        ring[head + 2] = midi1
-        ring[head + 3] = midi2
-        self._ring_head = following  # publish last, so the reader never sees half a packet
+        self._received.put(cin, midi0, midi1, midi2)
 
     def receive_packets(self, buf) -> int:
-        tail = self._ring_tail
-        head = self._ring_head
-        ring = self._ring
-        room = len(buf) & ~3
-        copied = 0
-        while tail != head and copied < room:
-            buf[copied] = ring[tail]
-            buf[copied + 1] = ring[tail + 1]
-            buf[copied + 2] = ring[tail + 2]
-            buf[copied + 3] = ring[tail + 3]
-            copied += 4
-            tail = (tail + 4) & _RX_RING_MASK
-        self._ring_tail = tail
-        return copied
+        return self._received.take_into(buf)
 
     def send_packets(self, packets, n: int) -> bool:
         if not self.is_open():

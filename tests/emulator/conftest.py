@@ -31,7 +31,8 @@ def stand_in_firmware(tmp_path_factory) -> Path:
     shutil.copy(FIRMWARE / "main.py", root / "main.py")
     shutil.copy(FIRMWARE / "pins.py", root / "pins.py")
     (root / "boards").mkdir()
-    shutil.copy(FIRMWARE / "boards" / "emulator.py", root / "boards" / "emulator.py")
+    for board_module in ("emulator.py", "packet_ring.py"):
+        shutil.copy(FIRMWARE / "boards" / board_module, root / "boards" / board_module)
     shutil.copytree(HERE / "stand_in_core", root / "core", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(FIRMWARE / "core" / "compat.py", root / "core" / "compat.py")  # the board uses it too
     return root
