@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -119,6 +120,24 @@ def safe_name(text: str, fallback: str = "untitled") -> str:
     return cleaned if cleaned and cleaned != "." else fallback
 
 
+def _use_write_ahead_log(connection: sqlite3.Connection) -> None:
+    """Switch the database to WAL mode (once per database; it sticks). SQLite answers "database is locked"
+    at once, without waiting on the busy timeout, when another process opens a new library at the same
+    moment; that is retried here for up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+            continue
+        if mode.lower() == "wal":
+            return
+        raise sqlite3.OperationalError(f"the database stays in {mode} journal mode, not WAL")
+
+
 class Library:
     """The library in ``root`` (default: the user's data directory). Usable from several processes at once."""
 
@@ -134,7 +153,7 @@ class Library:
             raise LibraryError(f"cannot open the library in {self.root}: {error}") from error
         try:
             self._connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._connection.execute("PRAGMA journal_mode = WAL")
+            _use_write_ahead_log(self._connection)
             self._connection.execute("PRAGMA synchronous = FULL")
             self._connection.execute(_SCHEMA)
             self.sweep()
