@@ -3,12 +3,16 @@
     .venv-train/bin/python -m tools.txl.convert --run out/txl/run --out models_tflite
 
 Writes, each with a card NAME.json that `keycomposer.models.runtime` checks (sha256, bytes):
-- txl_classical.tflite: the one-token step, weights int8 (dynamic range) or float32 (--no-int8);
+- txl_classical.tflite: the one-token step, weights int8 (dynamic range) or float32 (--no-int8). It holds
+  `TransformerXL.step_ring`: the memory is a ring the caller keeps (token t's key and value in slot t mod
+  memory), so the step takes the token, its position and each layer's ring, and returns the logits and only
+  this token's key and value rows, which the caller writes into slot position mod memory;
 - txl_classical_f32.tflite: the same step in float32, the reference the int8 file is measured against;
 - txl_classical_sequence_f32.tflite: the whole-sequence forward (memory + 64 tokens at once, no carried
   memory), so tests can show without TensorFlow that stepping with carried keys and values computes the
   same logits as running the full sequence.
 Each file is run here in both TFLite runtimes that are installed and compared with TensorFlow.
+A card that already exists keeps the fields this script does not write (the benchmark's figures, notes).
 """
 
 import argparse
@@ -27,19 +31,25 @@ from tools.txl.model import Shape, TransformerXL
 
 NAME = "txl_classical"
 SEQUENCE_EXTRA = 64  # the sequence model runs memory + 64 tokens, so its window slides
+STEP_USAGE = (
+    "keycomposer.models.txl.continue_composition(composition, seconds=30, tokens=None, temperature=0.95, top_k=None, "
+    "top_p=0.95, seed=None); the step's inputs are token, position (tokens already fed) and per layer the keys and "
+    "values rings [memory, width] (token t's row in slot t mod memory); its outputs the logits and per layer only "
+    "this token's key and value rows [1, width], which the caller writes into slot position mod memory"
+)
 
 
 def step_function(model: TransformerXL):
     s = model.shape
     model.freeze_step_tables()
-    specs = [tf.TensorSpec([1], tf.int32, name="token"), tf.TensorSpec([1], tf.int32, name="count")]
+    specs = [tf.TensorSpec([1], tf.int32, name="token"), tf.TensorSpec([1], tf.int32, name="position")]
     for l in range(s.layers):
         specs += [tf.TensorSpec([s.memory, s.width], tf.float32, name=f"keys_{l}"),
                   tf.TensorSpec([s.memory, s.width], tf.float32, name=f"values_{l}")]
 
     @tf.function(input_signature=specs)
     def step(*args):
-        return model.step(*args)
+        return model.step_ring(*args)
 
     return step.get_concrete_function()
 
@@ -135,8 +145,11 @@ def tensor_table(content, input_names, output_names):
     return {"inputs": [row(inputs[n]) for n in input_names], "outputs": [row(details[n]) for n in output_names]}
 
 
-def step_inputs(shape: Shape, rng) -> dict:
-    arrays = {"token": np.array([rng.integers(0, shape.vocab)], np.int32), "count": np.array([shape.memory // 2], np.int32)}
+def step_inputs(shape: Shape, rng, position: int | None = None) -> dict:
+    """Random step inputs; by default a position past one full turn of the ring, so the check covers the
+    slots after the wrap and the ones before it."""
+    position = shape.memory + shape.memory // 3 if position is None else position
+    arrays = {"token": np.array([rng.integers(0, shape.vocab)], np.int32), "position": np.array([position], np.int32)}
     for l in range(shape.layers):
         arrays[f"keys_{l}"] = rng.normal(0, 1, (shape.memory, shape.width)).astype(np.float32)
         arrays[f"values_{l}"] = rng.normal(0, 1, (shape.memory, shape.width)).astype(np.float32)
@@ -145,10 +158,15 @@ def step_inputs(shape: Shape, rng) -> dict:
 
 def write(folder, name, content, card) -> dict:
     path = os.path.join(folder, f"{name}.tflite")
+    card_path = os.path.join(folder, f"{name}.json")
+    kept = {}
+    if os.path.exists(card_path):  # figures and notes added after conversion stay
+        with open(card_path) as f:
+            kept = json.load(f)
     with open(path, "wb") as f:
         f.write(content)
-    card = dict(name=name, file=f"{name}.tflite", sha256=hashlib.sha256(content).hexdigest(), bytes=len(content), **card)
-    with open(os.path.join(folder, f"{name}.json"), "w") as f:
+    card = dict(kept, name=name, file=f"{name}.tflite", sha256=hashlib.sha256(content).hexdigest(), bytes=len(content), **card)
+    with open(card_path, "w") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
     print(f"wrote {path}: {len(content)} bytes")
@@ -212,7 +230,8 @@ def main(argv=None) -> int:
         order, errors = match_outputs(step, content, inputs, tolerance=0.2 if int8 else 1e-4)
         print(f"{name}: largest relative difference from TensorFlow per runtime: {errors}")
         write(args.out, name, content, dict(common, kind="step", weights="int8 (dynamic range)" if int8 else "float32",
-                                             tensors=tensor_table(content, list(inputs), order), runtime_check=errors))
+                                             tensors=tensor_table(content, list(inputs), order), runtime_check=errors,
+                                             usage=STEP_USAGE))
     sequence = sequence_function(model)
     content = convert(sequence, model, int8=False)
     tokens = {"tokens": rng.integers(0, events.VOCAB_SIZE, shape.memory + SEQUENCE_EXTRA).astype(np.int32)}

@@ -3,8 +3,10 @@
 DeepComposer's recipe: the input becomes performance events (`performance_events`), its last 100 tokens
 are the prefix, then tokens are drawn one by one (nucleus sampling, p 0.95, temperature 0.95 by default)
 until the continuation lasts the asked time. The shipped TFLite file is a one-token step: it takes the
-token, how many tokens came before it, and each layer's keys and values of the last `memory` tokens, and
-returns the logits and the shifted keys and values, so no step recomputes the past.
+token, how many tokens came before it (its position), and each layer's keys and values of the last `memory`
+tokens kept as a ring (token t's row in slot t mod memory), and returns the logits and only this token's
+key and value rows. `StepModel` owns the rings and writes those rows in, so no step recomputes or copies
+the past.
 
 Input rules: drum tracks and notes outside 21..108 (the 88 keys the vocabulary knows) are dropped; an input
 with nothing left is an error. The continuation is a new track with the program and channel of the input's
@@ -33,7 +35,8 @@ class ContinuationError(ValueError):
 
 
 class StepModel:
-    """The TFLite step with its memory: `feed(token)` returns that token's logits over the next token."""
+    """The TFLite step with its memory: `feed(token)` returns that token's logits over the next token.
+    Each layer's keys and values live in a preallocated ring; `position` counts the tokens fed so far."""
 
     def __init__(self, model: TFLiteModel):
         self.model = model
@@ -47,6 +50,13 @@ class StepModel:
             raise ModelFileError(f"model card of {card.get('name', '?')!r} lacks the step's tensors or shape: {error}") from error
         self._input_order = self._order(model.inputs, [t["name"] for t in tensors["inputs"]], "input")
         self._output_order = self._order(model.outputs, [t["name"] for t in tensors["outputs"]], "output")
+        rows = [tuple(model.outputs[i]["shape"]) for i in self._output_order[1:]]
+        if len(rows) != 2 * self.layers or any(r != (1, self.width) for r in rows):
+            raise ModelFileError(
+                f"{card.get('name', '?')!r} is not a ring step: it should return the logits and, per layer, one key row "
+                f"and one value row of shape (1, {self.width}); it returns {rows}"
+            )
+        self.rings = [np.zeros((self.memory, self.width), np.float32) for _ in range(2 * self.layers)]
         self.reset()
 
     @staticmethod
@@ -59,19 +69,23 @@ class StepModel:
             raise ModelFileError(f"the model's {what} tensors {found} do not match its card's {names}") from error
 
     def reset(self) -> None:
-        self.count = 0
-        self.keys_values = [np.zeros((self.memory, self.width), np.float32) for _ in range(2 * self.layers)]
+        """Forget the past. Slots not yet written are masked by the step, but zeroing them keeps each run
+        bit for bit the same whatever came before."""
+        self.position = 0
+        for ring in self.rings:
+            ring.fill(0.0)
 
     def feed(self, token: int) -> np.ndarray:
-        card_inputs = [np.array([token], np.int32), np.array([self.count], np.int32), *self.keys_values]
+        card_inputs = [np.array([token], np.int32), np.array([self.position], np.int32), *self.rings]
         arrays = [None] * len(card_inputs)
         for card_position, interpreter_position in enumerate(self._input_order):
             arrays[interpreter_position] = card_inputs[card_position]
         results = self.model(*arrays)
-        ordered = [results[position] for position in self._output_order]
-        self.keys_values = ordered[1:]
-        self.count += 1
-        return ordered[0][0]
+        slot = self.position % self.memory
+        for ring, output in zip(self.rings, self._output_order[1:]):
+            ring[slot] = results[output][0]
+        self.position += 1
+        return results[self._output_order[0]][0]
 
 
 def load_step_model(name: str = MODEL_NAME, folder=None, runtime=None, threads: int = 1) -> StepModel:

@@ -111,17 +111,23 @@ def test_the_nucleus_keeps_only_the_likeliest_mass():
 
 @needs_runtime
 @needs_model
-def test_the_step_takes_a_token_and_each_layers_memory_and_returns_them_shifted(step):
+def test_the_step_takes_each_layers_ring_and_returns_only_the_new_rows(step):
     shape = step.model.card["shape"]
     memory, width, layers = shape["memory"], shape["width"], shape["layers"]
     inputs = [tuple(d["shape"]) for d in step.model.inputs]
     outputs = [tuple(d["shape"]) for d in step.model.outputs]
     assert sorted(inputs) == sorted([(1,), (1,)] + [(memory, width)] * (2 * layers))
-    assert sorted(outputs) == sorted([(1, events.VOCAB_SIZE)] + [(memory, width)] * (2 * layers))
+    assert sorted(outputs) == sorted([(1, events.VOCAB_SIZE)] + [(1, width)] * (2 * layers))
     step.reset()
-    logits = step.feed(events.START)
+    rings = step.rings
+    for token in range(memory + 2):
+        logits = step.feed(events.START if token == 0 else 5)
     assert logits.shape == (events.VOCAB_SIZE,) and np.isfinite(logits).all()
-    assert step.count == 1 and all(kv.shape == (memory, width) for kv in step.keys_values)
+    assert step.position == memory + 2
+    assert step.rings is rings and all(ring.shape == (memory, width) for ring in rings)  # written in place
+    assert all(np.abs(ring).sum(axis=1).all() for ring in rings)  # every slot holds a token after one turn
+    step.reset()
+    assert step.position == 0 and not any(ring.any() for ring in step.rings)
 
 
 @needs_runtime
