@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from keycomposer.cli import CommandError
+from keycomposer.cli.metrics import overall_summary
 from keycomposer.emulator import Emulator, EmulatorError
 from keycomposer.generation import generate
 from keycomposer.library.store import Library
 from keycomposer.models.runtime import ModelError
-from keycomposer.music.metrics import composition_metrics
 from keycomposer.music.midi_io import write_midi
 from keycomposer.music.samples import sample_composition, sample_names
 from keycomposer.performer import perform
@@ -61,7 +61,7 @@ def run(args) -> int:
         recording = library.save(take, "recording", source=f"sample:{args.sample}",
                                  parameters={"bpm": melody.bpm, "octave_shift": shift})
         print(f"   saved recording {recording.id} in {library.root}")
-        results = [("recording", take)]
+        results = [("recording", take, recording)]
         technique = best_installed_technique()
         if technique is None:
             print("3. no trained model is installed (models_tflite/ is empty): skipping generation")
@@ -71,14 +71,11 @@ def run(args) -> int:
             except (ModelError, ValueError) as error:
                 raise CommandError(f"{technique.title} failed: {error}") from error
             print(f"3. {technique.title} ran in {generated.seconds:.2f} s; saved generation {generated.entry.id}")
-            results.append((technique.name, generated.composition))
+            results.append((technique.name, generated.composition, generated.entry))
     print("4. files and metrics:")
-    for label, composition in results:
+    for label, composition, entry in results:
         _write_outputs(out_dir / f"{args.sample}-{label}", composition)
-        overall = composition_metrics(composition)["overall"]
-        shown = ", ".join(f"{key} {value:.3f}" if isinstance(value, float) else f"{key} {value}"
-                          for key, value in overall.items() if value is not None)
-        print(f"   {label}: {shown}")
+        print(f"   {label}: {overall_summary(entry.metrics['overall'])}")  # computed when it was saved
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from keycomposer.cli import CommandError
+from keycomposer.cli.metrics import overall_summary
 from keycomposer.generation import generate
 from keycomposer.library.inputs import InputError, resolve_input
 from keycomposer.library.store import Library, LibraryError
@@ -66,8 +67,7 @@ def run(args) -> int:
         raise CommandError(str(error)) from error
     if args.out:
         write_midi(generated.composition, args.out)
-    overall = generated.entry.metrics.get("overall", {}) if isinstance(generated.entry.metrics, dict) else {}
-    summary = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in overall.items())
+    summary = overall_summary(generated.entry.metrics.get("overall", {}))
     print(f"saved generation {generated.entry.id} ({generated.composition.note_count} notes, "
           f"{generated.seconds:.2f} s)")
     if summary:

@@ -41,6 +41,11 @@ def _value(value) -> str:
     return str(value)
 
 
+def overall_summary(overall: dict) -> str:
+    """One line of a composition's overall metrics, as generate and demo print them (unknown ones left out)."""
+    return ", ".join(f"{key} {_value(value)}" for key, value in overall.items() if value is not None)
+
+
 def run(args) -> int:
     try:
         composition = resolve_input(args.input)
