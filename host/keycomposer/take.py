@@ -36,6 +36,11 @@ def is_generate_request(message: mido.Message) -> bool:
     return message.type == "sysex" and tuple(message.data) == _GENERATE_REQUEST
 
 
+def bar_limit_us(bars: int, bpm: float, beats_per_bar: int = 4) -> float:
+    """The longest take, in microseconds: ``bars`` bars of ``beats_per_bar`` beats at ``bpm``."""
+    return bars * beats_per_bar * 60_000_000 / bpm
+
+
 def take_from(events: Iterator[tuple[int, mido.Message]], recorder: Recorder, max_us: float) -> str:
     """Feed timed messages from ``events`` into ``recorder`` until the take ends; returns why it ended.
     Events after the end stay in the iterator for the next take."""
@@ -67,15 +72,14 @@ def transport_events(transport, poll_s: float = 0.05) -> Iterator[tuple[int, mid
         yield from transport.receive(poll_s)
 
 
-def record_from_script(script_text: str, transport, recorder: Recorder, max_seconds: float) -> str:
+def record_from_script(script_text: str, transport, recorder: Recorder, max_us: float) -> str:
     """Play an emulator script on the emulated keyboard and record the take in what it sends."""
-    return take_from(script_events(script_text, transport), recorder, max_seconds * 1e6)
+    return take_from(script_events(script_text, transport), recorder, max_us)
 
 
-def record_live(transport, recorder: Recorder, max_seconds: float, events=None) -> str:
+def record_live(transport, recorder: Recorder, max_us: float, events=None) -> str:
     """Record from a keyboard in real time until the take ends (see the module docstring)."""
     try:
-        return take_from(events if events is not None else transport_events(transport), recorder,
-                         max_seconds * 1e6)
+        return take_from(events if events is not None else transport_events(transport), recorder, max_us)
     except KeyboardInterrupt:
         return "Ctrl-C"

@@ -20,7 +20,7 @@ from keycomposer.library.store import Library, LibraryError
 from keycomposer.models.runtime import ModelError, read_card
 from keycomposer.playback import PlaybackError, play_to, play_to_speakers
 from keycomposer.recorder import Recorder
-from keycomposer.take import GENERATE_REQUEST, script_events, take_from, transport_events
+from keycomposer.take import GENERATE_REQUEST, bar_limit_us, script_events, take_from, transport_events
 from keycomposer.techniques import TECHNIQUES, get_technique
 
 
@@ -53,7 +53,7 @@ def run(args) -> int:
     seed = args.seed
     done = 0
     last_take = last_recording = None
-    max_us = args.bars * 4 * 60.0 / args.bpm * 1e6
+    max_us = bar_limit_us(args.bars, args.bpm)
     try:
         with open_transport(args) as transport, Library() as library:
             if args.script:

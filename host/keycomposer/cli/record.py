@@ -9,7 +9,7 @@ from keycomposer.device.connect import add_connection_options, open_transport
 from keycomposer.device.transport import TransportError
 from keycomposer.library.store import Library, LibraryError
 from keycomposer.recorder import Recorder
-from keycomposer.take import record_from_script, record_live
+from keycomposer.take import bar_limit_us, record_from_script, record_live
 
 
 def register(subparsers):
@@ -33,16 +33,16 @@ def run(args) -> int:
     if not 1 <= args.bars <= 64:
         raise CommandError(f"--bars must be in range 1..64, got {args.bars}")
     recorder = Recorder(bpm=args.bpm, name=args.name or "take")
-    max_seconds = args.bars * 4 * 60.0 / args.bpm
+    max_us = bar_limit_us(args.bars, args.bpm)
     ended_by = "bar limit"
     try:
         with open_transport(args) as transport:
             if args.script:
                 text = _read_script(args.script)
-                ended_by = record_from_script(text, transport, recorder, max_seconds)
+                ended_by = record_from_script(text, transport, recorder, max_us)
             else:
                 print(f"recording from {transport.name}: play; the record button, {args.bars} bars or Ctrl-C end the take")
-                ended_by = record_live(transport, recorder, max_seconds)
+                ended_by = record_live(transport, recorder, max_us)
     except TransportError as error:
         if not recorder.started:
             raise CommandError(str(error)) from error
