@@ -14,6 +14,7 @@ _LABELS = {
     "empty_bar_rate": "empty bar rate",
     "pitches_used": "pitches used",
     "pitch_classes_used": "pitch classes used",
+    "pitch_classes_per_bar": "pitch classes per bar",
     "polyphonic_rate": "polyphonic rate",
     "qualified_note_rate": "qualified note rate",
     "in_scale_ratio": "in-scale ratio",

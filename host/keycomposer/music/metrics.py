@@ -72,6 +72,20 @@ def n_pitch_classes_used(roll: np.ndarray) -> int:
     return int(np.count_nonzero(chroma(roll).any(axis=0)))
 
 
+def pitch_classes_per_bar(roll: np.ndarray, steps_per_bar: int) -> float:
+    """MuseGAN's UPC as its paper defines it: the number of pitch classes used in a bar (0..12), averaged
+    over the bars where anything sounds (an empty bar is counted by EB, not here). A last, partial bar counts."""
+    if steps_per_bar < 1:
+        raise ValueError(f"steps per bar must be at least 1, got {steps_per_bar}")
+    classes = chroma(roll) > 0
+    bars = -(-len(classes) // steps_per_bar)
+    padded = np.zeros((bars * steps_per_bar, 12), dtype=bool)
+    padded[: len(classes)] = classes
+    per_bar = padded.reshape(bars, steps_per_bar, 12).any(axis=1).sum(axis=1)
+    sounding = per_bar[per_bar > 0]
+    return float(sounding.mean()) if len(sounding) else math.nan
+
+
 def polyphonic_rate(roll: np.ndarray, threshold: int = 2) -> float:
     """PP = #(steps where more than ``threshold`` pitches sound) / #(steps). MuseGAN uses 2."""
     sounding = _sounding(roll)
@@ -249,6 +263,7 @@ def composition_metrics(composition: Composition) -> dict:
             "empty_bar_rate": empty_bar_rate(roll, steps_per_bar),
             "pitches_used": n_pitches_used(roll),
             "pitch_classes_used": n_pitch_classes_used(roll),
+            "pitch_classes_per_bar": pitch_classes_per_bar(roll, steps_per_bar),
             "polyphonic_rate": polyphonic_rate(roll),
             "qualified_note_rate": qualified_note_rate(roll),
             "in_scale_ratio": rate,

@@ -32,6 +32,16 @@ def test_pitches_and_pitch_classes_used():
     assert metrics.chroma(roll_with([(0, 127)]))[0, 7] == 1
 
 
+def test_pitch_classes_per_bar_is_musegans_upc_averaged_over_sounding_bars():
+    # bar 0: C, E, C an octave up = 2 classes; bar 1 silent; bar 2: D, C#, D an octave up = 2; bar 3 (partial): G
+    roll = roll_with([(0, 60), (1, 64), (2, 72), (9, 62), (10, 61), (11, 74), (12, 67)], steps=13)
+    assert metrics.pitch_classes_per_bar(roll, 4) == (2 + 2 + 1) / 3  # the silent bar 1 is not averaged
+    assert metrics.n_pitch_classes_used(roll) == 5  # the whole roll: C, C#, D, E, G
+    assert math.isnan(metrics.pitch_classes_per_bar(roll_with([], steps=8), 4))
+    with pytest.raises(ValueError):
+        metrics.pitch_classes_per_bar(roll, 0)
+
+
 def test_polyphonic_rate_counts_steps_with_more_than_two_pitches():
     roll = roll_with([(0, 60), (0, 64), (0, 67), (1, 60), (1, 64)], steps=4)
     assert metrics.polyphonic_rate(roll) == 0.25
