@@ -150,14 +150,41 @@ def compare_tflite_runtime(python, models, windows, int8, threads):
 
 
 def reference_quality(run, x, y, lowest):
-    """The trained reference (Keras, 128 pitches) on the same windows, placed at their pitches in 0..127."""
+    """The trained reference (Keras, 128 pitches) on the same windows, placed at their pitches in 0..127: its
+    loss over all its 128 x 128 cells, and over our band's cells only (the softmax taken over the same cells
+    as ours, so the 64 pitch rows it has and we lack cannot cost it anything)."""
     import keras
 
     net = keras.saving.load_model(os.path.join(run, "model.keras"), compile=False)
     wide = lambda a: np.pad(a, ((0, 0), (0, 0), (lowest, 128 - lowest - a.shape[2])))  # noqa: E731
     logits = np.concatenate([net(wide(x[i:i + 16])[..., None].astype(np.float32), training=False).numpy()
                              for i in range(0, len(x), 16)])[..., 0]
-    return quality(logits, wide(x), wide(y))
+    return quality(logits, wide(x), wide(y)), quality(logits[:, :, lowest:lowest + x.shape[2]], x, y)
+
+
+def training_summary(run) -> dict:
+    """How a run was trained, from its training.json: what makes "the same data and time budget" checkable."""
+    with open(os.path.join(run, "training.json")) as f:
+        training = json.load(f)
+    settings, last = training["settings"], training["history"][-1]
+    return {
+        "run": run, "command": settings["command"], "architecture": training["architecture"]["kind"],
+        "parameters": training["architecture"]["parameters"], "steps": settings["steps"], "batch": settings["batch"],
+        "threads": settings["threads"], "wall_minutes": round(settings["wall_seconds"] / 60, 1),
+        "last_valid_loss": last["valid_loss"],
+    }
+
+
+def stored_bytes(path):
+    """The bytes of a .tflite file's buffers (weights and biases), without the graph around them; None where
+    TensorFlow's flatbuffer schema is not installed."""
+    try:
+        from tensorflow.lite.python import schema_py_generated as schema
+    except ImportError:
+        return None
+    with open(path, "rb") as f:
+        model = schema.Model.GetRootAsModel(f.read(), 0)
+    return sum(model.Buffers(i).DataLength() for i in range(model.BuffersLength()))
 
 
 def curves_side_by_side(runs):
@@ -219,12 +246,15 @@ def main(argv=None) -> int:
         "uniform over cells": quality(np.zeros(x.shape), x, y),
     }
     if args.reference_run:
-        rows["DeepComposer arch, same data+time"] = reference_quality(args.reference_run, x, y, lowest)
+        all_cells, our_cells = reference_quality(args.reference_run, x, y, lowest)
+        rows["DeepComposer arch, same data+time, its 128x128 cells"] = all_cells
+        rows["DeepComposer arch, same data+time, our 128x64 cells"] = our_cells
+        figures["reference_training"] = training_summary(args.reference_run)
     print(f"\nquality on {args.examples} corrupted windows of the {len(splits['test'])} test chorales (nats; lower is better)")
-    print(f"{'model':24} {'loss':>8} {'NLL/restore cell':>17} {'loss vs ours':>13}")
+    print(f"{'model':52} {'loss':>8} {'NLL/restore cell':>17} {'loss vs ours':>13}")
     ours_loss = rows["arcnn_bach int8"][0]
     for name, (loss, nll) in rows.items():
-        print(f"{name:24} {loss:8.3f} {nll:17.3f} {loss / ours_loss:12.2f}x")
+        print(f"{name:52} {loss:8.3f} {nll:17.3f} {loss / ours_loss:12.2f}x")
     figures["quality"] = {
         "definitions": (
             "loss: cross-entropy between the cells to flip (uniform over them) and the softmax of the logits over "
@@ -251,8 +281,22 @@ def main(argv=None) -> int:
     print(f"\nfile size and one forward pass ({figures['runtime']}, median)")
     for name in latency:
         print(f"{name:24} {sizes[name] / 1e6:8.2f} MB {latency[name]:9.2f} ms")
-    print(f"int8 / float32: size {sizes['int8'] / sizes['float32']:.2f}x, latency {latency['int8'] / latency['float32']:.2f}x,"
+    print(f"int8 / float32: size {sizes['int8'] / sizes['float32']:.3f}x, latency {latency['int8'] / latency['float32']:.2f}x,"
           f" loss {figures['int8_vs_float32']['loss_difference_percent']:+.2f} %")
+    # int8 weights are a quarter of float32 ones, but biases stay int32 and each file carries its graph:
+    # the stored data alone is the floor any full-int8 file of the same network can reach.
+    data_int8, data_f32 = stored_bytes(os.path.join(args.models, int8.card["file"])), stored_bytes(args.float32)
+    if data_int8 and data_f32:
+        figures["int8_vs_float32"]["stored_data_ratio"] = round(data_int8 / data_f32, 4)
+        print(f"int8 / float32, weights and biases alone (no graph): {data_int8 / data_f32:.4f}x")
+        if args.reference:
+            folder = args.reference
+            ref_ratio = stored_bytes(os.path.join(folder, "deepcomposer_arcnn_int8.tflite")) / stored_bytes(
+                os.path.join(folder, "deepcomposer_arcnn_f32.tflite"))
+            ref_files = os.path.getsize(os.path.join(folder, "deepcomposer_arcnn_int8.tflite")) / os.path.getsize(
+                os.path.join(folder, "deepcomposer_arcnn_f32.tflite"))
+            figures["int8_vs_float32"]["reference_size_ratio"] = round(ref_files, 4)
+            print(f"DeepComposer's network converted the same way: files {ref_files:.4f}x, weights and biases {ref_ratio:.4f}x")
     figures["int8_vs_float32"].update({
         "bytes_int8": sizes["int8"],
         "bytes_float32": sizes["float32"],

@@ -148,7 +148,9 @@ def model_card(training: dict, pieces, thresholds) -> dict:
     tail = slice(-50, None)
     return {
         "name": f"gan_{style}",
-        "technique": "accompaniment GAN: conditional WGAN-GP, U-Net generator (DeepComposer's GAN notebook)",
+        "technique": "accompaniment GAN: conditional WGAN-GP, U-Net generator (DeepComposer's GAN notebook)"
+        + (f", plus {training['settings']['reconstruction']:g} x cross-entropy to the real tracks in the generator's "
+           "loss (pix2pix)" if training["settings"].get("reconstruction") else ""),
         "style": style,
         "quantization": "int8 weights and activations, float32 input and output",
         "inputs": {
@@ -185,6 +187,8 @@ def model_card(training: dict, pieces, thresholds) -> dict:
             "last_valid_generated_density": history["valid_generated_density"][-1]
             if history["valid_generated_density"] else None,
             "valid_real_density": training["valid_real_density"],
+            "last_valid_reconstruction": history["valid_reconstruction"][-1]
+            if history.get("valid_reconstruction") else None,
         },
         "metrics": "run tools/bench/gan_bench.py: MuseGAN metrics against the test pieces and an octave-down baseline",
     }
