@@ -7,10 +7,11 @@ float32 input and output so callers never see scales. The generator has no trans
 dense layer (tools/gan/model.py), the two int8 ops tflite-runtime 2.14 cannot read; the dense-layer flag is
 set anyway.
 
-Each part is decoded as one voice: per step its most likely pitch, if that pitch's probability is above the
-part's threshold. The thresholds are set here, on validation windows, so that each generated part sounds on
-as many steps as the real part does (a short-trained generator rarely reaches 0.5; a well-trained one gives
-near-binary output and a threshold near 0.5 anyway). The card carries everything inference needs: the
+Each part is decoded as one voice: the most likely path through its probabilities where a rest scores the
+part's threshold and each change of note costs the part's change penalty (keycomposer.models.gan.voice_path).
+Both are set here, on validation windows: the threshold so that each generated part sounds on as many steps as
+the real part does (a short-trained generator rarely reaches 0.5; a well-trained one gives near-binary output
+and a threshold near 0.5 anyway), the penalty so that it holds as many notes. The card carries everything inference needs: the
 pitch band, the tracks, their default General MIDI programs, the melody range the model was trained on, the
 thresholds, and the data split.
 """
@@ -142,6 +143,49 @@ def part_thresholds(generator, melodies, tracks, noise_shape, rng) -> list:
     return [round(float(np.quantile(best[..., part], 1 - sounding[part])), 6) for part in range(tracks.shape[-1])]
 
 
+CHANGE_PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # nats, tried per part
+
+
+def notes_in(path) -> int:
+    """Notes in one decoded voice: every start of a run of one pitch."""
+    sounding = path >= 0
+    starts = sounding & np.concatenate([[True], path[1:] != path[:-1]])
+    return int(starts.sum())
+
+
+def top_voice(part) -> np.ndarray:
+    """A (steps, 128) bool part as one voice: per step its highest sounding pitch, or -1."""
+    highest = 127 - part[:, ::-1].argmax(axis=1)
+    return np.where(part.any(axis=1), highest, -1)
+
+
+def change_penalties(accompanist, pieces, bars=32) -> list:
+    """Per part, the change penalty (keycomposer.models.gan.voice_path) from CHANGE_PENALTIES whose decoded
+    voices hold as many notes as the real parts, over the first `bars` of these pieces, read the way inference
+    reads them (windows blended, each with its own noise): the generator's step-to-step wobbles would otherwise
+    split held notes into 16ths."""
+    from keycomposer.models.gan import Melody
+
+    real = np.zeros(len(accompanist.tracks), dtype=np.int64)
+    generated = {penalty: np.zeros(len(accompanist.tracks), dtype=np.int64) for penalty in CHANGE_PENALTIES}
+    for index, (_, parts) in enumerate(pieces):
+        parts = parts[:, :bars * 16]
+        melody = Melody(top_voice(parts[0]))
+        if not (melody.pitches >= 0).any():
+            continue
+        probability, shift = accompanist.probability(melody, seed=index)
+        real += [notes_in(top_voice(part)) for part in parts[1:]]
+        for penalty in CHANGE_PENALTIES:
+            roll = accompanist.decode(probability, shift, [penalty] * len(accompanist.tracks))
+            generated[penalty] += [notes_in(top_voice(part)) for part in roll]
+    chosen = [min(CHANGE_PENALTIES, key=lambda penalty: abs(generated[penalty][part] - real[part]))
+              for part in range(len(real))]
+    for part, (name, _) in enumerate(accompanist.tracks):
+        print(f"{name}: real notes {real[part]}, decoded with penalty "
+              + ", ".join(f"{penalty:g}: {generated[penalty][part]}" for penalty in CHANGE_PENALTIES))
+    return chosen
+
+
 def model_card(training: dict, pieces, thresholds) -> dict:
     style = training["style"]
     history = training["history"]
@@ -229,6 +273,14 @@ def main(argv=None) -> int:
     int8 = to_tflite(equalized, (melodies, noises))
     card["int8_agreement"] = int8_agreement(int8, generator, valid_melodies, rng)
     print(f"int8 against float32 on validation windows: {card['int8_agreement']}")
+    path = write_model(int8, card, args.out, card["name"])
+    # The change penalties are set on the written file, through the same reading as inference.
+    from keycomposer.models.gan import Accompanist
+
+    card["change_penalty"] = change_penalties(Accompanist(style, folder=args.out), splits["valid"])
+    card["change_penalty_rule"] = ("per part, from " + ", ".join(f"{p:g}" for p in CHANGE_PENALTIES) + " nats: the "
+                                   "decoded voices hold as many notes as the real parts in the validation pieces")
+    print(f"part change penalties {card['change_penalty']}")
     path = write_model(int8, card, args.out, card["name"])
     print(f"wrote {path} ({os.path.getsize(path)} bytes) and its card")
     return 0

@@ -36,6 +36,7 @@ HOP_STEPS = 16  # windows start one 4/4 bar apart, so every step but the first a
 ACCOMPANIMENT_VELOCITY = 80  # a little under a played melody's usual 90..110, so the melody stays on top
 CHORD_POLICIES = ("error", "top")
 _CARD_FIELDS = ("steps", "pitches", "lowest_pitch", "noise_shape", "threshold", "tracks", "melody_range")
+REST = -1
 
 
 class AccompanimentError(ValueError):
@@ -94,6 +95,35 @@ def melody_of(composition: Composition, chords: str = "error") -> Melody:
     return Melody(pitches)
 
 
+def voice_path(probability: np.ndarray, threshold: float, change_penalty: float = 0.0) -> np.ndarray:
+    """One voice through a part's (steps, pitches) probabilities: per step a pitch index or REST.
+
+    The most likely path (Viterbi) where a step scores log p of its pitch, or log ``threshold`` for a rest, and
+    every change of pitch or between pitch and rest costs ``change_penalty`` nats. With no penalty each step
+    takes its own most likely pitch if that is above the threshold; a penalty keeps a voice on its note through
+    the generator's small step-to-step wobbles, as a singer or a bow would, instead of splitting it into 16ths.
+    """
+    steps, pitches = probability.shape
+    if steps == 0:
+        return np.zeros(0, dtype=np.int64)
+    score = np.log(np.concatenate([np.clip(probability, 1e-9, 1.0), np.full((steps, 1), float(threshold))], axis=1))
+    best = score[0].copy()
+    came_from = np.zeros((steps, pitches + 1), dtype=np.int64)
+    states = np.arange(pitches + 1)
+    for step in range(1, steps):
+        leader = int(best.argmax())
+        switch = best[leader] - change_penalty
+        stay = best >= switch  # ties stay: no change without a gain
+        came_from[step] = np.where(stay, states, leader)
+        best = np.where(stay, best, switch) + score[step]
+    path = np.empty(steps, dtype=np.int64)
+    path[-1] = int(best.argmax())
+    for step in range(steps - 1, 0, -1):
+        path[step - 1] = came_from[step, path[step]]
+    path[path == pitches] = REST
+    return path
+
+
 def octave_shift(used: np.ndarray, lowest: int, pitches: int, trained: Sequence[int]) -> int:
     """The shift in semitones (a multiple of 12) that puts the melody inside the band [lowest, lowest+pitches)
     and as far inside the trained melody range as it goes; AccompanimentError when no octave fits the band."""
@@ -128,6 +158,12 @@ class Accompanist:
             raise ModelFileError(f"model card of {model_name(style)} gives {len(self.thresholds)} thresholds for "
                                  f"{len(self.tracks)} tracks")
         self.melody_range = [int(p) for p in card["melody_range"]]
+        # Cards written before the smoothing decode have no penalty: each step decodes on its own, as then.
+        penalty = card.get("change_penalty", 0.0)
+        self.change_penalties = np.array(penalty if isinstance(penalty, list) else [penalty] * len(self.tracks), float)
+        if self.change_penalties.shape != (len(self.tracks),) or (self.change_penalties < 0).any():
+            raise ModelFileError(f"model card of {model_name(style)}: change_penalty must be one number not below 0 "
+                                 f"or one per track, got {penalty!r}")
         # The file must take a melody window and a noise tensor of the card's shapes, in either order.
         shapes = [tuple(int(n) for n in detail["shape"][1:]) for detail in self.model.inputs]
         melody_shape = (self.steps, self.pitches, 1)
@@ -138,6 +174,12 @@ class Accompanist:
     def roll(self, melody: Melody, seed: int = 0) -> np.ndarray:
         """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody padded to whole bars
         (at least one window). The same melody and seed give the same roll."""
+        probability, shift = self.probability(melody, seed)
+        return self.decode(probability, shift)
+
+    def probability(self, melody: Melody, seed: int = 0) -> tuple:
+        """(probability (steps, pitches, tracks) of each accompaniment cell in the model's band, the octave
+        shift the melody was read at): the windows' outputs blended where they overlap."""
         shift = octave_shift(melody.used, self.lowest, self.pitches, self.melody_range)
         steps = max(self.steps, -(-len(melody.pitches) // HOP_STEPS) * HOP_STEPS)
         band = np.zeros((steps, self.pitches), dtype=np.float32)
@@ -153,24 +195,24 @@ class Accompanist:
             noise = rng.standard_normal((1,) + self.noise_shape).astype(np.float32)
             total[start:start + self.steps] += self._generate(melody_window, noise)[0] * weight[:, None, None]
             weights[start:start + self.steps] += weight
-        probability = total / weights[:, None, None]
-        return self._decode(probability, -shift)
+        return total / weights[:, None, None], shift
 
     def _generate(self, melody_window: np.ndarray, noise: np.ndarray) -> np.ndarray:
         # TFLite may list the inputs in either order: the melody is the one of the melody's shape.
         melody_first = tuple(self.model.inputs[0]["shape"][1:]) == melody_window.shape[1:]
         return self.model(*((melody_window, noise) if melody_first else (noise, melody_window)))
 
-    def _decode(self, probability: np.ndarray, shift: int) -> np.ndarray:
-        """Each accompaniment part is one voice, as in both corpora: per step its most likely pitch, if that is
-        above the part's threshold (set on validation data when the model was converted: tools/gan/convert.py)."""
+    def decode(self, probability: np.ndarray, shift: int, change_penalties=None) -> np.ndarray:
+        """Each accompaniment part is one voice, as in both corpora: `voice_path` with the part's threshold and
+        change penalty (both set on validation data when the model was converted: tools/gan/convert.py), the
+        pitches moved back by the melody's octave shift; a bool roll (tracks, steps, 128)."""
+        penalties = self.change_penalties if change_penalties is None else change_penalties
         steps = len(probability)
         roll = np.zeros((len(self.tracks), steps, 128), dtype=bool)
-        best = probability.argmax(axis=1)  # (steps, tracks)
-        sounds = probability.max(axis=1) > self.thresholds
         for track in range(len(self.tracks)):
-            step = np.nonzero(sounds[:, track])[0]
-            pitch = best[step, track] + self.lowest + shift
+            path = voice_path(probability[:, :, track], self.thresholds[track], penalties[track])
+            step = np.nonzero(path != REST)[0]
+            pitch = path[step] + self.lowest - shift
             keep = (pitch >= 0) & (pitch <= 127)
             roll[track, step[keep], pitch[keep]] = True
         return roll
