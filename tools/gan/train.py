@@ -242,7 +242,7 @@ def main(argv=None) -> int:
     parser.add_argument("--minutes", type=float, default=0, help="stop after this many minutes (0: no limit)")
     parser.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate, both nets (default %(default)s)")
     parser.add_argument("--update-ratio", type=int, default=5, help="critic updates per generator update (default 5)")
-    parser.add_argument("--reconstruction", type=float, default=100.0,
+    parser.add_argument("--reconstruction", type=float, default=2000.0,
                         help="weight of the cross-entropy to the real tracks in the generator's loss (0: pure "
                              "WGAN-GP as DeepComposer; default %(default)s)")
     parser.add_argument("--batch", type=int, default=16)

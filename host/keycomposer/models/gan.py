@@ -5,6 +5,8 @@ One shipped int8 generator per style (`models_tflite/gan_<style>.tflite`, its ca
 generator reads 2 bars of 16th notes (32 steps) of melody over a 64-pitch band plus noise; a melody of any
 length is read window by window, one bar apart, and the overlapping windows' outputs are blended before
 any note is chosen, so the accompaniment runs on across window edges instead of restarting every 2 bars.
+Each part is then decoded as one voice (`voice_path`): the most likely path through its probabilities, with
+a rest scoring the part's threshold and each change of note costing the part's penalty, both from the card.
 
 What the melody is, and what is refused:
 - The melody is every note of every pitched (non-drum) track; drum tracks are kept but not read.
