@@ -34,7 +34,7 @@ def add_parameter_options(parser) -> None:
             if parameter.name not in seen:
                 seen.add(parameter.name)
                 parser.add_argument(f"--{parameter.name}", metavar="VALUE",
-                                    help=f"{parameter.help} ({technique.name}; default {parameter.default})")
+                                    help=f"{parameter.help} ({technique.name}; default {parameter.default})".replace("%", "%%"))
 
 
 def chosen_parameters(args, technique) -> dict:

@@ -112,3 +112,24 @@ def test_render_without_fluidsynth_explains(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     code, _, err = run(capsys, "render", "sample:twinkle", str(tmp_path / "out.wav"))
     assert code == 1 and "apt-get install fluidsynth fluid-soundfont-gm" in err
+
+
+
+def _subcommands():
+    import argparse
+
+    from keycomposer.cli import build_parser
+
+    actions = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return sorted(actions[0].choices)
+
+
+@pytest.mark.parametrize("command", _subcommands())
+def test_every_subcommand_prints_its_help(command, capsys):
+    # A "%" in a help text is a format character to argparse: one once made `generate --help` crash.
+    from keycomposer.cli import build_parser
+
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args([command, "--help"])
+    assert exit_.value.code == 0
+    assert "usage:" in capsys.readouterr().out
