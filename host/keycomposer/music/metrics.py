@@ -31,17 +31,21 @@ def _sounding(roll: np.ndarray) -> np.ndarray:
     return roll != 0
 
 
-def _empty_rate(roll: np.ndarray, steps_per_span: int) -> float:
-    sounding = _sounding(roll)
+def _spans(cells: np.ndarray, steps_per_span: int) -> np.ndarray:
+    """(steps, width) cells as (spans, steps_per_span, width), the last partial span padded with False."""
     if steps_per_span < 1:
         raise ValueError(f"steps per span must be at least 1, got {steps_per_span}")
-    spans = -(-len(sounding) // steps_per_span)
-    if spans == 0:
+    spans = -(-len(cells) // steps_per_span)
+    padded = np.zeros((spans * steps_per_span, cells.shape[1]), dtype=bool)
+    padded[: len(cells)] = cells
+    return padded.reshape(spans, steps_per_span, cells.shape[1])
+
+
+def _empty_rate(roll: np.ndarray, steps_per_span: int) -> float:
+    busy = _spans(_sounding(roll), steps_per_span).any(axis=(1, 2))
+    if len(busy) == 0:
         return math.nan
-    padded = np.zeros((spans * steps_per_span, 128), dtype=bool)
-    padded[: len(sounding)] = sounding
-    busy = padded.reshape(spans, -1).any(axis=1)
-    return float(np.count_nonzero(~busy) / spans)
+    return float(np.count_nonzero(~busy) / len(busy))
 
 
 def empty_bar_rate(roll: np.ndarray, steps_per_bar: int) -> float:
@@ -75,13 +79,7 @@ def n_pitch_classes_used(roll: np.ndarray) -> int:
 def pitch_classes_per_bar(roll: np.ndarray, steps_per_bar: int) -> float:
     """MuseGAN's UPC as its paper defines it: the number of pitch classes used in a bar (0..12), averaged
     over the bars where anything sounds (an empty bar is counted by EB, not here). A last, partial bar counts."""
-    if steps_per_bar < 1:
-        raise ValueError(f"steps per bar must be at least 1, got {steps_per_bar}")
-    classes = chroma(roll) > 0
-    bars = -(-len(classes) // steps_per_bar)
-    padded = np.zeros((bars * steps_per_bar, 12), dtype=bool)
-    padded[: len(classes)] = classes
-    per_bar = padded.reshape(bars, steps_per_bar, 12).any(axis=1).sum(axis=1)
+    per_bar = _spans(chroma(roll) > 0, steps_per_bar).any(axis=1).sum(axis=1)
     sounding = per_bar[per_bar > 0]
     return float(sounding.mean()) if len(sounding) else math.nan
 
