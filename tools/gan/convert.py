@@ -7,13 +7,10 @@ float32 input and output so callers never see scales. The generator has no trans
 dense layer (tools/gan/model.py), the two int8 ops tflite-runtime 2.14 cannot read; the dense-layer flag is
 set anyway.
 
-Each part is decoded as one voice: the most likely path through its probabilities where a rest scores the
-part's threshold and each change of note costs the part's change penalty (keycomposer.models.gan.voice_path).
-Both are set here, on validation windows: the threshold so that each generated part sounds on as many steps as
-the real part does (a short-trained generator rarely reaches 0.5; a well-trained one gives near-binary output
-and a threshold near 0.5 anyway), the penalty so that it holds as many notes. The card carries everything inference needs: the
-pitch band, the tracks, their default General MIDI programs, the melody range the model was trained on, the
-thresholds, and the data split.
+How each part is decoded into one voice (the card's `decoding`: keycomposer.models.voicing) is then set on
+the written file by tools/gan/calibrate.py, through the same reading as inference. The card carries everything
+inference needs: the pitch band, the tracks, their default General MIDI programs, the melody range the model
+was trained on, the decoding, and the data split.
 """
 
 import argparse
@@ -26,7 +23,7 @@ import numpy as np
 from tools.tflite_files import keras_to_tflite, write_model
 
 CALIBRATION_WINDOWS = 200
-THRESHOLD_WINDOWS = 256  # validation windows the note thresholds are set on
+AGREEMENT_WINDOWS = 256  # validation windows the int8 file is compared with the float generator on
 
 # Per style: the accompaniment tracks top to bottom and their default General MIDI programs.
 TRACKS = {
@@ -133,60 +130,7 @@ def melody_range(pieces) -> list:
     return [int(used.min()), int(used.max())]
 
 
-def part_thresholds(generator, melodies, tracks, noise_shape, rng) -> list:
-    """Per part, the probability above which a step sounds so that generated parts sound on as many steps of
-    these windows as the real `tracks` (n, steps, pitches, parts) do."""
-    noises = rng.standard_normal((len(melodies),) + tuple(noise_shape)).astype(np.float32)
-    probability = np.asarray(generator.predict([melodies, noises], batch_size=64, verbose=0))
-    best = probability.max(axis=2)  # (n, steps, parts): the most likely pitch's probability per step
-    sounding = tracks.any(axis=2).mean(axis=(0, 1))
-    return [round(float(np.quantile(best[..., part], 1 - sounding[part])), 6) for part in range(tracks.shape[-1])]
-
-
-CHANGE_PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # nats, tried per part
-
-
-def notes_in(path) -> int:
-    """Notes in one decoded voice: every start of a run of one pitch."""
-    sounding = path >= 0
-    starts = sounding & np.concatenate([[True], path[1:] != path[:-1]])
-    return int(starts.sum())
-
-
-def top_voice(part) -> np.ndarray:
-    """A (steps, 128) bool part as one voice: per step its highest sounding pitch, or -1."""
-    highest = 127 - part[:, ::-1].argmax(axis=1)
-    return np.where(part.any(axis=1), highest, -1)
-
-
-def change_penalties(accompanist, pieces, bars=32) -> list:
-    """Per part, the change penalty (keycomposer.models.gan.voice_path) from CHANGE_PENALTIES whose decoded
-    voices hold as many notes as the real parts, over the first `bars` of these pieces, read the way inference
-    reads them (windows blended, each with its own noise): the generator's step-to-step wobbles would otherwise
-    split held notes into 16ths."""
-    from keycomposer.models.gan import Melody
-
-    real = np.zeros(len(accompanist.tracks), dtype=np.int64)
-    generated = {penalty: np.zeros(len(accompanist.tracks), dtype=np.int64) for penalty in CHANGE_PENALTIES}
-    for index, (_, parts) in enumerate(pieces):
-        parts = parts[:, :bars * 16]
-        melody = Melody(top_voice(parts[0]))
-        if not (melody.pitches >= 0).any():
-            continue
-        probability, shift = accompanist.probability(melody, seed=index)
-        real += [notes_in(top_voice(part)) for part in parts[1:]]
-        for penalty in CHANGE_PENALTIES:
-            roll = accompanist.decode(probability, shift, [penalty] * len(accompanist.tracks))
-            generated[penalty] += [notes_in(top_voice(part)) for part in roll]
-    chosen = [min(CHANGE_PENALTIES, key=lambda penalty: abs(generated[penalty][part] - real[part]))
-              for part in range(len(real))]
-    for part, (name, _) in enumerate(accompanist.tracks):
-        print(f"{name}: real notes {real[part]}, decoded with penalty "
-              + ", ".join(f"{penalty:g}: {generated[penalty][part]}" for penalty in CHANGE_PENALTIES))
-    return chosen
-
-
-def model_card(training: dict, pieces, thresholds) -> dict:
+def model_card(training: dict, pieces) -> dict:
     style = training["style"]
     history = training["history"]
     tail = slice(-50, None)
@@ -207,8 +151,7 @@ def model_card(training: dict, pieces, thresholds) -> dict:
         "pitches": training["pitches"],
         "lowest_pitch": training["lowest_pitch"],
         "noise_shape": training["noise_shape"],
-        "threshold": thresholds,
-        "threshold_rule": "per part: sounds on as many validation steps as the real part does",
+        "decoding": [{"decoder": "path", "threshold": 0.5}] * len(TRACKS[style]),  # until calibrate sets it
         "tracks": [{"name": name, "program": program} for name, program in TRACKS[style]],
         "melody_range": melody_range(pieces),
         "data": {
@@ -247,7 +190,7 @@ def main(argv=None) -> int:
 
     import keras
 
-    from tools.gan import data, model as gan_model, train
+    from tools.gan import calibrate, data, model as gan_model, train
 
     with open(os.path.join(args.run, "training.json")) as f:
         training = json.load(f)
@@ -262,11 +205,8 @@ def main(argv=None) -> int:
         os.makedirs(os.path.dirname(args.float32_copy) or ".", exist_ok=True)
         with open(args.float32_copy, "wb") as f:
             f.write(to_tflite(generator))
-    valid_melodies, valid_tracks = train.WindowSampler(splits["valid"], gan_model.LOWEST_PITCH[style], rng).fixed(
-        THRESHOLD_WINDOWS)
-    thresholds = part_thresholds(generator, valid_melodies, valid_tracks, training["noise_shape"], rng)
-    print(f"part thresholds {thresholds}")
-    card = model_card(training, splits["train"], thresholds)
+    valid_melodies, _ = train.WindowSampler(splits["valid"], gan_model.LOWEST_PITCH[style], rng).fixed(AGREEMENT_WINDOWS)
+    card = model_card(training, splits["train"])
     equalized = equalize(generator, melodies, noises)
     check = np.abs(equalized.predict([melodies, noises], verbose=0) - generator.predict([melodies, noises], verbose=0))
     print(f"equalized generator: largest change in any output {check.max():.2e}")
@@ -274,13 +214,10 @@ def main(argv=None) -> int:
     card["int8_agreement"] = int8_agreement(int8, generator, valid_melodies, rng)
     print(f"int8 against float32 on validation windows: {card['int8_agreement']}")
     path = write_model(int8, card, args.out, card["name"])
-    # The change penalties are set on the written file, through the same reading as inference.
+    # How parts are decoded is set on the written file, through the same reading as inference.
     from keycomposer.models.gan import Accompanist
 
-    card["change_penalty"] = change_penalties(Accompanist(style, folder=args.out), splits["valid"])
-    card["change_penalty_rule"] = ("per part, from " + ", ".join(f"{p:g}" for p in CHANGE_PENALTIES) + " nats: the "
-                                   "decoded voices hold as many notes as the real parts in the validation pieces")
-    print(f"part change penalties {card['change_penalty']}")
+    card.update(calibrate.calibrate(Accompanist(style, folder=args.out), splits))
     path = write_model(int8, card, args.out, card["name"])
     print(f"wrote {path} ({os.path.getsize(path)} bytes) and its card")
     return 0

@@ -5,8 +5,7 @@ One shipped int8 generator per style (`models_tflite/gan_<style>.tflite`, its ca
 generator reads 2 bars of 16th notes (32 steps) of melody over a 64-pitch band plus noise; a melody of any
 length is read window by window, one bar apart, and the overlapping windows' outputs are blended before
 any note is chosen, so the accompaniment runs on across window edges instead of restarting every 2 bars.
-Each part is then decoded as one voice (`voice_path`): the most likely path through its probabilities, with
-a rest scoring the part's threshold and each change of note costing the part's penalty, both from the card.
+Each part is then decoded as one voice, as the card's `decoding` for it says (keycomposer.models.voicing).
 
 What the melody is, and what is refused:
 - The melody is every note of every pitched (non-drum) track; drum tracks are kept but not read.
@@ -28,17 +27,17 @@ from typing import Sequence
 import numpy as np
 
 from keycomposer.models.runtime import ModelFileError, load_model
+from keycomposer.models.voicing import BAR_STEPS, REST, PartDecoding
 from keycomposer.music.composition import DRUM_CHANNEL, Composition, Note, Track
 from keycomposer.music.instruments import program_number
 from keycomposer.music.pianoroll import tick_to_step
 
 STYLES = ("bach", "quartet")
 STEPS_PER_BEAT = 4  # the models read 16th notes
-HOP_STEPS = 16  # windows start one 4/4 bar apart, so every step but the first and last bar is read twice
+HOP_STEPS = BAR_STEPS  # windows start one bar apart, so every step but the first and last bar is read twice
 ACCOMPANIMENT_VELOCITY = 80  # a little under a played melody's usual 90..110, so the melody stays on top
 CHORD_POLICIES = ("error", "top")
-_CARD_FIELDS = ("steps", "pitches", "lowest_pitch", "noise_shape", "threshold", "tracks", "melody_range")
-REST = -1
+_CARD_FIELDS = ("steps", "pitches", "lowest_pitch", "noise_shape", "tracks", "melody_range")
 
 
 class AccompanimentError(ValueError):
@@ -97,35 +96,6 @@ def melody_of(composition: Composition, chords: str = "error") -> Melody:
     return Melody(pitches)
 
 
-def voice_path(probability: np.ndarray, threshold: float, change_penalty: float = 0.0) -> np.ndarray:
-    """One voice through a part's (steps, pitches) probabilities: per step a pitch index or REST.
-
-    The most likely path (Viterbi) where a step scores log p of its pitch, or log ``threshold`` for a rest, and
-    every change of pitch or between pitch and rest costs ``change_penalty`` nats. With no penalty each step
-    takes its own most likely pitch if that is above the threshold; a penalty keeps a voice on its note through
-    the generator's small step-to-step wobbles, as a singer or a bow would, instead of splitting it into 16ths.
-    """
-    steps, pitches = probability.shape
-    if steps == 0:
-        return np.zeros(0, dtype=np.int64)
-    score = np.log(np.concatenate([np.clip(probability, 1e-9, 1.0), np.full((steps, 1), float(threshold))], axis=1))
-    best = score[0].copy()
-    came_from = np.zeros((steps, pitches + 1), dtype=np.int64)
-    states = np.arange(pitches + 1)
-    for step in range(1, steps):
-        leader = int(best.argmax())
-        switch = best[leader] - change_penalty
-        stay = best >= switch  # ties stay: no change without a gain
-        came_from[step] = np.where(stay, states, leader)
-        best = np.where(stay, best, switch) + score[step]
-    path = np.empty(steps, dtype=np.int64)
-    path[-1] = int(best.argmax())
-    for step in range(steps - 1, 0, -1):
-        path[step - 1] = came_from[step, path[step]]
-    path[path == pitches] = REST
-    return path
-
-
 def octave_shift(used: np.ndarray, lowest: int, pitches: int, trained: Sequence[int]) -> int:
     """The shift in semitones (a multiple of 12) that puts the melody inside the band [lowest, lowest+pitches)
     and as far inside the trained melody range as it goes; AccompanimentError when no octave fits the band."""
@@ -154,18 +124,8 @@ class Accompanist:
         self.steps, self.pitches, self.lowest = int(card["steps"]), int(card["pitches"]), int(card["lowest_pitch"])
         self.noise_shape = tuple(int(n) for n in card["noise_shape"])
         self.tracks = [(str(track["name"]), int(track["program"])) for track in card["tracks"]]
-        threshold = card["threshold"]
-        self.thresholds = np.array(threshold if isinstance(threshold, list) else [threshold] * len(self.tracks), float)
-        if self.thresholds.shape != (len(self.tracks),):
-            raise ModelFileError(f"model card of {model_name(style)} gives {len(self.thresholds)} thresholds for "
-                                 f"{len(self.tracks)} tracks")
         self.melody_range = [int(p) for p in card["melody_range"]]
-        # Cards written before the smoothing decode have no penalty: each step decodes on its own, as then.
-        penalty = card.get("change_penalty", 0.0)
-        self.change_penalties = np.array(penalty if isinstance(penalty, list) else [penalty] * len(self.tracks), float)
-        if self.change_penalties.shape != (len(self.tracks),) or (self.change_penalties < 0).any():
-            raise ModelFileError(f"model card of {model_name(style)}: change_penalty must be one number not below 0 "
-                                 f"or one per track, got {penalty!r}")
+        self.decoding = _decoding(card, len(self.tracks))
         # The file must take a melody window and a noise tensor of the card's shapes, in either order.
         shapes = [tuple(int(n) for n in detail["shape"][1:]) for detail in self.model.inputs]
         melody_shape = (self.steps, self.pitches, 1)
@@ -177,7 +137,7 @@ class Accompanist:
         """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody padded to whole bars
         (at least one window). The same melody and seed give the same roll."""
         probability, shift = self.probability(melody, seed)
-        return self.decode(probability, shift)
+        return self.decode(probability, shift, seed=seed)
 
     def probability(self, melody: Melody, seed: int = 0) -> tuple:
         """(probability (steps, pitches, tracks) of each accompaniment cell in the model's band, the octave
@@ -204,15 +164,15 @@ class Accompanist:
         melody_first = tuple(self.model.inputs[0]["shape"][1:]) == melody_window.shape[1:]
         return self.model(*((melody_window, noise) if melody_first else (noise, melody_window)))
 
-    def decode(self, probability: np.ndarray, shift: int, change_penalties=None) -> np.ndarray:
-        """Each accompaniment part is one voice, as in both corpora: `voice_path` with the part's threshold and
-        change penalty (both set on validation data when the model was converted: tools/gan/convert.py), the
-        pitches moved back by the melody's octave shift; a bool roll (tracks, steps, 128)."""
-        penalties = self.change_penalties if change_penalties is None else change_penalties
+    def decode(self, probability: np.ndarray, shift: int, seed: int = 0, decoding=None) -> np.ndarray:
+        """Each accompaniment part as one voice, as in both corpora (its card's `PartDecoding`, or ``decoding``
+        given, one per track; a drawn voice drawn from ``seed``), the pitches moved back by the melody's octave
+        shift: a bool roll (tracks, steps, 128)."""
+        decoding = self.decoding if decoding is None else decoding
         steps = len(probability)
         roll = np.zeros((len(self.tracks), steps, 128), dtype=bool)
         for track in range(len(self.tracks)):
-            path = voice_path(probability[:, :, track], self.thresholds[track], penalties[track])
+            path = decoding[track].voice(probability[:, :, track], seed=(seed, track))
             step = np.nonzero(path != REST)[0]
             pitch = path[step] + self.lowest - shift
             keep = (pitch >= 0) & (pitch <= 127)
@@ -250,6 +210,30 @@ class Accompanist:
             return [program_number(program) for program in programs]
         except ValueError as error:
             raise AccompanimentError(str(error)) from error
+
+
+def _decoding(card: dict, tracks: int) -> list:
+    """Each track's PartDecoding from the card's `decoding` (one entry per track); cards written before it give
+    `threshold` and maybe `change_penalty`, one number or one per track, for the most likely path."""
+    name = card.get("name", "the model")
+    try:
+        if "decoding" in card:
+            entries = card["decoding"]
+            if not isinstance(entries, list) or len(entries) != tracks or not all(isinstance(e, dict) for e in entries):
+                raise ValueError(f"decoding must give one entry per track ({tracks})")
+            return [PartDecoding.from_card(entry) for entry in entries]
+        if "threshold" not in card:
+            raise ValueError("it gives neither decoding nor threshold")
+        legacy = {}
+        for field in ("threshold", "change_penalty"):
+            value = card.get(field, 0.0)
+            values = value if isinstance(value, list) else [value] * tracks
+            if len(values) != tracks:
+                raise ValueError(f"{field} must be one number or one per track ({tracks}), got {value!r}")
+            legacy[field] = values
+        return [PartDecoding.from_card({field: legacy[field][track] for field in legacy}) for track in range(tracks)]
+    except ValueError as error:
+        raise ModelFileError(f"model card of {name}: {error}") from None
 
 
 def _notes(roll: np.ndarray, resolution: int) -> tuple:

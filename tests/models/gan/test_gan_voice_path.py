@@ -1,12 +1,8 @@
 """How one accompaniment part's probabilities become one voice: the most likely path with a cost per change."""
 
-import json
-
 import numpy as np
-import pytest
 
-from keycomposer.models import runtime
-from keycomposer.models.gan import REST, voice_path
+from keycomposer.models.voicing import REST, voice_path
 
 
 def part(*columns, pitches=4, floor=0.01):
@@ -44,25 +40,3 @@ def test_a_penalty_also_bridges_a_short_dip_below_the_threshold():
 
 def test_an_empty_part_gives_an_empty_path():
     assert voice_path(np.zeros((0, 4)), threshold=0.5).tolist() == []
-
-
-def any_runtime():
-    try:
-        runtime.interpreter_class()
-        return True
-    except runtime.RuntimeMissing:
-        return False
-
-
-@pytest.mark.skipif(not any_runtime(), reason="no TFLite runtime installed (pip install ai-edge-litert)")
-def test_a_card_with_a_negative_change_penalty_is_a_clear_error(tmp_path):
-    from keycomposer.models.gan import Accompanist
-
-    for name in ("gan_bach.tflite", "gan_bach.json"):
-        (tmp_path / name).write_bytes((runtime.models_dir() / name).read_bytes())
-    card = json.loads((tmp_path / "gan_bach.json").read_text())
-    card["change_penalty"] = -1
-    (tmp_path / "gan_bach.json").write_text(json.dumps(card))
-    with pytest.raises(runtime.ModelFileError, match="change_penalty must be one number not below 0"):
-        Accompanist("bach", tmp_path)
-

@@ -1,0 +1,151 @@
+"""How one accompaniment part's probabilities become one voice: the part's decoding, described as data.
+
+The GAN's generator gives, per step, how likely each pitch of a part sounds. Both corpora write every part as
+one voice, so a part becomes one pitch or a rest per step (`PartDecoding.voice`):
+- a bar where the generator barely hears the part (`bar_presence` under ``bar_rest``) is left silent, as
+  string parts sit out whole bars; a per-step threshold alone cannot tell a tacet bar from a quiet one;
+- elsewhere, decoder "path": the most likely path through a hidden Markov chain where a step scores p for
+  each pitch and ``threshold`` for a rest, and every change of pitch (or between pitch and rest) costs
+  ``change_penalty`` nats (`voice_path`);
+- or decoder "sample": the voice rests where the most likely pitch is under ``threshold`` and its pitches
+  are drawn from such a chain, its weights raised to ``sharpness`` (`voice_sample`). Where the generator is
+  unsure, its probability spreads over several pitches and rhythms: the most likely path then holds one
+  note through them, a drawn voice moves about as often as the spread says.
+The numbers per part are in the model card, set on validation melodies by tools/gan/calibrate.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BAR_STEPS = 16  # the models read 4/4 bars of 16ths
+REST = -1
+DECODERS = ("path", "sample")
+
+
+@dataclass(frozen=True)
+class PartDecoding:
+    threshold: float
+    change_penalty: float = 0.0
+    bar_rest: float = 0.0
+    decoder: str = "path"
+    sharpness: float = 1.0
+
+    def __post_init__(self):
+        problems = []
+        if not 0 < self.threshold <= 1:
+            problems.append(f"threshold {self.threshold!r} is not in (0, 1]")
+        if not self.change_penalty >= 0:
+            problems.append(f"change_penalty {self.change_penalty!r} is below 0")
+        if not 0 <= self.bar_rest <= 1:
+            problems.append(f"bar_rest {self.bar_rest!r} is not in [0, 1]")
+        if self.decoder not in DECODERS:
+            problems.append(f"decoder {self.decoder!r} is not one of {', '.join(DECODERS)}")
+        if not self.sharpness > 0:
+            problems.append(f"sharpness {self.sharpness!r} is not above 0")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @classmethod
+    def from_card(cls, entry: dict) -> "PartDecoding":
+        unknown = set(entry) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown decoding fields {', '.join(sorted(unknown))}")
+        try:
+            numbers = {name: float(entry[name]) for name in ("threshold", "change_penalty", "bar_rest", "sharpness")
+                       if name in entry}
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"decoding numbers must be numbers: {error}") from None
+        if "threshold" not in numbers:
+            raise ValueError("a part's decoding needs a threshold")
+        return cls(decoder=entry.get("decoder", "path"), **numbers)
+
+    def voice(self, probability: np.ndarray, seed=0) -> np.ndarray:
+        """The part's (steps, pitches) probabilities as one voice: per step a pitch index or REST. A drawn
+        voice is drawn from ``seed`` (an int or a tuple of ints): the same seed, the same voice."""
+        quiet = np.repeat(bar_presence(probability) < self.bar_rest, BAR_STEPS)[:len(probability)]
+        probability = np.where(quiet[:, None], 0.0, probability)
+        if self.decoder == "path":
+            return voice_path(probability, self.threshold, self.change_penalty)
+        return voice_sample(probability, self.threshold, self.change_penalty, np.random.default_rng(seed),
+                            self.sharpness)
+
+
+def bar_presence(probability: np.ndarray) -> np.ndarray:
+    """How strongly a part sounds in each bar of its (steps, pitches) probabilities: the mean over the bar's
+    steps of the most likely pitch's probability (a last, partial bar over the steps it has)."""
+    if len(probability) == 0:
+        return np.zeros(0)
+    top = probability.max(axis=1)
+    starts = np.arange(0, len(top), BAR_STEPS)
+    return np.add.reduceat(top, starts) / np.diff(np.append(starts, len(top)))
+
+
+def voice_path(probability: np.ndarray, threshold: float, change_penalty: float = 0.0) -> np.ndarray:
+    """One voice through a part's (steps, pitches) probabilities: per step a pitch index or REST.
+
+    The most likely path (Viterbi) where a step scores log p of its pitch, or log ``threshold`` for a rest, and
+    every change of pitch or between pitch and rest costs ``change_penalty`` nats. With no penalty each step
+    takes its own most likely pitch if that is above the threshold; a penalty keeps a voice on its note through
+    the generator's small step-to-step wobbles, as a singer or a bow would, instead of splitting it into 16ths.
+    """
+    steps, pitches = probability.shape
+    if steps == 0:
+        return np.zeros(0, dtype=np.int64)
+    score = np.log(np.concatenate([np.clip(probability, 1e-9, 1.0), np.full((steps, 1), float(threshold))], axis=1))
+    best = score[0].copy()
+    came_from = np.zeros((steps, pitches + 1), dtype=np.int64)
+    states = np.arange(pitches + 1)
+    for step in range(1, steps):
+        leader = int(best.argmax())
+        switch = best[leader] - change_penalty
+        stay = best >= switch  # ties stay: no change without a gain
+        came_from[step] = np.where(stay, states, leader)
+        best = np.where(stay, best, switch) + score[step]
+    path = np.empty(steps, dtype=np.int64)
+    path[-1] = int(best.argmax())
+    for step in range(steps - 1, 0, -1):
+        path[step - 1] = came_from[step, path[step]]
+    path[path == pitches] = REST
+    return path
+
+
+def voice_sample(probability: np.ndarray, threshold: float, change_penalty: float, rng,
+                 sharpness: float = 1.0) -> np.ndarray:
+    """One voice DRAWN from the part's probabilities: per step a pitch index or REST.
+
+    The voice rests where the step's most likely pitch is under ``threshold`` (as `voice_path` does with no
+    penalty) and elsewhere its pitches are drawn from a hidden Markov chain where a step weighs
+    p ** ``sharpness`` for each pitch and a change of pitch weighs exp(-``change_penalty``) against staying:
+    drawn exactly (forward filtering, backward sampling) with ``rng``. Where the voice rests and how it moves
+    are thus set apart, each by its own numbers.
+    """
+    steps, pitches = probability.shape
+    if steps == 0:
+        return np.zeros(0, dtype=np.int64)
+    sounding = probability.max(axis=1) >= threshold
+    weight = np.zeros((steps, pitches + 1))
+    weight[:, :pitches] = np.clip(probability, 1e-9, 1.0).astype(np.float64) ** sharpness * sounding[:, None]
+    weight[:, pitches] = ~sounding
+    change = float(np.exp(-change_penalty))
+    forward = np.empty_like(weight)
+    forward[0] = weight[0] / weight[0].sum()
+    for step in range(1, steps):
+        reached = weight[step] * ((1.0 - change) * forward[step - 1] + change)  # forward[step - 1] sums to 1
+        forward[step] = reached / reached.sum()
+    draws = rng.random(steps)
+    path = np.empty(steps, dtype=np.int64)
+    path[-1] = _draw(forward[-1], draws[-1])
+    for step in range(steps - 2, -1, -1):
+        back = forward[step] * change
+        back[path[step + 1]] = forward[step, path[step + 1]]
+        path[step] = _draw(back, draws[step])
+    path[path == pitches] = REST
+    return path
+
+
+def _draw(weights: np.ndarray, uniform: float) -> int:
+    cumulative = np.cumsum(weights)
+    return int(min(np.searchsorted(cumulative, uniform * cumulative[-1], side="right"), len(weights) - 1))

@@ -1,0 +1,60 @@
+"""Setting a part's decoding: the numbers found make decoded voices behave as the target figures say."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from keycomposer.models.voicing import BAR_STEPS, PartDecoding
+from tools.gan import calibrate
+
+
+def readings(count=4, bars=6, pitches=16, seed=0):
+    """(probability (steps, pitches, 1), shift) pairs of a part that wanders, with a faint bar now and then."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        steps = bars * BAR_STEPS
+        centre = 6 + np.round(np.cumsum(rng.normal(0, 0.5, steps))).astype(int) % 5
+        probability = np.full((steps, pitches), 0.005)
+        probability[np.arange(steps), centre] = rng.uniform(0.1, 0.6, steps)
+        probability[np.arange(steps), centre + 1] = rng.uniform(0.05, 0.3, steps)
+        faint = rng.integers(bars)
+        probability[faint * BAR_STEPS:(faint + 1) * BAR_STEPS] *= 0.2
+        out.append((probability[:, :, None], 0))
+    return out
+
+
+@pytest.mark.parametrize("decoder", ["path", "sample"])
+def test_the_decoding_found_reaches_figures_that_a_decoding_can_reach(decoder):
+    accompanist = SimpleNamespace(lowest=48)
+    read = readings()
+    aimed = PartDecoding(threshold=0.2, change_penalty=0.5, bar_rest=0.1, decoder=decoder, sharpness=2.0)
+    target = calibrate.decoded_figures(accompanist, read, 0, aimed)
+    found = calibrate.calibrate_part(accompanist, read, 0, target, decoder, log=lambda line: None)
+    assert found["decoding"].decoder == decoder
+    assert found["miss"] < 0.5
+    for name, tolerance in calibrate.TOLERANCE.items():
+        assert found["validation"][name] == pytest.approx(target[name], abs=tolerance)
+
+
+def test_the_targets_are_each_part_s_figures_averaged_over_the_pieces():
+    silent, busy = np.zeros((BAR_STEPS * 2, 128), bool), np.zeros((BAR_STEPS * 2, 128), bool)
+    busy[:BAR_STEPS, 60] = True  # one C in the first bar, the second bar empty
+    pieces = [("a", np.stack([busy, busy, busy, busy])), ("b", np.stack([busy, silent, busy, busy]))]
+    alto = calibrate.style_figures(pieces)[0]
+    assert alto["sounding"] == pytest.approx(0.25)  # 0.5 in one piece, 0 in the other
+    assert alto["empty_bar_rate"] == pytest.approx(0.75)
+    assert alto["pitch_classes_per_bar"] == pytest.approx(1.0)  # the silent piece has no sounding bar to count
+    assert alto["notes_per_bar"] == pytest.approx(0.25)
+
+
+def test_the_card_keeps_everything_but_the_old_decode_fields(tmp_path):
+    card = tmp_path / "gan_x.json"
+    card.write_text('{"name": "gan_x", "threshold": [0.1], "change_penalty_rule": "old", "sha256": "abc"}')
+    calibrate.write_decoding(card, {"decoding": [{"decoder": "path", "threshold": 0.2}]})
+    assert card.read_text().count("threshold") == 1
+    import json
+
+    assert json.loads(card.read_text()) == {"name": "gan_x", "sha256": "abc",
+                                            "decoding": [{"decoder": "path", "threshold": 0.2}]}

@@ -1,0 +1,166 @@
+"""A part's decoding as the card describes it: silent bars, drawn voices, and clear errors for a bad entry."""
+
+import json
+
+import numpy as np
+import pytest
+
+from keycomposer.models import runtime
+from keycomposer.models.voicing import BAR_STEPS, REST, PartDecoding, bar_presence, voice_path, voice_sample
+
+
+def melodic_part(bars=4, pitches=8, seed=0, floor=0.01):
+    """(steps, pitches) probabilities of a part that wanders over neighbouring pitches, unsure between them."""
+    rng = np.random.default_rng(seed)
+    centre = 4 + np.round(np.cumsum(rng.normal(0, 0.4, bars * BAR_STEPS))).astype(int) % 3
+    probability = np.full((bars * BAR_STEPS, pitches), floor)
+    probability[np.arange(len(centre)), centre] = 0.35
+    probability[np.arange(len(centre)), centre - 1] = 0.25
+    probability[np.arange(len(centre)), centre + 1] = 0.25
+    return probability
+
+
+def test_bar_presence_is_the_mean_top_probability_of_each_bar_the_last_partial_bar_over_its_own_steps():
+    probability = np.zeros((BAR_STEPS + 4, 3))
+    probability[:BAR_STEPS, 1] = 0.5
+    probability[BAR_STEPS:, 2] = 0.2
+    assert bar_presence(probability) == pytest.approx([0.5, 0.2])
+    assert bar_presence(np.zeros((0, 3))).tolist() == []
+
+
+def test_a_bar_the_generator_barely_hears_is_left_silent_and_the_others_are_not():
+    probability = melodic_part(bars=3)
+    probability[BAR_STEPS:2 * BAR_STEPS] *= 0.3  # the middle bar, heard faintly
+    decoding = PartDecoding(threshold=0.05, change_penalty=0.5, bar_rest=0.2)
+    voice = decoding.voice(probability)
+    assert (voice[BAR_STEPS:2 * BAR_STEPS] == REST).all()
+    assert (voice[:BAR_STEPS] != REST).all() and (voice[2 * BAR_STEPS:] != REST).all()
+    assert (PartDecoding(threshold=0.05, change_penalty=0.5).voice(probability) != REST).all()
+
+
+def test_a_drawn_voice_rests_exactly_where_the_most_likely_pitch_is_under_the_threshold():
+    probability = melodic_part()
+    probability[5:9] = 0.02
+    voice = voice_sample(probability, threshold=0.1, change_penalty=1.0, rng=np.random.default_rng(0))
+    assert ((voice == REST) == (probability.max(axis=1) < 0.1)).all()
+
+
+def test_a_drawn_voice_takes_only_pitches_the_generator_gives_weight_to():
+    probability = melodic_part(floor=1e-6)
+    voice = voice_sample(probability, threshold=0.1, change_penalty=1.0, rng=np.random.default_rng(3))
+    assert (probability[np.arange(len(voice)), voice] >= 0.25).all()
+
+
+def test_the_same_seed_draws_the_same_voice_and_another_seed_another():
+    decoding = PartDecoding(threshold=0.1, change_penalty=1.0, decoder="sample")
+    probability = melodic_part()
+    assert (decoding.voice(probability, seed=(4, 1)) == decoding.voice(probability, seed=(4, 1))).all()
+    assert (decoding.voice(probability, seed=(4, 1)) != decoding.voice(probability, seed=(5, 1))).any()
+
+
+def changes(voice):
+    return int((voice[1:] != voice[:-1]).sum())
+
+
+def test_where_the_generator_is_unsure_a_drawn_voice_moves_and_the_most_likely_path_holds():
+    probability = melodic_part(bars=8)
+    held = voice_path(probability, threshold=0.1, change_penalty=1.0)
+    drawn = voice_sample(probability, threshold=0.1, change_penalty=1.0, rng=np.random.default_rng(0))
+    assert changes(drawn) > 2 * changes(held)
+
+
+def test_a_higher_change_penalty_draws_a_calmer_voice():
+    probability = melodic_part(bars=8)
+    moves = [np.mean([changes(voice_sample(probability, 0.1, penalty, np.random.default_rng(seed))) for seed in range(5)])
+             for penalty in (0.0, 1.0, 3.0)]
+    assert moves[0] > moves[1] > moves[2]
+
+
+def test_a_sharper_voice_keeps_to_the_most_likely_pitch_more_often():
+    probability = melodic_part(bars=8)
+    on_top = [np.mean([(voice_sample(probability, 0.1, 0.5, np.random.default_rng(seed), sharpness)
+                        == probability.argmax(axis=1)).mean() for seed in range(5)]) for sharpness in (1.0, 4.0)]
+    assert on_top[1] > on_top[0] + 0.2
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ({"change_penalty": 0.1}, "needs a threshold"),
+    ({"threshold": 0}, "threshold 0.0 is not in (0, 1]"),
+    ({"threshold": 0.1, "bar_rest": 2}, "bar_rest 2.0 is not in [0, 1]"),
+    ({"threshold": 0.1, "decoder": "beam"}, "decoder 'beam' is not one of path, sample"),
+    ({"threshold": 0.1, "sharpness": 0}, "sharpness 0.0 is not above 0"),
+    ({"threshold": "high"}, "decoding numbers must be numbers"),
+    ({"threshold": 0.1, "temperature": 2}, "unknown decoding fields temperature"),
+])
+def test_a_bad_decoding_entry_says_what_is_wrong(entry, problem):
+    with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+                       .replace("]", r"\]")):
+        PartDecoding.from_card(entry)
+
+
+def any_runtime():
+    try:
+        runtime.interpreter_class()
+        return True
+    except runtime.RuntimeMissing:
+        return False
+
+
+needs_runtime = pytest.mark.skipif(not any_runtime(), reason="no TFLite runtime installed (pip install ai-edge-litert)")
+
+
+def copied_card(tmp_path, style="bach"):
+    for name in (f"gan_{style}.tflite", f"gan_{style}.json"):
+        (tmp_path / name).write_bytes((runtime.models_dir() / name).read_bytes())
+    return json.loads((tmp_path / f"gan_{style}.json").read_text())
+
+
+@needs_runtime
+def test_the_shipped_cards_decode_every_part_as_calibrated():
+    from keycomposer.models.gan import STYLES, Accompanist
+
+    for style in STYLES:
+        card = runtime.read_card(f"gan_{style}", runtime.models_dir())
+        accompanist = Accompanist(style)
+        assert accompanist.decoding == [PartDecoding.from_card(entry) for entry in card["decoding"]]
+        assert set(card["decoding_calibration"]["per_track"]) == {name for name, _ in accompanist.tracks}
+
+
+@needs_runtime
+def test_a_card_from_before_the_decoding_entries_still_decodes_with_its_threshold_and_penalty(tmp_path):
+    from keycomposer.models.gan import Accompanist
+
+    card = copied_card(tmp_path)
+    del card["decoding"]
+    card["threshold"], card["change_penalty"] = [0.1, 0.2, 0.3], 0.4
+    (tmp_path / "gan_bach.json").write_text(json.dumps(card))
+    assert Accompanist("bach", tmp_path).decoding == [PartDecoding(0.1, 0.4), PartDecoding(0.2, 0.4),
+                                                      PartDecoding(0.3, 0.4)]
+
+
+@needs_runtime
+@pytest.mark.parametrize("decoding, problem", [
+    ([{"threshold": 0.1}], "decoding must give one entry per track"),
+    (None, "it gives neither decoding nor threshold"),
+])
+def test_a_card_with_the_wrong_decoding_is_a_clear_error(tmp_path, decoding, problem):
+    from keycomposer.models.gan import Accompanist
+
+    card = copied_card(tmp_path)
+    card["decoding"] = decoding
+    if decoding is None:
+        del card["decoding"]
+    (tmp_path / "gan_bach.json").write_text(json.dumps(card))
+    with pytest.raises(runtime.ModelFileError, match=f"model card of gan_bach: {problem}"):
+        Accompanist("bach", tmp_path)
+
+
+@needs_runtime
+def test_a_card_with_a_negative_change_penalty_is_a_clear_error(tmp_path):
+    from keycomposer.models.gan import Accompanist
+
+    card = copied_card(tmp_path)
+    card["decoding"][1]["change_penalty"] = -1
+    (tmp_path / "gan_bach.json").write_text(json.dumps(card))
+    with pytest.raises(runtime.ModelFileError, match="model card of gan_bach: change_penalty -1.0 is below 0"):
+        Accompanist("bach", tmp_path)

@@ -1,0 +1,199 @@
+"""How the accompaniment GAN's probabilities become parts: per part the card's `decoding` (the decoder, the
+rest threshold, the bar level under which it sits out a bar, the cost of changing note and a drawn voice's
+sharpness: keycomposer.models.voicing), set so that decoded parts behave like the style's own.
+
+    .venv/bin/python -m tools.gan.calibrate --style bach      # rewrites the decode fields of models_tflite/gan_bach.json
+
+The targets are the style's figures in the TRAINING pieces (the most music there is of it): the share of
+steps a part sounds, its empty bar rate and its pitch classes per bar (MuseGAN's EB and UPC), and its notes
+per bar. They are met
+on the VALIDATION melodies, read exactly as inference reads them (windows blended, each with its own noise),
+because on melodies it has not heard the generator is less sure of itself than on those it learned from.
+The test pieces are never read here. Per part and decoder the search is block-wise: threshold and bar level
+together (on quantiles of the generator's own output), then change penalty and sharpness together, round
+after round until nothing changes; the decoder that comes closer is kept.
+
+Needs the data cache (tools/gan/data.py) and a TFLite runtime; runs in a minute or two per style.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tools.gan import data
+
+# What a miss of each figure weighs: about what is heard as a difference (5 % of the steps; an empty bar in
+# fifty; a fifth of a pitch class in every bar; a note in every other bar).
+TOLERANCE = {"sounding": 0.05, "empty_bar_rate": 0.02, "pitch_classes_per_bar": 0.2, "notes_per_bar": 0.5}
+THRESHOLD_QUANTILES = tuple(np.linspace(0.0, 0.7, 15))  # of every step's most likely pitch's probability
+BAR_QUANTILES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15)  # of every bar's presence
+CHANGE_PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)  # nats
+SHARPNESSES = (1.0, 1.5, 2.0, 3.0, 4.0)  # powers of a drawn voice's weights
+ROUNDS = 8
+SEEDS = 2  # generations per validation melody
+DECODERS = ("path", "sample")  # keycomposer.models.voicing.DECODERS
+
+
+def top_voice(part) -> np.ndarray:
+    """A (steps, 128) bool part as one voice: per step its highest sounding pitch, or -1."""
+    highest = 127 - part[:, ::-1].argmax(axis=1)
+    return np.where(part.any(axis=1), highest, -1)
+
+
+def part_figures(roll) -> dict:
+    """The calibrated figures of one (steps, 128) bool part, bars of 16 steps."""
+    from keycomposer.music import metrics
+
+    return {
+        "sounding": float(roll.any(axis=1).mean()) if len(roll) else float("nan"),
+        "empty_bar_rate": metrics.empty_bar_rate(roll, 16),
+        "pitch_classes_per_bar": metrics.pitch_classes_per_bar(roll, 16),
+        "notes_per_bar": len(metrics.note_lengths(roll)) / max(1, -(-len(roll) // 16)),
+    }
+
+
+def mean_figures(rows) -> dict:
+    return {name: float(np.nanmean([row[name] for row in rows])) for name in TOLERANCE}
+
+
+def style_figures(pieces, parts: int = 3) -> list:
+    """Per accompaniment part, its figures averaged over these pieces (each piece counts once)."""
+    return [mean_figures([part_figures(roll[1 + part]) for _, roll in pieces]) for part in range(parts)]
+
+
+def miss(figures: dict, target: dict) -> float:
+    return sum(abs(figures[name] - target[name]) / TOLERANCE[name] for name in TOLERANCE)
+
+
+def readings(accompanist, pieces, seeds: int = SEEDS) -> list:
+    """(probability, shift) of every piece's melody and seed, read as inference reads a melody."""
+    from keycomposer.models.gan import Melody
+
+    out = []
+    for index, (_, parts) in enumerate(pieces):
+        melody = Melody(top_voice(parts[0]))
+        if (melody.pitches >= 0).any():
+            out.extend(accompanist.probability(melody, seed=index * seeds + seed) for seed in range(seeds))
+    return out
+
+
+def decoded_figures(accompanist, read, part: int, decoding) -> dict:
+    rows = []
+    for index, (probability, _) in enumerate(read):
+        path = decoding.voice(probability[:, :, part], seed=(index, part))
+        roll = np.zeros((len(path), 128), dtype=bool)
+        sounding = np.nonzero(path >= 0)[0]
+        roll[sounding, path[sounding] + accompanist.lowest] = True  # pitch classes need no octave shift
+        rows.append(part_figures(roll))
+    return mean_figures(rows)
+
+
+def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log=print) -> dict:
+    """The PartDecoding with ``decoder`` whose voices of these readings come closest to ``target``, with its
+    figures and its miss."""
+    from keycomposer.models.voicing import PartDecoding, bar_presence
+
+    tops = np.concatenate([probability[:, :, part].max(axis=1) for probability, _ in read])
+    presences = np.concatenate([bar_presence(probability[:, :, part]) for probability, _ in read])
+    thresholds = sorted({float(np.quantile(tops, q)) if q > 0 else 1e-6 for q in THRESHOLD_QUANTILES})
+    bar_rests = sorted({float(np.nextafter(np.quantile(presences, q), 1)) if q > 0 else 0.0 for q in BAR_QUANTILES})
+    # Numbers that pull against each other are searched together: where the part rests (threshold, bar level),
+    # and how its voice moves (penalty, sharpness).
+    blocks = (
+        [{"threshold": t, "bar_rest": b} for t in thresholds for b in bar_rests],
+        [{"change_penalty": p, "sharpness": k} for p in CHANGE_PENALTIES
+         for k in ((1.0,) if decoder == "path" else SHARPNESSES)],
+    )
+    chosen = {"decoder": decoder, "threshold": float(np.quantile(tops, 1 - target["sounding"])), "bar_rest": 0.0,
+              "change_penalty": 0.3, "sharpness": 1.0 if decoder == "path" else 2.0}
+    scored = {}
+
+    def score(**changes):
+        decoding = PartDecoding(**{**chosen, **changes})
+        if decoding not in scored:
+            figures = decoded_figures(accompanist, read, part, decoding)
+            scored[decoding] = (miss(figures, target), figures)
+        return scored[decoding][0]
+
+    for _ in range(ROUNDS):  # one block at a time over its grid, until a round changes nothing
+        before = dict(chosen)
+        for block in blocks:
+            chosen.update(min(block, key=lambda changes: score(**changes)))
+        if chosen == before:
+            break
+    decoding = PartDecoding(**chosen)
+    score()
+    error, figures = scored[decoding]
+    log(f"  {decoder}: threshold {decoding.threshold:.4f}, bar level {decoding.bar_rest:.4f}, change penalty "
+        f"{decoding.change_penalty:g}, sharpness {decoding.sharpness:g}: "
+        + ", ".join(f"{name} {figures[name]:.3f} (target {target[name]:.3f})" for name in TOLERANCE)
+        + f"; miss {error:.2f}")
+    return {"decoding": decoding, "validation": figures, "miss": error}
+
+
+def card_entry(decoding) -> dict:
+    entry = {"decoder": decoding.decoder, "threshold": round(decoding.threshold, 6),
+             "change_penalty": decoding.change_penalty, "bar_rest": round(decoding.bar_rest, 6)}
+    if decoding.decoder == "sample":
+        entry["sharpness"] = decoding.sharpness
+    return entry
+
+
+def calibrate(accompanist, splits: dict, log=print) -> dict:
+    """The card's `decoding` for ``accompanist``'s model from the data splits, and what it reaches."""
+    targets = style_figures(splits["train"], len(accompanist.tracks))
+    read = readings(accompanist, splits["valid"])
+    parts = []
+    for part, (name, _) in enumerate(accompanist.tracks):
+        log(f"{name}:")
+        parts.append(min((calibrate_part(accompanist, read, part, targets[part], decoder, log) for decoder in DECODERS),
+                         key=lambda result: result["miss"]))
+    return {
+        "decoding": [card_entry(part["decoding"]) for part in parts],
+        "decoding_calibration": {
+            "rule": "per part, the decoder (most likely path or drawn path) and its numbers whose voices of the "
+                    "validation melodies come closest to the training pieces' sounding share, empty bar rate, "
+                    "pitch classes per bar and notes per bar (misses weighed by " + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items())
+                    + "); the test pieces are not read",
+            "command": f"python -m tools.gan.calibrate --style {accompanist.style}",
+            "validation_readings": len(read),
+            "per_track": {name: {"target": {k: round(v, 4) for k, v in targets[part].items()},
+                                 "validation": {k: round(v, 4) for k, v in parts[part]["validation"].items()},
+                                 "miss": round(parts[part]["miss"], 3)}
+                          for part, (name, _) in enumerate(accompanist.tracks)},
+        },
+    }
+
+
+def write_decoding(card_path: Path, decoding: dict) -> None:
+    """Store the decode fields in the card; everything else in it is kept."""
+    card = json.loads(card_path.read_text())
+    for legacy in ("threshold", "threshold_rule", "change_penalty", "change_penalty_rule"):
+        card.pop(legacy, None)
+    card.update(decoding)
+    card_path.write_text(json.dumps(card, indent=2) + "\n")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
+    parser.add_argument("--models", default=None, help="folder of the model and its card (default: models_tflite)")
+    parser.add_argument("--data", default=data.CACHE_FOLDER, help="cache folder from tools.gan.data")
+    args = parser.parse_args(argv)
+
+    from keycomposer.models.gan import Accompanist, model_name
+    from keycomposer.models.runtime import models_dir
+
+    accompanist = Accompanist(args.style, folder=args.models)
+    decoding = calibrate(accompanist, data.load(args.style, args.data))
+    path = Path(args.models or models_dir()) / f"{model_name(args.style)}.json"
+    write_decoding(path, decoding)
+    print(f"wrote the decode fields into {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
