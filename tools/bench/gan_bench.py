@@ -72,7 +72,8 @@ def mean(values):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--style", default="bach", choices=sorted(data.STYLES))
-    parser.add_argument("--bars", type=int, default=16, help="bars read from the start of each test piece")
+    parser.add_argument("--bars", type=int, default=16,
+                        help="bars read from the start of each test piece (0: the whole piece)")
     parser.add_argument("--seeds", type=int, default=2, help="GAN generations per piece")
     parser.add_argument("--data", default=str(REPO / data.CACHE_FOLDER))
     parser.add_argument("--models", default=None, help="models folder (default: models_tflite)")
@@ -85,7 +86,7 @@ def main(argv=None) -> int:
     tests = data.load(args.style, args.data)["test"]
     results = {"GAN": [], "real": [], "baseline": []}
     seed_change = []
-    steps = args.bars * STEPS_PER_BAR
+    steps = args.bars * STEPS_PER_BAR if args.bars > 0 else None
     started = time.monotonic()
     for piece, parts in tests:
         parts = parts[:, :steps]
@@ -105,7 +106,7 @@ def main(argv=None) -> int:
         line = melody_of(melody, chords="top")
         first, second = accompanist.roll(line, seed=0), accompanist.roll(line, seed=1)
         seed_change.append((first != second).sum() / max(1, (first | second).sum()))
-    print(f"{args.style}: {len(tests)} test files, first {args.bars} bars, {args.seeds} GAN seeds each "
+    print(f"{args.style}: {len(tests)} test files, {f'first {args.bars} bars' if steps else 'whole'}, {args.seeds} GAN seeds each "
           f"({time.monotonic() - started:.1f} s)")
     print(f"seed 0 against seed 1: {mean(seed_change):.3f} of the sounding accompaniment cells differ")
     names = [name for name, _ in accompanist.tracks]
