@@ -58,3 +58,10 @@ def test_the_card_keeps_everything_but_the_old_decode_fields(tmp_path):
 
     assert json.loads(card.read_text()) == {"name": "gan_x", "sha256": "abc",
                                             "decoding": [{"decoder": "path", "threshold": 0.2}]}
+
+
+def test_a_part_that_never_sounds_is_far_from_any_target_that_sounds():
+    silent = calibrate.mean_figures([calibrate.part_figures(np.zeros((BAR_STEPS * 2, 128), bool))] * 2)
+    assert np.isnan(silent["pitch_classes_per_bar"])
+    target = {"sounding": 0.05, "empty_bar_rate": 0.9, "pitch_classes_per_bar": 1.0, "notes_per_bar": 0.1}
+    assert calibrate.miss(silent, target) == pytest.approx(1 + 5 + 5 + 0.2)
