@@ -125,13 +125,13 @@ def train(args) -> dict:
     train_pieces = splits["train"][: args.limit_pieces] if args.limit_pieces else splits["train"]
     sampler = WindowSampler(train_pieces, lowest, rng)
     valid = WindowSampler(splits["valid"], lowest, rng).fixed(VALID_WINDOWS)
-    valid_noise = np.random.default_rng(1).standard_normal((len(valid[0]),) + gan_model.noise_shape()).astype(np.float32)
+    valid_noise = np.random.default_rng(1).standard_normal((len(valid[0]),) + gan_model.noise_shape(args.filters)).astype(np.float32)
 
-    generator = gan_model.build_generator(name=f"gan_{args.style}")
+    generator = gan_model.build_generator(filters=args.filters, name=f"gan_{args.style}")
     critic = gan_model.build_critic()
     g_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
     c_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
-    noise_shape = gan_model.noise_shape()
+    noise_shape = gan_model.noise_shape(args.filters)
 
     @tf.function
     def critic_step(melody, tracks, noise):
@@ -234,6 +234,16 @@ def train(args) -> dict:
     return record
 
 
+def _widths(text: str) -> tuple:
+    try:
+        widths = tuple(int(width) for width in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"filters must be whole numbers separated by commas, got {text!r}") from None
+    if len(widths) < 2 or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"filters needs at least two levels of at least one channel, got {text!r}")
+    return widths
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
@@ -246,6 +256,8 @@ def main(argv=None) -> int:
                         help="weight of the cross-entropy to the real tracks in the generator's loss (0: pure "
                              "WGAN-GP as DeepComposer; default %(default)s)")
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--filters", type=_widths, default=gan_model.DEFAULT_FILTERS,
+                        help="generator channels per U-Net level, top to bottleneck (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="TensorFlow intra- and inter-op threads (default 1)")
     parser.add_argument("--log-every", type=int, default=25, help="generator updates between progress lines")

@@ -55,3 +55,12 @@ def test_parts_too_wide_for_the_band_in_any_key_are_left_out():
 
 def test_the_noise_joins_at_the_bottleneck_of_the_pooled_roll():
     assert model.noise_shape() == (model.STEPS // 8, model.PITCHES // 8, model.NOISE_CHANNELS)
+
+
+def test_generator_widths_are_read_level_by_level_and_nonsense_is_refused():
+    import argparse
+
+    assert train._widths("16,32,64,128") == (16, 32, 64, 128)
+    for bad in ("16", "16,0", "wide,narrow"):
+        with pytest.raises(argparse.ArgumentTypeError, match="filters"):
+            train._widths(bad)
