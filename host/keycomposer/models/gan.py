@@ -164,15 +164,13 @@ class Accompanist:
         melody_first = tuple(self.model.inputs[0]["shape"][1:]) == melody_window.shape[1:]
         return self.model(*((melody_window, noise) if melody_first else (noise, melody_window)))
 
-    def decode(self, probability: np.ndarray, shift: int, seed: int = 0, decoding=None) -> np.ndarray:
-        """Each accompaniment part as one voice, as in both corpora (its card's `PartDecoding`, or ``decoding``
-        given, one per track; a drawn voice drawn from ``seed``), the pitches moved back by the melody's octave
-        shift: a bool roll (tracks, steps, 128)."""
-        decoding = self.decoding if decoding is None else decoding
+    def decode(self, probability: np.ndarray, shift: int, seed: int = 0) -> np.ndarray:
+        """Each accompaniment part as one voice, as in both corpora (its card's `PartDecoding`; a drawn voice is
+        drawn from ``seed``), the pitches moved back by the melody's octave shift: a bool roll (tracks, steps, 128)."""
         steps = len(probability)
         roll = np.zeros((len(self.tracks), steps, 128), dtype=bool)
         for track in range(len(self.tracks)):
-            path = decoding[track].voice(probability[:, :, track], seed=(seed, track))
+            path = self.decoding[track].voice(probability[:, :, track], seed=(seed, track))
             step = np.nonzero(path != REST)[0]
             pitch = path[step] + self.lowest - shift
             keep = (pitch >= 0) & (pitch <= 127)

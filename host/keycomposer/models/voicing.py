@@ -27,6 +27,8 @@ DECODERS = ("path", "sample")
 
 @dataclass(frozen=True)
 class PartDecoding:
+    """How one part becomes one voice (see above): one entry of a card's `decoding` list."""
+
     threshold: float
     change_penalty: float = 0.0
     bar_rest: float = 0.0
