@@ -47,6 +47,13 @@ def test_the_targets_are_each_part_s_figures_averaged_over_the_pieces():
     assert alto["empty_bar_rate"] == pytest.approx(0.75)
     assert alto["pitch_classes_per_bar"] == pytest.approx(1.0)  # the silent piece has no sounding bar to count
     assert alto["notes_per_bar"] == pytest.approx(0.25)
+    assert alto["one_step_notes"] == 0.0  # the C lasts a bar; the silent piece has no note to count
+
+
+def test_a_flicker_to_a_neighbour_and_back_is_counted_as_one_step_notes():
+    roll = np.zeros((8, 128), bool)
+    roll[:3, 60] = roll[3, 62] = roll[4:, 60] = True  # C, a 16th of D, C again
+    assert calibrate.part_figures(roll)["one_step_notes"] == pytest.approx(1 / 3)
 
 
 def test_the_card_keeps_everything_but_the_old_decode_fields(tmp_path):
@@ -63,5 +70,6 @@ def test_the_card_keeps_everything_but_the_old_decode_fields(tmp_path):
 def test_a_part_that_never_sounds_is_far_from_any_target_that_sounds():
     silent = calibrate.mean_figures([calibrate.part_figures(np.zeros((BAR_STEPS * 2, 128), bool))] * 2)
     assert np.isnan(silent["pitch_classes_per_bar"])
-    target = {"sounding": 0.05, "empty_bar_rate": 0.9, "pitch_classes_per_bar": 1.0, "notes_per_bar": 0.1}
-    assert calibrate.miss(silent, target) == pytest.approx(1 + 5 + 5 + 0.2)
+    target = {"sounding": 0.05, "empty_bar_rate": 0.9, "pitch_classes_per_bar": 1.0, "notes_per_bar": 0.1,
+              "one_step_notes": 0.1}
+    assert calibrate.miss(silent, target) == pytest.approx(1 + 5 + 5 + 0.2 + 2)
