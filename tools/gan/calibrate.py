@@ -34,6 +34,7 @@ THRESHOLD_QUANTILES = tuple(np.linspace(0.0, 0.7, 15))  # of every step's most l
 BAR_QUANTILES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15)  # of every bar's presence
 CHANGE_PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)  # nats
 SHARPNESSES = (1.0, 1.5, 2.0, 3.0, 4.0)  # powers of a drawn voice's weights
+GRAINS = (1, 2)  # steps between a drawn voice's possible changes
 ROUNDS = 8
 STARTING_PENALTIES = (0.3, 1.5)
 SEEDS = 2  # generations per validation melody
@@ -116,8 +117,8 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log
     # and how its voice moves (penalty, sharpness).
     blocks = (
         [{"threshold": t, "bar_rest": b} for t in thresholds for b in bar_rests],
-        [{"change_penalty": p, "sharpness": k} for p in CHANGE_PENALTIES
-         for k in ((1.0,) if decoder == "path" else SHARPNESSES)],
+        [{"change_penalty": p, "sharpness": k, "grain": g} for p in CHANGE_PENALTIES
+         for k in ((1.0,) if decoder == "path" else SHARPNESSES) for g in ((1,) if decoder == "path" else GRAINS)],
     )
     scored = {}
 
@@ -130,7 +131,7 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log
 
     def search(change_penalty):
         chosen = {"decoder": decoder, "threshold": float(np.quantile(tops, 1 - target["sounding"])), "bar_rest": 0.0,
-                  "change_penalty": change_penalty, "sharpness": 1.0 if decoder == "path" else 2.0}
+                  "change_penalty": change_penalty, "sharpness": 1.0 if decoder == "path" else 2.0, "grain": 1}
         for _ in range(ROUNDS):  # one block at a time over its grid, until a round changes nothing
             before = dict(chosen)
             for block in blocks:
@@ -145,7 +146,7 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log
     decoding = min((search(penalty) for penalty in STARTING_PENALTIES), key=lambda found: scored[found][0])
     error, figures = scored[decoding]
     log(f"  {decoder}: threshold {decoding.threshold:.4f}, bar level {decoding.bar_rest:.4f}, change penalty "
-        f"{decoding.change_penalty:g}, sharpness {decoding.sharpness:g}: "
+        f"{decoding.change_penalty:g}, sharpness {decoding.sharpness:g}, grain {decoding.grain}: "
         + ", ".join(f"{name} {figures[name]:.3f} (target {target[name]:.3f})" for name in TOLERANCE)
         + f"; miss {error:.2f}")
     return {"decoding": decoding, "validation": figures, "miss": error}
@@ -156,6 +157,7 @@ def card_entry(decoding) -> dict:
              "change_penalty": decoding.change_penalty, "bar_rest": round(decoding.bar_rest, 6)}
     if decoding.decoder == "sample":
         entry["sharpness"] = decoding.sharpness
+        entry["grain"] = decoding.grain
     return entry
 
 

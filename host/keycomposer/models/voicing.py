@@ -8,7 +8,8 @@ one voice, so a part becomes one pitch or a rest per step (`PartDecoding.voice`)
   each pitch and ``threshold`` for a rest, and every change of pitch (or between pitch and rest) costs
   ``change_penalty`` nats (`voice_path`);
 - or decoder "sample": the voice rests where the most likely pitch is under ``threshold`` and its pitches
-  are drawn from such a chain, its weights raised to ``sharpness`` (`voice_sample`). Where the generator is
+  are drawn from such a chain, its weights raised to ``sharpness`` (`voice_sample`), on a grid of ``grain``
+  steps (2: the shortest note is an 8th). Where the generator is
   unsure, its probability spreads over several pitches and rhythms: the most likely path then holds one
   note through them, a drawn voice moves about as often as the spread says.
 The numbers per part are in the model card, set on validation melodies by tools/gan/calibrate.py.
@@ -34,6 +35,7 @@ class PartDecoding:
     bar_rest: float = 0.0
     decoder: str = "path"
     sharpness: float = 1.0
+    grain: int = 1  # a drawn voice changes only every `grain` steps: 2 makes its shortest note an 8th
 
     def __post_init__(self):
         problems = []
@@ -47,6 +49,8 @@ class PartDecoding:
             problems.append(f"decoder {self.decoder!r} is not one of {', '.join(DECODERS)}")
         if not self.sharpness > 0:
             problems.append(f"sharpness {self.sharpness!r} is not above 0")
+        if self.grain not in (1, 2, 4):
+            problems.append(f"grain {self.grain!r} is not 1, 2 or 4 steps")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -62,7 +66,10 @@ class PartDecoding:
             raise ValueError(f"decoding numbers must be numbers: {error}") from None
         if "threshold" not in numbers:
             raise ValueError("a part's decoding needs a threshold")
-        return cls(decoder=entry.get("decoder", "path"), **numbers)
+        grain = entry.get("grain", 1)
+        if isinstance(grain, bool) or not isinstance(grain, int):
+            raise ValueError(f"grain {grain!r} is not 1, 2 or 4 steps")
+        return cls(decoder=entry.get("decoder", "path"), grain=grain, **numbers)
 
     def voice(self, probability: np.ndarray, seed=0) -> np.ndarray:
         """The part's (steps, pitches) probabilities as one voice: per step a pitch index or REST. A drawn
@@ -71,8 +78,13 @@ class PartDecoding:
         probability = np.where(quiet[:, None], 0.0, probability)
         if self.decoder == "path":
             return voice_path(probability, self.threshold, self.change_penalty)
-        return voice_sample(probability, self.threshold, self.change_penalty, np.random.default_rng(seed),
-                            self.sharpness)
+        # Drawn on a coarser grid, each position weighs its steps' mean probabilities.
+        steps = len(probability)
+        padded = np.zeros((-(-steps // self.grain) * self.grain, probability.shape[1]))
+        padded[:steps] = probability
+        coarse = padded.reshape(-1, self.grain, probability.shape[1]).mean(axis=1)
+        voice = voice_sample(coarse, self.threshold, self.change_penalty, np.random.default_rng(seed), self.sharpness)
+        return np.repeat(voice, self.grain)[:steps]
 
 
 def bar_presence(probability: np.ndarray) -> np.ndarray:

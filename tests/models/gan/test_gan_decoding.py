@@ -83,6 +83,15 @@ def test_a_sharper_voice_keeps_to_the_most_likely_pitch_more_often():
     assert on_top[1] > on_top[0] + 0.2
 
 
+def test_a_voice_drawn_on_a_grain_of_two_changes_only_on_8ths():
+    probability = melodic_part(bars=8)
+    voice = PartDecoding(threshold=0.1, change_penalty=0.0, decoder="sample", grain=2).voice(probability, seed=2)
+    changes_at = np.nonzero(voice[1:] != voice[:-1])[0] + 1
+    assert len(changes_at) > 10 and (changes_at % 2 == 0).all()
+    odd = melodic_part(bars=1)[:7]  # a last, partial position keeps its step
+    assert len(PartDecoding(threshold=0.1, decoder="sample", grain=2).voice(odd)) == 7
+
+
 @pytest.mark.parametrize("entry, problem", [
     ({"change_penalty": 0.1}, "needs a threshold"),
     ({"threshold": 0}, "threshold 0.0 is not in (0, 1]"),
@@ -91,6 +100,8 @@ def test_a_sharper_voice_keeps_to_the_most_likely_pitch_more_often():
     ({"threshold": 0.1, "sharpness": 0}, "sharpness 0.0 is not above 0"),
     ({"threshold": "high"}, "decoding numbers must be numbers"),
     ({"threshold": 0.1, "temperature": 2}, "unknown decoding fields temperature"),
+    ({"threshold": 0.1, "grain": 3}, "grain 3 is not 1, 2 or 4 steps"),
+    ({"threshold": 0.1, "grain": 2.0}, "grain 2.0 is not 1, 2 or 4 steps"),
 ])
 def test_a_bad_decoding_entry_says_what_is_wrong(entry, problem):
     with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
