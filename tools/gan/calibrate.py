@@ -114,7 +114,7 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log
     thresholds = sorted({float(np.quantile(tops, q)) if q > 0 else 1e-6 for q in THRESHOLD_QUANTILES})
     bar_rests = sorted({float(np.nextafter(np.quantile(presences, q), 1)) if q > 0 else 0.0 for q in BAR_QUANTILES})
     # Numbers that pull against each other are searched together: where the part rests (threshold, bar level),
-    # and how its voice moves (penalty, sharpness).
+    # and how its voice moves (penalty, sharpness, grain).
     blocks = (
         [{"threshold": t, "bar_rest": b} for t in thresholds for b in bar_rests],
         [{"change_penalty": p, "sharpness": k, "grain": g} for p in CHANGE_PENALTIES
@@ -152,15 +152,6 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log
     return {"decoding": decoding, "validation": figures, "miss": error}
 
 
-def card_entry(decoding) -> dict:
-    entry = {"decoder": decoding.decoder, "threshold": round(decoding.threshold, 6),
-             "change_penalty": decoding.change_penalty, "bar_rest": round(decoding.bar_rest, 6)}
-    if decoding.decoder == "sample":
-        entry["sharpness"] = decoding.sharpness
-        entry["grain"] = decoding.grain
-    return entry
-
-
 def calibrate(accompanist, splits: dict, log=print) -> dict:
     """The card's `decoding` for ``accompanist``'s model from the data splits, and what it reaches."""
     targets = style_figures(splits["train"], len(accompanist.tracks))
@@ -171,12 +162,12 @@ def calibrate(accompanist, splits: dict, log=print) -> dict:
         parts.append(min((calibrate_part(accompanist, read, part, targets[part], decoder, log) for decoder in DECODERS),
                          key=lambda result: result["miss"]))
     return {
-        "decoding": [card_entry(part["decoding"]) for part in parts],
+        "decoding": [part["decoding"].to_card() for part in parts],
         "decoding_calibration": {
             "rule": "per part, the decoder (most likely path or drawn path) and its numbers whose voices of the "
                     "validation melodies come closest to the training pieces' sounding share, empty bar rate, "
-                    "pitch classes per bar, notes per bar and share of one-16th notes (misses weighed by " + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items())
-                    + "); the test pieces are not read",
+                    "pitch classes per bar, notes per bar and share of one-16th notes (misses weighed by "
+                    + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items()) + "); the test pieces are not read",
             "command": f"python -m tools.gan.calibrate --style {accompanist.style}",
             "validation_readings": len(read),
             "per_track": {name: {"target": {k: round(v, 4) for k, v in targets[part].items()},

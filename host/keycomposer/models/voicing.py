@@ -71,6 +71,14 @@ class PartDecoding:
             raise ValueError(f"grain {grain!r} is not 1, 2 or 4 steps")
         return cls(decoder=entry.get("decoder", "path"), grain=grain, **numbers)
 
+    def to_card(self) -> dict:
+        """The card entry `from_card` reads back: a drawn voice's own numbers only where it is drawn."""
+        entry = {"decoder": self.decoder, "threshold": round(self.threshold, 6), "change_penalty": self.change_penalty,
+                 "bar_rest": round(self.bar_rest, 6)}
+        if self.decoder == "sample":
+            entry.update(sharpness=self.sharpness, grain=self.grain)
+        return entry
+
     def voice(self, probability: np.ndarray, seed=0) -> np.ndarray:
         """The part's (steps, pitches) probabilities as one voice: per step a pitch index or REST. A drawn
         voice is drawn from ``seed`` (an int or a tuple of ints): the same seed, the same voice."""

@@ -92,6 +92,15 @@ def test_a_voice_drawn_on_a_grain_of_two_changes_only_on_8ths():
     assert len(PartDecoding(threshold=0.1, decoder="sample", grain=2).voice(odd)) == 7
 
 
+@pytest.mark.parametrize("decoding", [PartDecoding(0.1234567891, 0.4, 0.05),
+                                      PartDecoding(0.2, 1.5, 0.0, "sample", 3.0, 2)])
+def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
+    entry = decoding.to_card()
+    assert PartDecoding.from_card(json.loads(json.dumps(entry))) == PartDecoding(
+        **{**decoding.__dict__, "threshold": round(decoding.threshold, 6)})
+    assert ("grain" in entry) == (decoding.decoder == "sample")
+
+
 @pytest.mark.parametrize("entry, problem", [
     ({"change_penalty": 0.1}, "needs a threshold"),
     ({"threshold": 0}, "threshold 0.0 is not in (0, 1]"),
