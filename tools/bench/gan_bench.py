@@ -17,7 +17,6 @@ Needs the data cache (out/gan/<style>.npz, from `python -m tools.gan.data`) and 
 
 import argparse
 import math
-import os
 import statistics
 import sys
 import time
@@ -30,7 +29,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "host"))
 
 from keycomposer.models.gan import Accompanist, accompany, melody_of  # noqa: E402
-from keycomposer.music.composition import Composition, Track  # noqa: E402
+from keycomposer.music.composition import Composition  # noqa: E402
 from keycomposer.music.metrics import composition_metrics  # noqa: E402
 from keycomposer.music.pianoroll import from_pianoroll  # noqa: E402
 from tools.gan import data  # noqa: E402
