@@ -9,9 +9,9 @@ one voice, so a part becomes one pitch or a rest per step (`PartDecoding.voice`)
   ``change_penalty`` nats (`voice_path`);
 - or decoder "sample": the voice rests where the most likely pitch is under ``threshold`` and its pitches
   are drawn from such a chain, its weights raised to ``sharpness`` (`voice_sample`), on a grid of ``grain``
-  steps (2: the shortest note is an 8th). Where the generator is
-  unsure, its probability spreads over several pitches and rhythms: the most likely path then holds one
-  note through them, a drawn voice moves about as often as the spread says.
+  steps (2: the shortest note is an 8th). Where the generator is unsure, its probability spreads over
+  several pitches and rhythms: the most likely path then holds one note through them, a drawn voice moves
+  about as often as the spread says.
 The numbers per part are in the model card, set on validation melodies by tools/gan/calibrate.py.
 """
 
