@@ -105,7 +105,8 @@ def main(argv=None) -> int:
         line = melody_of(melody, chords="top")
         first, second = accompanist.roll(line, seed=0), accompanist.roll(line, seed=1)
         seed_change.append((first != second).sum() / max(1, (first | second).sum()))
-    print(f"{args.style}: {len(tests)} test files, {f'first {args.bars} bars' if steps else 'whole'}, {args.seeds} GAN seeds each "
+    read = f"first {args.bars} bars" if steps else "whole"
+    print(f"{args.style}: {len(tests)} test files, {read}, {args.seeds} GAN seeds each "
           f"({time.monotonic() - started:.1f} s)")
     print(f"seed 0 against seed 1: {mean(seed_change):.3f} of the sounding accompaniment cells differ")
     names = [name for name, _ in accompanist.tracks]

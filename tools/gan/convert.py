@@ -205,7 +205,8 @@ def main(argv=None) -> int:
         os.makedirs(os.path.dirname(args.float32_copy) or ".", exist_ok=True)
         with open(args.float32_copy, "wb") as f:
             f.write(to_tflite(generator))
-    valid_melodies, _ = train.WindowSampler(splits["valid"], gan_model.LOWEST_PITCH[style], rng).fixed(AGREEMENT_WINDOWS)
+    valid_sampler = train.WindowSampler(splits["valid"], gan_model.LOWEST_PITCH[style], rng)
+    valid_melodies, _ = valid_sampler.fixed(AGREEMENT_WINDOWS)
     card = model_card(training, splits["train"])
     equalized = equalize(generator, melodies, noises)
     check = np.abs(equalized.predict([melodies, noises], verbose=0) - generator.predict([melodies, noises], verbose=0))

@@ -125,13 +125,13 @@ def train(args) -> dict:
     train_pieces = splits["train"][: args.limit_pieces] if args.limit_pieces else splits["train"]
     sampler = WindowSampler(train_pieces, lowest, rng)
     valid = WindowSampler(splits["valid"], lowest, rng).fixed(VALID_WINDOWS)
-    valid_noise = np.random.default_rng(1).standard_normal((len(valid[0]),) + gan_model.noise_shape(args.filters)).astype(np.float32)
+    noise_shape = gan_model.noise_shape(args.filters)
+    valid_noise = np.random.default_rng(1).standard_normal((len(valid[0]),) + noise_shape).astype(np.float32)
 
     generator = gan_model.build_generator(filters=args.filters, name=f"gan_{args.style}")
     critic = gan_model.build_critic()
     g_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
     c_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
-    noise_shape = gan_model.noise_shape(args.filters)
 
     @tf.function
     def critic_step(melody, tracks, noise):
