@@ -10,20 +10,27 @@ bar and the share of its notes that last one 16th. They are met
 on the VALIDATION melodies, read exactly as inference reads them (windows blended, each with its own noise),
 because on melodies it has not heard the generator is less sure of itself than on those it learned from.
 The test pieces are never read here. Per part and decoder the search is block-wise: threshold and bar level
-together (on quantiles of the generator's own output), then change penalty and sharpness together, round
-after round until nothing changes; the decoder that comes closer is kept.
+together (on quantiles of the generator's own output), then change penalty, sharpness and grain together (for
+the "notes" decoder: sharpness and the weight of the part's rhythm in the training pieces, `style_rhythm`),
+round after round until nothing changes; the decoder that comes closest is kept.
 
-Needs the data cache (tools/gan/data.py) and a TFLite runtime; runs in a minute or two per style.
+Needs the data cache (tools/gan/data.py) and a TFLite runtime. Its searches, one per part and decoder, run side by
+side on `--jobs` processes (default: one per core).
 """
 
 import argparse
 import json
+import multiprocessing
+import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
 from tools.gan import data
+
+BAR_STEPS = 16  # the models' bars: keycomposer.models.voicing.BAR_STEPS
 
 # What a miss of each figure weighs: about what is heard as a difference (5 % of the steps; an empty bar in
 # fifty; a fifth of a pitch class in every bar; a note in every other bar; one note in twenty one 16th long,
@@ -34,11 +41,14 @@ THRESHOLD_QUANTILES = tuple(np.linspace(0.0, 0.7, 15))  # of every step's most l
 BAR_QUANTILES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15)  # of every bar's presence
 CHANGE_PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)  # nats
 SHARPNESSES = (1.0, 1.5, 2.0, 3.0, 4.0)  # powers of a drawn voice's weights
+NOTE_SHARPNESSES = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # drawn note by note, the rhythm's weights pull against them
+RHYTHM_WEIGHTS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # powers of the style's rhythm
+RHYTHM_STEPS = 32  # notes and rests counted up to two bars; longer ones count as two bars long
 GRAINS = (1, 2)  # steps between a drawn voice's possible changes
 ROUNDS = 8
 STARTING_PENALTIES = (0.3, 1.5)
 SEEDS = 2  # generations per validation melody
-DECODERS = ("path", "sample")  # keycomposer.models.voicing.DECODERS
+DECODERS = ("path", "sample", "notes")  # keycomposer.models.voicing.DECODERS
 
 
 def top_voice(part) -> np.ndarray:
@@ -59,6 +69,25 @@ def part_figures(roll) -> dict:
         "notes_per_bar": len(lengths) / max(1, -(-len(roll) // 16)),
         "one_step_notes": float((lengths == 1).mean()) if len(lengths) else float("nan"),
     }
+
+
+def style_rhythm(pieces, part: int) -> dict:
+    """The rhythm of one accompaniment part in these pieces, as the "notes" decoder weighs it: how often its
+    notes and its rests last 1, 2, ... RHYTHM_STEPS steps, and how often a note starts on each 16th of the bar
+    (1 on average). Half a count is added to every length and place, so none is impossible."""
+    counts = {"note_lengths": np.zeros(RHYTHM_STEPS), "rest_lengths": np.zeros(RHYTHM_STEPS),
+              "onsets": np.zeros(BAR_STEPS)}
+    for _, roll in pieces:
+        voice = top_voice(roll[1 + part])
+        changes = np.flatnonzero(np.diff(voice)) + 1
+        starts = np.concatenate([[0], changes])
+        lengths = np.diff(np.append(starts, len(voice)))
+        for name, held in (("note_lengths", voice[starts] >= 0), ("rest_lengths", voice[starts] < 0)):
+            np.add.at(counts[name], np.minimum(lengths[held], RHYTHM_STEPS) - 1, 1)
+        np.add.at(counts["onsets"], starts[voice[starts] >= 0] % BAR_STEPS, 1)
+    rhythm = {name: (count + 0.5) / (count + 0.5).sum() for name, count in counts.items()}
+    rhythm["onsets"] = rhythm["onsets"] * BAR_STEPS
+    return {name: tuple(float(round(w, 6)) for w in weights) for name, weights in rhythm.items()}
 
 
 def mean_figures(rows) -> dict:
@@ -104,9 +133,9 @@ def decoded_figures(accompanist, read, part: int, decoding) -> dict:
     return mean_figures(rows)
 
 
-def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log=print) -> dict:
+def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, rhythm=None, log=print) -> dict:
     """The PartDecoding with ``decoder`` whose voices of these readings come closest to ``target``, with its
-    figures and its miss."""
+    figures and its miss; a "notes" decoder draws with ``rhythm`` (`style_rhythm`)."""
     from keycomposer.models.voicing import PartDecoding, bar_presence
 
     tops = np.concatenate([probability[:, :, part].max(axis=1) for probability, _ in read])
@@ -114,12 +143,14 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log
     thresholds = sorted({float(np.quantile(tops, q)) if q > 0 else 1e-6 for q in THRESHOLD_QUANTILES})
     bar_rests = sorted({float(np.nextafter(np.quantile(presences, q), 1)) if q > 0 else 0.0 for q in BAR_QUANTILES})
     # Numbers that pull against each other are searched together: where the part rests (threshold, bar level),
-    # and how its voice moves (penalty, sharpness, grain).
-    blocks = (
-        [{"threshold": t, "bar_rest": b} for t in thresholds for b in bar_rests],
-        [{"change_penalty": p, "sharpness": k, "grain": g} for p in CHANGE_PENALTIES
-         for k in ((1.0,) if decoder == "path" else SHARPNESSES) for g in ((1,) if decoder == "path" else GRAINS)],
-    )
+    # and how its voice moves (penalty, sharpness, grain; or sharpness and the rhythm's weight).
+    if decoder == "notes":
+        moves = [{"sharpness": k, "rhythm_weight": w} for k in NOTE_SHARPNESSES for w in RHYTHM_WEIGHTS]
+    else:
+        moves = [{"change_penalty": p, "sharpness": k, "grain": g} for p in CHANGE_PENALTIES
+                 for k in ((1.0,) if decoder == "path" else SHARPNESSES)
+                 for g in ((1,) if decoder == "path" else GRAINS)]
+    blocks = ([{"threshold": t, "bar_rest": b} for t in thresholds for b in bar_rests], moves)
     scored = {}
 
     def score(chosen, **changes):
@@ -132,6 +163,8 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log
     def search(change_penalty):
         chosen = {"decoder": decoder, "threshold": float(np.quantile(tops, 1 - target["sounding"])), "bar_rest": 0.0,
                   "change_penalty": change_penalty, "sharpness": 1.0 if decoder == "path" else 2.0, "grain": 1}
+        if decoder == "notes":
+            chosen.update(rhythm, change_penalty=0.0, sharpness=3.0)
         for _ in range(ROUNDS):  # one block at a time over its grid, until a round changes nothing
             before = dict(chosen)
             for block in blocks:
@@ -143,28 +176,54 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, log
 
     # From a calm and from a restless start: a search started where the voice moves far too often can settle on
     # resting more to hold fewer notes.
-    decoding = min((search(penalty) for penalty in STARTING_PENALTIES), key=lambda found: scored[found][0])
+    # (Drawn note by note, the voice has no change penalty to start from.)
+    starts = (0.0,) if decoder == "notes" else STARTING_PENALTIES
+    decoding = min((search(penalty) for penalty in starts), key=lambda found: scored[found][0])
     error, figures = scored[decoding]
-    log(f"  {decoder}: threshold {decoding.threshold:.4f}, bar level {decoding.bar_rest:.4f}, change penalty "
-        f"{decoding.change_penalty:g}, sharpness {decoding.sharpness:g}, grain {decoding.grain}: "
+    moved = (f"rhythm weight {decoding.rhythm_weight:g}" if decoder == "notes"
+             else f"change penalty {decoding.change_penalty:g}, grain {decoding.grain}")
+    log(f" {decoder}: threshold {decoding.threshold:.4f}, bar level {decoding.bar_rest:.4f}, sharpness "
+        f"{decoding.sharpness:g}, {moved}: "
         + ", ".join(f"{name} {figures[name]:.3f} (target {target[name]:.3f})" for name in TOLERANCE)
         + f"; miss {error:.2f}")
     return {"decoding": decoding, "validation": figures, "miss": error}
 
 
-def calibrate(accompanist, splits: dict, log=print) -> dict:
-    """The card's `decoding` for ``accompanist``'s model from the data splits, and what it reaches."""
-    targets = style_figures(splits["train"], len(accompanist.tracks))
-    read = readings(accompanist, splits["valid"])
-    parts = []
-    for part, (name, _) in enumerate(accompanist.tracks):
-        log(f"{name}:")
-        parts.append(min((calibrate_part(accompanist, read, part, targets[part], decoder, log) for decoder in DECODERS),
-                         key=lambda result: result["miss"]))
+_SHARED = {}  # what every search reads, handed to worker processes by fork rather than by pickling
+
+
+def _search(task) -> dict:
+    part, decoder = task
+    shared = _SHARED
+    name = shared["names"][part]
+    return calibrate_part(shared["accompanist"], shared["read"], part, shared["targets"][part], decoder,
+                          shared["rhythms"][part], log=lambda line: print(f"{name}{line}", flush=True))
+
+
+def calibrate(accompanist, splits: dict, jobs: int = 1) -> dict:
+    """The card's `decoding` for ``accompanist``'s model from the data splits, and what it reaches; the searches
+    (one per part and decoder) run on ``jobs`` processes."""
+    parts = range(len(accompanist.tracks))
+    _SHARED.update(
+        accompanist=SimpleNamespace(lowest=accompanist.lowest),  # all a search needs of it
+        names=[name for name, _ in accompanist.tracks],
+        targets=style_figures(splits["train"], len(accompanist.tracks)),
+        rhythms=[style_rhythm(splits["train"], part) for part in parts],
+        read=readings(accompanist, splits["valid"]))
+    targets, read = _SHARED["targets"], _SHARED["read"]
+    tasks = [(part, decoder) for part in parts for decoder in DECODERS]
+    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            results = pool.map(_search, tasks, chunksize=1)
+    else:
+        results = [_search(task) for task in tasks]
+    parts = [min((result for task, result in zip(tasks, results) if task[0] == part), key=lambda r: r["miss"])
+             for part in parts]
     return {
         "decoding": [part["decoding"].to_card() for part in parts],
         "decoding_calibration": {
-            "rule": "per part, the decoder (most likely path or drawn path) and its numbers whose voices of the "
+            "rule": "per part, the decoder (most likely path, path drawn step by step or note by note with the "
+                    "training pieces' rhythm) and its numbers whose voices of the "
                     "validation melodies come closest to the training pieces' sounding share, empty bar rate, "
                     "pitch classes per bar, notes per bar and share of one-16th notes (misses weighed by "
                     + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items()) + "); the test pieces are not read",
@@ -192,13 +251,15 @@ def main(argv=None) -> int:
     parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
     parser.add_argument("--models", default=None, help="folder of the model and its card (default: models_tflite)")
     parser.add_argument("--data", default=data.CACHE_FOLDER, help="cache folder from tools.gan.data")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="searches run side by side (default: one per core)")
     args = parser.parse_args(argv)
 
     from keycomposer.models.gan import Accompanist, model_name
     from keycomposer.models.runtime import models_dir
 
     accompanist = Accompanist(args.style, folder=args.models)
-    decoding = calibrate(accompanist, data.load(args.style, args.data))
+    decoding = calibrate(accompanist, data.load(args.style, args.data), jobs=args.jobs)
     path = Path(args.models or models_dir()) / f"{model_name(args.style)}.json"
     write_decoding(path, decoding)
     print(f"wrote the decode fields into {path}")

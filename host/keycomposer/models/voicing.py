@@ -11,19 +11,26 @@ one voice, so a part becomes one pitch or a rest per step (`PartDecoding.voice`)
   are drawn from such a chain, its weights raised to ``sharpness`` (`voice_sample`), on a grid of ``grain``
   steps (2: the shortest note is an 8th). Where the generator is unsure, its probability spreads over
   several pitches and rhythms: the most likely path then holds one note through them, a drawn voice moves
-  about as often as the spread says.
+  about as often as the spread says;
+- or decoder "notes": the voice is drawn note by note (`voice_notes`), each note or rest a segment whose
+  length and place in the bar are weighed by the style's own (``note_lengths``, ``rest_lengths``, ``onsets``,
+  counted in the training pieces, raised to ``rhythm_weight``) and whose steps weigh p ** ``sharpness`` for a
+  pitch, ``threshold`` ** ``sharpness`` for a rest. A voice drawn step by step flickers to a neighbour for one
+  16th wherever the generator hesitates; drawn note by note, a one-16th note is as likely as in the style.
 The numbers per part are in the model card, set on validation melodies by tools/gan/calibrate.py.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 BAR_STEPS = 16  # the models read 4/4 bars of 16ths
 REST = -1
-DECODERS = ("path", "sample")
+DECODERS = ("path", "sample", "notes")
+LONGEST = 64  # steps: the longest note or rest the "notes" decoder draws as one (longer ones join)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,12 @@ class PartDecoding:
     decoder: str = "path"
     sharpness: float = 1.0
     grain: int = 1  # a drawn voice changes only every `grain` steps: 2 makes its shortest note an 8th
+    # The "notes" decoder's rhythm: weights of a note (a rest) lasting 1, 2, ... steps, of a note starting on
+    # each 16th of the bar, and the power they are raised to.
+    note_lengths: tuple = ()
+    rest_lengths: tuple = ()
+    onsets: tuple = ()
+    rhythm_weight: float = 1.0
 
     def __post_init__(self):
         problems = []
@@ -51,6 +64,16 @@ class PartDecoding:
             problems.append(f"sharpness {self.sharpness!r} is not above 0")
         if self.grain not in (1, 2, 4):
             problems.append(f"grain {self.grain!r} is not 1, 2 or 4 steps")
+        if self.decoder == "notes":
+            for name, most in (("note_lengths", LONGEST), ("rest_lengths", LONGEST), ("onsets", BAR_STEPS)):
+                weights = getattr(self, name)
+                if not 0 < len(weights) <= most or (name == "onsets" and len(weights) != BAR_STEPS):
+                    size = f"{BAR_STEPS}" if name == "onsets" else f"1 to {most}"
+                    problems.append(f"{name} needs {size} weights, has {len(weights)}")
+                elif not all(math.isfinite(w) and w > 0 for w in weights):
+                    problems.append(f"{name} weights must all be above 0")
+            if not (math.isfinite(self.rhythm_weight) and self.rhythm_weight >= 0):
+                problems.append(f"rhythm_weight {self.rhythm_weight!r} is below 0")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -69,7 +92,20 @@ class PartDecoding:
         grain = entry.get("grain", 1)
         if isinstance(grain, bool) or not isinstance(grain, int):
             raise ValueError(f"grain {grain!r} is not 1, 2 or 4 steps")
-        return cls(decoder=entry.get("decoder", "path"), grain=grain, **numbers)
+        rhythm = {}
+        for name in ("note_lengths", "rest_lengths", "onsets"):
+            if name in entry:
+                weights = entry[name]
+                if not isinstance(weights, list) or not all(
+                        isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights):
+                    raise ValueError(f"{name} must be a list of numbers")
+                rhythm[name] = tuple(float(w) for w in weights)
+        if "rhythm_weight" in entry:
+            try:
+                rhythm["rhythm_weight"] = float(entry["rhythm_weight"])
+            except (TypeError, ValueError):
+                raise ValueError(f"rhythm_weight {entry['rhythm_weight']!r} is not a number") from None
+        return cls(decoder=entry.get("decoder", "path"), grain=grain, **numbers, **rhythm)
 
     def to_card(self) -> dict:
         """The card entry `from_card` reads back: a drawn voice's own numbers only where it is drawn."""
@@ -77,6 +113,12 @@ class PartDecoding:
                  "bar_rest": round(self.bar_rest, 6)}
         if self.decoder == "sample":
             entry.update(sharpness=self.sharpness, grain=self.grain)
+        if self.decoder == "notes":
+            del entry["change_penalty"]
+            entry.update(sharpness=self.sharpness, rhythm_weight=self.rhythm_weight,
+                         note_lengths=[round(w, 6) for w in self.note_lengths],
+                         rest_lengths=[round(w, 6) for w in self.rest_lengths],
+                         onsets=[round(w, 6) for w in self.onsets])
         return entry
 
     def voice(self, probability: np.ndarray, seed=0) -> np.ndarray:
@@ -86,6 +128,11 @@ class PartDecoding:
         probability = np.where(quiet[:, None], 0.0, probability)
         if self.decoder == "path":
             return voice_path(probability, self.threshold, self.change_penalty)
+        if self.decoder == "notes":
+            power = self.rhythm_weight
+            return voice_notes(probability, self.threshold, np.random.default_rng(seed), self.sharpness,
+                               np.power(self.note_lengths, power), np.power(self.rest_lengths, power),
+                               np.power(self.onsets, power))
         # Drawn on a coarser grid, each position weighs its steps' mean probabilities.
         steps = len(probability)
         padded = np.zeros((-(-steps // self.grain) * self.grain, probability.shape[1]))
@@ -171,3 +218,73 @@ def voice_sample(probability: np.ndarray, threshold: float, change_penalty: floa
 def _draw(weights: np.ndarray, uniform: float) -> int:
     cumulative = np.cumsum(weights)
     return int(min(np.searchsorted(cumulative, uniform * cumulative[-1], side="right"), len(weights) - 1))
+
+
+def voice_notes(probability: np.ndarray, threshold: float, rng, sharpness: float, note_lengths, rest_lengths,
+                onsets) -> np.ndarray:
+    """One voice DRAWN note by note from the part's (steps, pitches) probabilities: per step a pitch index or REST.
+
+    A hidden semi-Markov chain: the voice is a row of segments, each a pitch or a rest held for some steps. A
+    segment weighs the product over its steps of p ** ``sharpness`` (a pitch) or ``threshold`` ** ``sharpness``
+    (a rest), times the weight of its length (``note_lengths`` or ``rest_lengths``, from 1 step up) and, for a
+    note, of the 16th of the bar it starts on (``onsets``). A note is followed by another pitch or a rest (the
+    same pitch again would sound as one longer note); a rest may follow a rest, so rests longer than the list
+    join. Drawn exactly with ``rng``: forward filtering over segment ends, then backward sampling.
+    """
+    steps, pitches = probability.shape
+    if steps == 0:
+        return np.zeros(0, dtype=np.int64)
+    longest = max(len(note_lengths), len(rest_lengths))
+    step_score = np.empty((steps, pitches + 1))
+    step_score[:, :pitches] = sharpness * np.log(np.clip(probability, 1e-9, 1.0))
+    step_score[:, pitches] = sharpness * math.log(threshold)
+    scores_to = np.vstack([np.zeros(pitches + 1), np.cumsum(step_score, axis=0)])  # row t: steps before t
+    # log weight of a segment lasting row+1 steps, per state (pitches, then the rest)
+    length_score = np.full((longest, pitches + 1), -np.inf)
+    length_score[:len(note_lengths), :pitches] = np.log(note_lengths)[:, None]
+    length_score[:len(rest_lengths), pitches] = np.log(rest_lengths)
+    onset_score = np.zeros((BAR_STEPS, pitches + 1))
+    onset_score[:, :pitches] = np.log(onsets)[:, None]
+    # ending[t, s]: log weight of everything up to step t with a segment of state s ending there;
+    ending = np.empty((steps, pitches + 1))
+    # opening[t]: everything a segment starting at step t brings but its length and its own steps' scores: what
+    # came before, where in the bar it starts, less the scores of the steps before it (added back at its end).
+    opening = np.empty((steps, pitches + 1))
+    opening[0] = onset_score[0]  # the first segment may be anything
+
+    def segments(end: int) -> np.ndarray:
+        """log weight of every segment ending at step ``end``, by length (rows: 1, 2, ... steps) and state, with
+        what came before."""
+        first = max(0, end + 1 - longest)
+        return scores_to[end + 1] + length_score[:end + 1 - first] + opening[first:end + 1][::-1]
+
+    after = np.empty(pitches + 1)
+    for end in range(steps):
+        scores = segments(end)
+        top = scores.max()  # finite: a rest of one step is always possible
+        by_state = np.exp(scores - top).sum(axis=0)
+        total = by_state.sum()
+        with np.errstate(divide="ignore"):
+            ending[end] = top + np.log(by_state)
+        if end + 1 < steps:
+            # a pitch may start after anything but itself, a rest after anything
+            after[:pitches] = np.log1p(-np.minimum(by_state[:pitches] / total, 1.0 - 1e-12))
+            after[pitches] = 0.0
+            opening[end + 1] = top + np.log(total) + after + onset_score[(end + 1) % BAR_STEPS] - scores_to[end + 1]
+    path = np.empty(steps, dtype=np.int64)
+    end, following = steps - 1, None
+    while end >= 0:
+        weights = ending[end].copy()
+        if following is not None and following != pitches:
+            weights[following] = -np.inf  # the note after this one is another pitch or a rest
+        state = _draw_log(weights, rng)
+        length = 1 + _draw_log(segments(end)[:, state], rng)
+        path[end + 1 - length:end + 1] = state
+        end, following = end - length, state
+    path[path == pitches] = REST
+    return path
+
+
+def _draw_log(scores: np.ndarray, rng) -> int:
+    """An index drawn with weights exp(``scores``)."""
+    return _draw(np.exp(scores - np.max(scores)), rng.random())

@@ -25,15 +25,20 @@ def readings(count=4, bars=6, pitches=16, seed=0):
     return out
 
 
-@pytest.mark.parametrize("decoder", ["path", "sample"])
+RHYTHM = {"note_lengths": (0.2, 0.4, 0.1, 0.3), "rest_lengths": (0.5, 0.5), "onsets": (2.0, 0.5, 1.0, 0.5) * 4}
+
+
+@pytest.mark.parametrize("decoder", ["path", "sample", "notes"])
 def test_the_decoding_found_reaches_figures_that_a_decoding_can_reach(decoder):
     accompanist = SimpleNamespace(lowest=48)
     read = readings()
-    aimed = PartDecoding(threshold=0.2, change_penalty=0.5, bar_rest=0.1, decoder=decoder, sharpness=2.0)
+    rhythm = RHYTHM if decoder == "notes" else {}
+    aimed = PartDecoding(threshold=0.2, change_penalty=0.5 if decoder != "notes" else 0.0, bar_rest=0.1,
+                         decoder=decoder, sharpness=2.0, **rhythm)
     target = calibrate.decoded_figures(accompanist, read, 0, aimed)
-    found = calibrate.calibrate_part(accompanist, read, 0, target, decoder, log=lambda line: None)
+    found = calibrate.calibrate_part(accompanist, read, 0, target, decoder, rhythm, log=lambda line: None)
     assert found["decoding"].decoder == decoder
-    assert found["miss"] < 0.5
+    assert found["miss"] < 1.0  # every figure within its tolerance, as below, and most far closer
     for name, tolerance in calibrate.TOLERANCE.items():
         assert found["validation"][name] == pytest.approx(target[name], abs=tolerance)
 
@@ -50,10 +55,48 @@ def test_the_targets_are_each_part_s_figures_averaged_over_the_pieces():
     assert alto["one_step_notes"] == 0.0  # the C lasts a bar; the silent piece has no note to count
 
 
+def test_the_rhythm_counts_each_parts_note_and_rest_lengths_and_where_its_notes_start():
+    alto = np.zeros((BAR_STEPS * 2, 128), bool)
+    alto[0:4, 60] = alto[4:6, 62] = alto[8:12, 60] = alto[12:BAR_STEPS * 2, 64] = True  # a rest of 2 at step 6
+    rhythm = calibrate.style_rhythm([("a", np.stack([alto, alto, alto, alto]))], part=0)
+    counted = {name: np.round(np.array(weights) * (4 + 0.5 * len(weights)) if name == "note_lengths" else weights, 6)
+               for name, weights in rhythm.items()}
+    assert counted["note_lengths"][[1, 3, 19]].tolist() == [1.5, 2.5, 1.5]  # lengths 2, 4 (twice), 20; + half a count
+    assert len(rhythm["note_lengths"]) == len(rhythm["rest_lengths"]) == calibrate.RHYTHM_STEPS
+    assert np.argmax(rhythm["rest_lengths"]) == 1  # its only rest lasts 2 steps
+    onsets = np.array(rhythm["onsets"])
+    assert onsets.mean() == pytest.approx(1.0)
+    assert set(np.flatnonzero(onsets > onsets.min())) == {0, 4, 8, 12}
+
+
 def test_a_flicker_to_a_neighbour_and_back_is_counted_as_one_step_notes():
     roll = np.zeros((8, 128), bool)
     roll[:3, 60] = roll[3, 62] = roll[4:, 60] = True  # C, a 16th of D, C again
     assert calibrate.part_figures(roll)["one_step_notes"] == pytest.approx(1 / 3)
+
+
+class FakeAccompanist:
+    """One track whose probabilities are `readings`' wandering part, whatever the melody."""
+
+    style, lowest, tracks = "fake", 48, [("Alto", 52)]
+
+    def probability(self, melody, seed=0):
+        return readings(count=1, seed=seed)[0]
+
+
+def test_the_searches_find_the_same_decoding_side_by_side_as_one_after_another(monkeypatch):
+    for grid, values in (("THRESHOLD_QUANTILES", (0.0, 0.3)), ("BAR_QUANTILES", (0.0, 0.1)),
+                         ("CHANGE_PENALTIES", (0.0, 1.0)), ("SHARPNESSES", (1.0, 2.0)),
+                         ("NOTE_SHARPNESSES", (2.0, 3.0)), ("RHYTHM_WEIGHTS", (1.0, 2.0))):
+        monkeypatch.setattr(calibrate, grid, values)  # small grids: the same searches, sooner
+    piece = np.zeros((2, BAR_STEPS * 4, 128), bool)
+    piece[0, :, 72] = True
+    piece[1, ::4, 60] = piece[1, 1::4, 62] = True  # 16ths with rests between
+    splits = {"train": [("a", piece)], "valid": [("b", piece), ("c", piece)]}
+    together = calibrate.calibrate(FakeAccompanist(), splits, jobs=2)
+    assert together == calibrate.calibrate(FakeAccompanist(), splits, jobs=1)
+    assert together["decoding_calibration"]["validation_readings"] == 2 * calibrate.SEEDS
+    assert together["decoding"][0]["decoder"] in ("path", "sample", "notes")
 
 
 def test_the_card_keeps_everything_but_the_old_decode_fields(tmp_path):

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from keycomposer.models import runtime
-from keycomposer.models.voicing import BAR_STEPS, REST, PartDecoding, bar_presence, voice_path, voice_sample
+import itertools
+
+from keycomposer.models.voicing import (BAR_STEPS, REST, PartDecoding, bar_presence, voice_notes, voice_path,
+                                      voice_sample)
 
 
 def melodic_part(bars=4, pitches=8, seed=0, floor=0.01):
@@ -92,25 +95,120 @@ def test_a_voice_drawn_on_a_grain_of_two_changes_only_on_8ths():
     assert len(PartDecoding(threshold=0.1, decoder="sample", grain=2).voice(odd)) == 7
 
 
+FLAT_ONSETS = (1.0,) * BAR_STEPS
+
+
+def exact_voices(probability, threshold, sharpness, note_lengths, rest_lengths, onsets):
+    """Every voice of a tiny part with its exact probability under voice_notes' chain, summed over every way of
+    cutting it into segments (a rest may be cut into several, a note follows only another pitch or a rest)."""
+    steps, pitches = probability.shape
+    weights = {}
+    for cuts in itertools.product((False, True), repeat=steps - 1):
+        bounds = [0] + [step + 1 for step, cut in enumerate(cuts) if cut] + [steps]
+        for states in itertools.product(range(pitches + 1), repeat=len(bounds) - 1):
+            if any(a == b < pitches for a, b in zip(states, states[1:])):
+                continue
+            weight = 1.0
+            for (start, end), state in zip(zip(bounds, bounds[1:]), states):
+                length = end - start
+                if state == pitches:
+                    weight *= threshold ** (sharpness * length) * (rest_lengths[length - 1] if length <= len(
+                        rest_lengths) else 0.0)
+                else:
+                    weight *= np.prod(probability[start:end, state] ** sharpness) * onsets[start % BAR_STEPS] * (
+                        note_lengths[length - 1] if length <= len(note_lengths) else 0.0)
+            voice = tuple(s for (start, end), s in zip(zip(bounds, bounds[1:]), states) for _ in range(end - start))
+            weights[voice] = weights.get(voice, 0.0) + weight
+    total = sum(weights.values())
+    return {tuple(REST if s == pitches else s for s in voice): w / total for voice, w in weights.items()}
+
+
+def test_a_voice_drawn_note_by_note_is_drawn_with_exactly_the_chains_probabilities():
+    probability = np.array([[0.6, 0.3], [0.2, 0.7], [0.5, 0.4], [0.05, 0.1]])
+    chain = dict(threshold=0.2, sharpness=1.5, note_lengths=(0.3, 0.5, 0.2), rest_lengths=(0.6, 0.4),
+                 onsets=(2.0, 0.5, 1.0, 0.5) * 4)
+    exact = exact_voices(probability, **chain)
+    rng = np.random.default_rng(0)
+    draws = 6000
+    counts = {}
+    for _ in range(draws):
+        voice = tuple(voice_notes(probability, rng=rng, **chain).tolist())
+        counts[voice] = counts.get(voice, 0) + 1
+    assert set(counts) <= set(exact)
+    for voice, share in exact.items():
+        assert abs(counts.get(voice, 0) / draws - share) < 4 * np.sqrt(share * (1 - share) / draws) + 1e-3, voice
+
+
+def note_lengths_of(voice):
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(voice)) + 1])
+    lengths = np.diff(np.append(starts, len(voice)))
+    return lengths[voice[starts] != REST], starts[voice[starts] != REST]
+
+
+def test_drawn_note_by_note_a_voice_keeps_to_the_styles_note_lengths_where_step_by_step_it_flickers():
+    probability = melodic_part(bars=8)
+    quarters = (0.02, 0.05, 0.02, 0.9) + (0.01,) * 12  # the style's notes last a quarter
+    by_note = [note_lengths_of(voice_notes(probability, 0.1, np.random.default_rng(seed), 1.0, quarters,
+                                           (1.0,), FLAT_ONSETS))[0] for seed in range(5)]
+    by_step = [note_lengths_of(voice_sample(probability, 0.1, 0.5, np.random.default_rng(seed)))[0]
+               for seed in range(5)]
+    assert np.mean(np.concatenate(by_note) == 4) > 0.6
+    assert np.mean(np.concatenate(by_step) == 1) > 3 * np.mean(np.concatenate(by_note) == 1)
+
+
+def test_drawn_note_by_note_notes_start_where_the_style_starts_them():
+    probability = melodic_part(bars=8)
+    on_beats = tuple(4.0 if step % 4 == 0 else 0.01 for step in range(BAR_STEPS))
+    lengths = (0.25,) * 4
+    starts = np.concatenate([note_lengths_of(voice_notes(probability, 0.1, np.random.default_rng(seed), 1.0, lengths,
+                                                         (1.0,), on_beats))[1] for seed in range(5)])
+    assert np.mean(starts % 4 == 0) > 0.9
+    anywhere = np.concatenate([note_lengths_of(voice_notes(probability, 0.1, np.random.default_rng(seed), 1.0, lengths,
+                                                           (1.0,), FLAT_ONSETS))[1] for seed in range(5)])
+    assert np.mean(anywhere % 4 == 0) < 0.6
+
+
+def test_drawn_note_by_note_a_voice_rests_where_the_generator_barely_hears_it():
+    probability = melodic_part(bars=2)
+    probability[8:24] = 0.001
+    decoding = PartDecoding(threshold=0.1, decoder="notes", sharpness=2.0, note_lengths=(0.3, 0.4, 0.1, 0.2),
+                            rest_lengths=(0.5, 0.5), onsets=FLAT_ONSETS)
+    voice = decoding.voice(probability, seed=(1, 2))
+    assert (voice[8:24] == REST).all() and (voice[:8] != REST).all() and (voice[24:] != REST).all()
+    assert (voice == decoding.voice(probability, seed=(1, 2))).all()
+    assert len(decoding.voice(probability[:0])) == 0
+
+
+NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_lengths=(0.2, 0.5, 0.3),
+                     rest_lengths=(0.7, 0.3), onsets=tuple(range(1, BAR_STEPS + 1)), rhythm_weight=1.25)
+
+
 @pytest.mark.parametrize("decoding", [PartDecoding(0.1234567891, 0.4, 0.05),
-                                      PartDecoding(0.2, 1.5, 0.0, "sample", 3.0, 2)])
+                                      PartDecoding(0.2, 1.5, 0.0, "sample", 3.0, 2), NOTES])
 def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     entry = decoding.to_card()
     assert PartDecoding.from_card(json.loads(json.dumps(entry))) == PartDecoding(
         **{**decoding.__dict__, "threshold": round(decoding.threshold, 6)})
     assert ("grain" in entry) == (decoding.decoder == "sample")
+    assert ("onsets" in entry) == (decoding.decoder == "notes")
 
 
 @pytest.mark.parametrize("entry, problem", [
     ({"change_penalty": 0.1}, "needs a threshold"),
     ({"threshold": 0}, "threshold 0.0 is not in (0, 1]"),
     ({"threshold": 0.1, "bar_rest": 2}, "bar_rest 2.0 is not in [0, 1]"),
-    ({"threshold": 0.1, "decoder": "beam"}, "decoder 'beam' is not one of path, sample"),
+    ({"threshold": 0.1, "decoder": "beam"}, "decoder 'beam' is not one of path, sample, notes"),
     ({"threshold": 0.1, "sharpness": 0}, "sharpness 0.0 is not above 0"),
     ({"threshold": "high"}, "decoding numbers must be numbers"),
     ({"threshold": 0.1, "temperature": 2}, "unknown decoding fields temperature"),
     ({"threshold": 0.1, "grain": 3}, "grain 3 is not 1, 2 or 4 steps"),
     ({"threshold": 0.1, "grain": 2.0}, "grain 2.0 is not 1, 2 or 4 steps"),
+    ({**NOTES.to_card(), "onsets": [1.0] * 12}, "onsets needs 16 weights, has 12"),
+    ({**NOTES.to_card(), "note_lengths": []}, "note_lengths needs 1 to 64 weights, has 0"),
+    ({**NOTES.to_card(), "rest_lengths": [0.5, 0.0]}, "rest_lengths weights must all be above 0"),
+    ({**NOTES.to_card(), "rest_lengths": "long"}, "rest_lengths must be a list of numbers"),
+    ({**NOTES.to_card(), "rhythm_weight": -1}, "rhythm_weight -1.0 is below 0"),
+    ({**NOTES.to_card(), "rhythm_weight": "strong"}, "rhythm_weight 'strong' is not a number"),
 ])
 def test_a_bad_decoding_entry_says_what_is_wrong(entry, problem):
     with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
