@@ -7,11 +7,11 @@ given to three accompanists: the GAN (models_tflite/gan_<style>.tflite), the com
 parts: the target) and a baseline that copies the melody one octave down into every track. Per track it
 prints MuseGAN's metrics (empty bar rate, used pitch classes per bar, qualified note rate, polyphonic rate), the
 tonal distance between the melody and that track, and figures of our own that tell one voice from another
-(pitch classes used, mean pitch, notes per bar, in-scale ratio, share of notes one 16th long), averaged over
-pieces, and for each figure the ratio |GAN - real| / |baseline - real|: under 1 means the GAN is closer to the
-real pieces than the baseline is. (Drum pattern is a drum-track metric; neither style has drums.) Then the
-latency of 8 bars of accompaniment, with the model loaded once, and of a whole `accompany` call that loads it
-too.
+(pitch classes used, mean pitch, notes per bar, in-scale ratio, share of notes one 16th long, share of moves by
+step), averaged over pieces, and for each figure the ratio |GAN - real| / |baseline - real|: under 1 means the
+GAN is closer to the real pieces than the baseline is. (Drum pattern is a drum-track metric; neither style has
+drums.) Then the latency of 8 bars of accompaniment, with the model loaded once, and of a whole `accompany`
+call that loads it too.
 
 Needs the data cache (out/gan/<style>.npz, from `python -m tools.gan.data`) and a TFLite runtime.
 """
@@ -40,7 +40,8 @@ from tools.gan import data  # noqa: E402
 MUSEGAN_METRICS = ("empty_bar_rate", "pitch_classes_per_bar", "qualified_note_rate", "polyphonic_rate")
 TARGET_METRICS = MUSEGAN_METRICS + ("tonal_distance_to_melody",)  # the issue's target: MuseGAN's and tonal distance
 # Not MuseGAN's, but where a monophonic part differs from another: its register, how busy it is, its key.
-EXTRA_METRICS = ("pitch_classes_used", "mean_pitch", "notes_per_bar", "in_scale_ratio", "one_step_notes")
+EXTRA_METRICS = ("pitch_classes_used", "mean_pitch", "notes_per_bar", "in_scale_ratio", "one_step_notes",
+                 "stepwise_motion")
 STEPS_PER_BAR = 16
 STEP_TICKS = 480 // 4  # as_tracks writes 16ths at resolution 480
 
@@ -57,7 +58,8 @@ def figures(composition: Composition) -> list:
     for index in range(1, len(composition.tracks)):
         entry = metrics["tracks"][index]
         notes = composition.tracks[index].notes
-        row = {name: entry.get(name) for name in MUSEGAN_METRICS + ("pitch_classes_used", "in_scale_ratio")}
+        row = {name: entry.get(name) for name in MUSEGAN_METRICS + ("pitch_classes_used", "in_scale_ratio",
+                                                                     "stepwise_motion")}
         row["mean_pitch"] = statistics.fmean(note.pitch for note in notes) if notes else None
         row["notes_per_bar"] = len(notes) / metrics["bars"] if metrics["bars"] else None
         # A voice that flickers to a neighbour for a 16th and back: notes one step long.

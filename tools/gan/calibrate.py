@@ -6,12 +6,14 @@ sharpness: keycomposer.models.voicing), set so that decoded parts behave like th
 
 The targets are the style's figures in the TRAINING pieces (the most music there is of it): the share of
 steps a part sounds, its empty bar rate and its pitch classes per bar (MuseGAN's EB and UPC), its notes per
-bar and the share of its notes that last one 16th. They are met
+bar, the share of its notes that last one 16th and the share of its moves from note to note by step (at most
+2 semitones). They are met
 on the VALIDATION melodies, read exactly as inference reads them (windows blended, each with its own noise),
 because on melodies it has not heard the generator is less sure of itself than on those it learned from.
 The test pieces are never read here. Per part and decoder the search is block-wise: threshold and bar level
 together (on quantiles of the generator's own output), then change penalty, sharpness and grain together (for
-the "notes" decoder: sharpness and the weight of the part's rhythm in the training pieces, `style_rhythm`),
+the "notes" decoder: sharpness and the weight of the part's rhythm in the training pieces, then the weight of
+its intervals together with the cost of a note: `style_motion`),
 round after round until nothing changes; the decoder that comes closest is kept.
 
 Needs the data cache (tools/gan/data.py) and a TFLite runtime. Its searches, one per part and decoder, run side by
@@ -34,9 +36,10 @@ BAR_STEPS = 16  # the models' bars: keycomposer.models.voicing.BAR_STEPS
 
 # What a miss of each figure weighs: about what is heard as a difference (5 % of the steps; an empty bar in
 # fifty; a fifth of a pitch class in every bar; a note in every other bar; one note in twenty one 16th long,
-# which a drawn voice's flicker to a neighbour and back makes too many of).
+# which a drawn voice's flicker to a neighbour and back makes too many of; one move in twenty by step rather
+# than by leap).
 TOLERANCE = {"sounding": 0.05, "empty_bar_rate": 0.02, "pitch_classes_per_bar": 0.2, "notes_per_bar": 0.5,
-             "one_step_notes": 0.05}
+             "one_step_notes": 0.05, "stepwise_motion": 0.05}
 THRESHOLD_QUANTILES = tuple(np.linspace(0.0, 0.7, 15))  # of every step's most likely pitch's probability
 BAR_QUANTILES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15)  # of every bar's presence
 CHANGE_PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)  # nats
@@ -44,6 +47,11 @@ SHARPNESSES = (1.0, 1.5, 2.0, 3.0, 4.0)  # powers of a drawn voice's weights
 NOTE_SHARPNESSES = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # drawn note by note, the rhythm's weights pull against them
 RHYTHM_WEIGHTS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # powers of the style's rhythm
 RHYTHM_STEPS = 32  # notes and rests counted up to two bars; longer ones count as two bars long
+INTERVAL_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)  # powers of the style's intervals (0: every move alike)
+NOTE_COSTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)  # nats each note drawn note by note costs: the intervals' weights
+# favour moves to near pitches, where the generator's probability spreads, and so more notes
+NOTES_STARTS = ((1.0, 0.0), (1.0, 1.0))  # (interval weight, note cost) "notes" searches start from
+WIDEST = 24  # semitones: keycomposer.models.voicing.WIDEST
 GRAINS = (1, 2)  # steps between a drawn voice's possible changes
 ROUNDS = 8
 STARTING_PENALTIES = (0.3, 1.5)
@@ -53,8 +61,9 @@ DECODERS = ("path", "sample", "notes")  # keycomposer.models.voicing.DECODERS
 
 def top_voice(part) -> np.ndarray:
     """A (steps, 128) bool part as one voice: per step its highest sounding pitch, or -1."""
-    highest = 127 - part[:, ::-1].argmax(axis=1)
-    return np.where(part.any(axis=1), highest, -1)
+    from keycomposer.music.metrics import top_line
+
+    return top_line(part)
 
 
 def part_figures(roll) -> dict:
@@ -68,15 +77,17 @@ def part_figures(roll) -> dict:
         "pitch_classes_per_bar": metrics.pitch_classes_per_bar(roll, 16),
         "notes_per_bar": len(lengths) / max(1, -(-len(roll) // 16)),
         "one_step_notes": float((lengths == 1).mean()) if len(lengths) else float("nan"),
+        "stepwise_motion": metrics.stepwise_motion(roll),
     }
 
 
-def style_rhythm(pieces, part: int) -> dict:
-    """The rhythm of one accompaniment part in these pieces, as the "notes" decoder weighs it: how often its
-    notes and its rests last 1, 2, ... RHYTHM_STEPS steps, and how often a note starts on each 16th of the bar
-    (1 on average). Half a count is added to every length and place, so none is impossible."""
+def style_motion(pieces, part: int) -> dict:
+    """How one accompaniment part moves in these pieces, as the "notes" decoder weighs it: how often its notes
+    and its rests last 1, 2, ... RHYTHM_STEPS steps, how often a note starts on each 16th of the bar (1 on
+    average), and how often it moves from a note straight to the next by -WIDEST .. +WIDEST semitones (wider
+    moves counted as the widest; 1 on average). Half a count is added to each, so none is impossible."""
     counts = {"note_lengths": np.zeros(RHYTHM_STEPS), "rest_lengths": np.zeros(RHYTHM_STEPS),
-              "onsets": np.zeros(BAR_STEPS)}
+              "onsets": np.zeros(BAR_STEPS), "intervals": np.zeros(2 * WIDEST + 1)}
     for _, roll in pieces:
         voice = top_voice(roll[1 + part])
         changes = np.flatnonzero(np.diff(voice)) + 1
@@ -85,9 +96,13 @@ def style_rhythm(pieces, part: int) -> dict:
         for name, held in (("note_lengths", voice[starts] >= 0), ("rest_lengths", voice[starts] < 0)):
             np.add.at(counts[name], np.minimum(lengths[held], RHYTHM_STEPS) - 1, 1)
         np.add.at(counts["onsets"], starts[voice[starts] >= 0] % BAR_STEPS, 1)
-    rhythm = {name: (count + 0.5) / (count + 0.5).sum() for name, count in counts.items()}
-    rhythm["onsets"] = rhythm["onsets"] * BAR_STEPS
-    return {name: tuple(float(round(w, 6)) for w in weights) for name, weights in rhythm.items()}
+        pitches = voice[starts]
+        straight = (pitches[:-1] >= 0) & (pitches[1:] >= 0)
+        np.add.at(counts["intervals"], np.clip(np.diff(pitches)[straight], -WIDEST, WIDEST) + WIDEST, 1)
+    motion = {name: (count + 0.5) / (count + 0.5).sum() for name, count in counts.items()}
+    for name in ("onsets", "intervals"):
+        motion[name] = motion[name] * len(motion[name])
+    return {name: tuple(float(round(w, 6)) for w in weights) for name, weights in motion.items()}
 
 
 def mean_figures(rows) -> dict:
@@ -133,9 +148,9 @@ def decoded_figures(accompanist, read, part: int, decoding) -> dict:
     return mean_figures(rows)
 
 
-def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, rhythm=None, log=print) -> dict:
+def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, motion=None, log=print) -> dict:
     """The PartDecoding with ``decoder`` whose voices of these readings come closest to ``target``, with its
-    figures and its miss; a "notes" decoder draws with ``rhythm`` (`style_rhythm`)."""
+    figures and its miss; a "notes" decoder draws with ``motion`` (`style_motion`)."""
     from keycomposer.models.voicing import PartDecoding, bar_presence
 
     tops = np.concatenate([probability[:, :, part].max(axis=1) for probability, _ in read])
@@ -143,14 +158,16 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, rhy
     thresholds = sorted({float(np.quantile(tops, q)) if q > 0 else 1e-6 for q in THRESHOLD_QUANTILES})
     bar_rests = sorted({float(np.nextafter(np.quantile(presences, q), 1)) if q > 0 else 0.0 for q in BAR_QUANTILES})
     # Numbers that pull against each other are searched together: where the part rests (threshold, bar level),
-    # and how its voice moves (penalty, sharpness, grain; or sharpness and the rhythm's weight).
+    # and how its voice moves (penalty, sharpness, grain; or sharpness and the rhythm's weight, then the
+    # intervals' weight with the cost of a note).
+    rests = [{"threshold": t, "bar_rest": b} for t in thresholds for b in bar_rests]
     if decoder == "notes":
-        moves = [{"sharpness": k, "rhythm_weight": w} for k in NOTE_SHARPNESSES for w in RHYTHM_WEIGHTS]
+        blocks = (rests, [{"sharpness": k, "rhythm_weight": w} for k in NOTE_SHARPNESSES for w in RHYTHM_WEIGHTS],
+                  [{"interval_weight": w, "change_penalty": c} for w in INTERVAL_WEIGHTS for c in NOTE_COSTS])
     else:
-        moves = [{"change_penalty": p, "sharpness": k, "grain": g} for p in CHANGE_PENALTIES
-                 for k in ((1.0,) if decoder == "path" else SHARPNESSES)
-                 for g in ((1,) if decoder == "path" else GRAINS)]
-    blocks = ([{"threshold": t, "bar_rest": b} for t in thresholds for b in bar_rests], moves)
+        blocks = (rests, [{"change_penalty": p, "sharpness": k, "grain": g} for p in CHANGE_PENALTIES
+                          for k in ((1.0,) if decoder == "path" else SHARPNESSES)
+                          for g in ((1,) if decoder == "path" else GRAINS)])
     scored = {}
 
     def score(chosen, **changes):
@@ -160,11 +177,12 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, rhy
             scored[decoding] = (miss(figures, target), figures)
         return scored[decoding][0]
 
-    def search(change_penalty):
+    def search(start):
         chosen = {"decoder": decoder, "threshold": float(np.quantile(tops, 1 - target["sounding"])), "bar_rest": 0.0,
-                  "change_penalty": change_penalty, "sharpness": 1.0 if decoder == "path" else 2.0, "grain": 1}
+                  "change_penalty": start, "sharpness": 1.0 if decoder == "path" else 2.0, "grain": 1}
         if decoder == "notes":
-            chosen.update(rhythm, change_penalty=0.0, sharpness=3.0)
+            interval_weight, note_cost = start
+            chosen.update(motion, interval_weight=interval_weight, change_penalty=note_cost, sharpness=3.0)
         for _ in range(ROUNDS):  # one block at a time over its grid, until a round changes nothing
             before = dict(chosen)
             for block in blocks:
@@ -176,11 +194,12 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, rhy
 
     # From a calm and from a restless start: a search started where the voice moves far too often can settle on
     # resting more to hold fewer notes.
-    # (Drawn note by note, the voice has no change penalty to start from.)
-    starts = (0.0,) if decoder == "notes" else STARTING_PENALTIES
-    decoding = min((search(penalty) for penalty in starts), key=lambda found: scored[found][0])
+    # Drawn note by note: with the style's intervals, with and without a cost per note.
+    starts = NOTES_STARTS if decoder == "notes" else STARTING_PENALTIES
+    decoding = min((search(start) for start in starts), key=lambda found: scored[found][0])
     error, figures = scored[decoding]
-    moved = (f"rhythm weight {decoding.rhythm_weight:g}" if decoder == "notes"
+    moved = (f"rhythm weight {decoding.rhythm_weight:g}, interval weight {decoding.interval_weight:g}, note cost "
+             f"{decoding.change_penalty:g}" if decoder == "notes"
              else f"change penalty {decoding.change_penalty:g}, grain {decoding.grain}")
     log(f" {decoder}: threshold {decoding.threshold:.4f}, bar level {decoding.bar_rest:.4f}, sharpness "
         f"{decoding.sharpness:g}, {moved}: "
@@ -197,7 +216,7 @@ def _search(task) -> dict:
     shared = _SHARED
     name = shared["names"][part]
     return calibrate_part(shared["accompanist"], shared["read"], part, shared["targets"][part], decoder,
-                          shared["rhythms"][part], log=lambda line: print(f"{name}{line}", flush=True))
+                          shared["motions"][part], log=lambda line: print(f"{name}{line}", flush=True))
 
 
 def calibrate(accompanist, splits: dict, jobs: int = 1) -> dict:
@@ -208,7 +227,7 @@ def calibrate(accompanist, splits: dict, jobs: int = 1) -> dict:
         accompanist=SimpleNamespace(lowest=accompanist.lowest),  # all a search needs of it
         names=[name for name, _ in accompanist.tracks],
         targets=style_figures(splits["train"], len(accompanist.tracks)),
-        rhythms=[style_rhythm(splits["train"], part) for part in parts],
+        motions=[style_motion(splits["train"], part) for part in parts],
         read=readings(accompanist, splits["valid"]))
     targets, read = _SHARED["targets"], _SHARED["read"]
     tasks = [(part, decoder) for part in parts for decoder in DECODERS]
@@ -223,9 +242,10 @@ def calibrate(accompanist, splits: dict, jobs: int = 1) -> dict:
         "decoding": [part["decoding"].to_card() for part in parts],
         "decoding_calibration": {
             "rule": "per part, the decoder (most likely path, path drawn step by step or note by note with the "
-                    "training pieces' rhythm) and its numbers whose voices of the "
+                    "training pieces' rhythm and intervals) and its numbers whose voices of the "
                     "validation melodies come closest to the training pieces' sounding share, empty bar rate, "
-                    "pitch classes per bar, notes per bar and share of one-16th notes (misses weighed by "
+                    "pitch classes per bar, notes per bar, share of one-16th notes and share of moves by step "
+                    "(misses weighed by "
                     + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items()) + "); the test pieces are not read",
             "command": f"python -m tools.gan.calibrate --style {accompanist.style}",
             "validation_readings": len(read),

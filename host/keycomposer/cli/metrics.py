@@ -17,6 +17,7 @@ _LABELS = {
     "pitch_classes_per_bar": "pitch classes per bar",
     "polyphonic_rate": "polyphonic rate",
     "qualified_note_rate": "qualified note rate",
+    "stepwise_motion": "moves by step",
     "in_scale_ratio": "in-scale ratio",
     "key": "best-fitting key",
     "drum_in_pattern_rate": "drum-in-pattern rate",

@@ -13,10 +13,12 @@ one voice, so a part becomes one pitch or a rest per step (`PartDecoding.voice`)
   several pitches and rhythms: the most likely path then holds one note through them, a drawn voice moves
   about as often as the spread says;
 - or decoder "notes": the voice is drawn note by note (`voice_notes`), each note or rest a segment whose
-  length and place in the bar are weighed by the style's own (``note_lengths``, ``rest_lengths``, ``onsets``,
-  counted in the training pieces, raised to ``rhythm_weight``) and whose steps weigh p ** ``sharpness`` for a
-  pitch, ``threshold`` ** ``sharpness`` for a rest. A voice drawn step by step flickers to a neighbour for one
-  16th wherever the generator hesitates; drawn note by note, a one-16th note is as likely as in the style.
+  steps weigh p ** ``sharpness`` for a pitch, ``threshold`` ** ``sharpness`` for a rest; its length and place
+  in the bar weigh what they weigh in the style (``note_lengths``, ``rest_lengths``, ``onsets``, raised to
+  ``rhythm_weight``), a move from note to note weighs how often the style moves by that interval
+  (``intervals``, raised to ``interval_weight``), and each note but a first costs ``change_penalty`` nats.
+  Drawn step by step, a voice flickers to a neighbour for one 16th wherever the generator hesitates and leaps
+  between the chord tones it favours; drawn note by note, it moves with the style's rhythm and intervals.
 The numbers per part are in the model card, set on validation melodies by tools/gan/calibrate.py.
 """
 
@@ -31,6 +33,7 @@ BAR_STEPS = 16  # the models read 4/4 bars of 16ths
 REST = -1
 DECODERS = ("path", "sample", "notes")
 LONGEST = 64  # steps: the longest note or rest the "notes" decoder draws as one (longer ones join)
+WIDEST = 24  # semitones: the "notes" decoder weighs moves from -WIDEST to +WIDEST; wider ones as the widest
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class PartDecoding:
     rest_lengths: tuple = ()
     onsets: tuple = ()
     rhythm_weight: float = 1.0
+    # ... and of a move from one note to the next by -WIDEST .. +WIDEST semitones (none: every move alike)
+    intervals: tuple = ()
+    interval_weight: float = 1.0
 
     def __post_init__(self):
         problems = []
@@ -72,8 +78,13 @@ class PartDecoding:
                     problems.append(f"{name} needs {size} weights, has {len(weights)}")
                 elif not all(math.isfinite(w) and w > 0 for w in weights):
                     problems.append(f"{name} weights must all be above 0")
-            if not (math.isfinite(self.rhythm_weight) and self.rhythm_weight >= 0):
-                problems.append(f"rhythm_weight {self.rhythm_weight!r} is below 0")
+            if self.intervals and len(self.intervals) != 2 * WIDEST + 1:
+                problems.append(f"intervals needs {2 * WIDEST + 1} weights, has {len(self.intervals)}")
+            elif not all(math.isfinite(w) and w > 0 for w in self.intervals):
+                problems.append("intervals weights must all be above 0")
+            for name in ("rhythm_weight", "interval_weight"):
+                if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                    problems.append(f"{name} {getattr(self, name)!r} is below 0")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -93,18 +104,19 @@ class PartDecoding:
         if isinstance(grain, bool) or not isinstance(grain, int):
             raise ValueError(f"grain {grain!r} is not 1, 2 or 4 steps")
         rhythm = {}
-        for name in ("note_lengths", "rest_lengths", "onsets"):
+        for name in ("note_lengths", "rest_lengths", "onsets", "intervals"):
             if name in entry:
                 weights = entry[name]
                 if not isinstance(weights, list) or not all(
                         isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights):
                     raise ValueError(f"{name} must be a list of numbers")
                 rhythm[name] = tuple(float(w) for w in weights)
-        if "rhythm_weight" in entry:
-            try:
-                rhythm["rhythm_weight"] = float(entry["rhythm_weight"])
-            except (TypeError, ValueError):
-                raise ValueError(f"rhythm_weight {entry['rhythm_weight']!r} is not a number") from None
+        for name in ("rhythm_weight", "interval_weight"):
+            if name in entry:
+                try:
+                    rhythm[name] = float(entry[name])
+                except (TypeError, ValueError):
+                    raise ValueError(f"{name} {entry[name]!r} is not a number") from None
         return cls(decoder=entry.get("decoder", "path"), grain=grain, **numbers, **rhythm)
 
     def to_card(self) -> dict:
@@ -114,11 +126,12 @@ class PartDecoding:
         if self.decoder == "sample":
             entry.update(sharpness=self.sharpness, grain=self.grain)
         if self.decoder == "notes":
-            del entry["change_penalty"]
             entry.update(sharpness=self.sharpness, rhythm_weight=self.rhythm_weight,
                          note_lengths=[round(w, 6) for w in self.note_lengths],
                          rest_lengths=[round(w, 6) for w in self.rest_lengths],
                          onsets=[round(w, 6) for w in self.onsets])
+            if self.intervals:
+                entry.update(interval_weight=self.interval_weight, intervals=[round(w, 6) for w in self.intervals])
         return entry
 
     def voice(self, probability: np.ndarray, seed=0) -> np.ndarray:
@@ -130,9 +143,10 @@ class PartDecoding:
             return voice_path(probability, self.threshold, self.change_penalty)
         if self.decoder == "notes":
             power = self.rhythm_weight
+            intervals = np.power(self.intervals, self.interval_weight) if self.intervals else None
             return voice_notes(probability, self.threshold, np.random.default_rng(seed), self.sharpness,
                                np.power(self.note_lengths, power), np.power(self.rest_lengths, power),
-                               np.power(self.onsets, power))
+                               np.power(self.onsets, power), intervals, self.change_penalty)
         # Drawn on a coarser grid, each position weighs its steps' mean probabilities.
         steps = len(probability)
         padded = np.zeros((-(-steps // self.grain) * self.grain, probability.shape[1]))
@@ -221,15 +235,17 @@ def _draw(weights: np.ndarray, uniform: float) -> int:
 
 
 def voice_notes(probability: np.ndarray, threshold: float, rng, sharpness: float, note_lengths, rest_lengths,
-                onsets) -> np.ndarray:
+                onsets, intervals=None, note_cost: float = 0.0) -> np.ndarray:
     """One voice DRAWN note by note from the part's (steps, pitches) probabilities: per step a pitch index or REST.
 
     A hidden semi-Markov chain: the voice is a row of segments, each a pitch or a rest held for some steps. A
     segment weighs the product over its steps of p ** ``sharpness`` (a pitch) or ``threshold`` ** ``sharpness``
     (a rest), times the weight of its length (``note_lengths`` or ``rest_lengths``, from 1 step up) and, for a
-    note, of the 16th of the bar it starts on (``onsets``). A note is followed by another pitch or a rest (the
-    same pitch again would sound as one longer note); a rest may follow a rest, so rests longer than the list
-    join. Drawn exactly with ``rng``: forward filtering over segment ends, then backward sampling.
+    note, of the 16th of the bar it starts on (``onsets``) and, straight after another note, of the move from it
+    (``intervals``: -WIDEST .. +WIDEST semitones; None weighs every move 1), and every note but a first one
+    weighs exp(-``note_cost``). A note is followed by another pitch or a rest (the same pitch again would sound
+    as one longer note); a rest may follow a rest, so rests longer than the list join. Drawn exactly with
+    ``rng``: forward filtering over segment ends, then backward sampling.
     """
     steps, pitches = probability.shape
     if steps == 0:
@@ -238,19 +254,25 @@ def voice_notes(probability: np.ndarray, threshold: float, rng, sharpness: float
     step_score = np.empty((steps, pitches + 1))
     step_score[:, :pitches] = sharpness * np.log(np.clip(probability, 1e-9, 1.0))
     step_score[:, pitches] = sharpness * math.log(threshold)
-    scores_to = np.vstack([np.zeros(pitches + 1), np.cumsum(step_score, axis=0)])  # row t: steps before t
+    scores_to = np.vstack([np.zeros(pitches + 1), np.cumsum(step_score, axis=0)])  # row t: the steps before t
     # log weight of a segment lasting row+1 steps, per state (pitches, then the rest)
     length_score = np.full((longest, pitches + 1), -np.inf)
     length_score[:len(note_lengths), :pitches] = np.log(note_lengths)[:, None]
     length_score[:len(rest_lengths), pitches] = np.log(rest_lengths)
     onset_score = np.zeros((BAR_STEPS, pitches + 1))
     onset_score[:, :pitches] = np.log(onsets)[:, None]
-    # ending[t, s]: log weight of everything up to step t with a segment of state s ending there;
+    # ending[t, s]: log weight of everything up to step t with a segment of state s ending there
     ending = np.empty((steps, pitches + 1))
     # opening[t]: everything a segment starting at step t brings but its length and its own steps' scores: what
     # came before, where in the bar it starts, less the scores of the steps before it (added back at its end).
     opening = np.empty((steps, pitches + 1))
     opening[0] = onset_score[0]  # the first segment may be anything
+    # moving[b, a]: weight of pitch b straight after pitch a (never a itself)
+    move = np.subtract.outer(np.arange(pitches), np.arange(pitches))
+    moving = (np.ones(2 * WIDEST + 1) if intervals is None else np.asarray(intervals, dtype=np.float64))[
+        np.clip(move, -WIDEST, WIDEST) + WIDEST]
+    np.fill_diagonal(moving, 0.0)
+    entry = math.exp(-note_cost)
 
     def segments(end: int) -> np.ndarray:
         """log weight of every segment ending at step ``end``, by length (rows: 1, 2, ... steps) and state, with
@@ -267,16 +289,18 @@ def voice_notes(probability: np.ndarray, threshold: float, rng, sharpness: float
         with np.errstate(divide="ignore"):
             ending[end] = top + np.log(by_state)
         if end + 1 < steps:
-            # a pitch may start after anything but itself, a rest after anything
-            after[:pitches] = np.log1p(-np.minimum(by_state[:pitches] / total, 1.0 - 1e-12))
-            after[pitches] = 0.0
-            opening[end + 1] = top + np.log(total) + after + onset_score[(end + 1) % BAR_STEPS] - scores_to[end + 1]
+            # a pitch may start after another pitch (weighed by the move) or a rest, a rest after anything
+            after[:pitches] = (moving @ by_state[:pitches] + by_state[pitches]) * entry
+            after[pitches] = total
+            with np.errstate(divide="ignore"):
+                opening[end + 1] = top + np.log(after) + onset_score[(end + 1) % BAR_STEPS] - scores_to[end + 1]
     path = np.empty(steps, dtype=np.int64)
     end, following = steps - 1, None
     while end >= 0:
         weights = ending[end].copy()
-        if following is not None and following != pitches:
-            weights[following] = -np.inf  # the note after this one is another pitch or a rest
+        if following is not None and following != pitches:  # the note after this one weighs the move to it
+            with np.errstate(divide="ignore"):
+                weights[:pitches] += np.log(moving[following])
         state = _draw_log(weights, rng)
         length = 1 + _draw_log(segments(end)[:, state], rng)
         path[end + 1 - length:end + 1] = state

@@ -104,6 +104,24 @@ def note_lengths(roll: np.ndarray) -> np.ndarray:
     return offsets - onsets
 
 
+def top_line(roll: np.ndarray) -> np.ndarray:
+    """Per step the highest sounding pitch, or -1: the line a listener follows in a part with chords."""
+    sounding = _sounding(roll)
+    highest = 127 - sounding[:, ::-1].argmax(axis=1)
+    return np.where(sounding.any(axis=1), highest, -1)
+
+
+def stepwise_motion(roll: np.ndarray, widest: int = 2) -> float:
+    """Share of the moves of the top line from one note straight to the next (no rest between) that are at most
+    ``widest`` semitones: how much a part moves by step, as voices in a chorale mostly do, rather than by leap."""
+    line = top_line(roll)
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(line)) + 1]) if len(line) else np.zeros(0, dtype=int)
+    pitches = line[starts]
+    straight = (pitches[:-1] >= 0) & (pitches[1:] >= 0)
+    moves = np.abs(np.diff(pitches))[straight]
+    return float(np.mean(moves <= widest)) if len(moves) else math.nan
+
+
 def qualified_note_rate(roll: np.ndarray, threshold: int = 3) -> float:
     """QN = #(notes at least ``threshold`` steps long) / #(notes).
 
@@ -264,6 +282,7 @@ def composition_metrics(composition: Composition) -> dict:
             "pitch_classes_per_bar": pitch_classes_per_bar(roll, steps_per_bar),
             "polyphonic_rate": polyphonic_rate(roll),
             "qualified_note_rate": qualified_note_rate(roll),
+            "stepwise_motion": stepwise_motion(roll),
             "in_scale_ratio": rate,
             "key": None if math.isnan(rate) else f"{PITCH_CLASS_NAMES[tonic]} {mode}",
         }

@@ -55,6 +55,16 @@ def test_qualified_note_rate_counts_notes_of_at_least_three_steps():
     assert math.isnan(metrics.qualified_note_rate(roll_with([])))
 
 
+def test_stepwise_motion_is_the_share_of_moves_straight_from_note_to_note_of_at_most_a_whole_tone():
+    # C D E G on the top line (a low C under the E is not followed), a rest, then A: C-D, D-E, E-G are moves;
+    # G to A comes after a rest, so it is no move
+    roll = roll_with([(0, 60), (1, 62), (2, 64), (2, 48), (3, 67), (3, 67), (5, 69)])
+    assert metrics.stepwise_motion(roll) == pytest.approx(2 / 3)
+    assert metrics.top_line(roll)[:6].tolist() == [60, 62, 64, 67, -1, 69]
+    assert math.isnan(metrics.stepwise_motion(roll_with([(0, 60), (1, 60)])))  # one held note: no move at all
+    assert math.isnan(metrics.stepwise_motion(np.zeros((0, 128), bool)))
+
+
 def test_in_scale_rate_weighs_each_sounding_step():
     roll = roll_with([(0, 60), (1, 60), (2, 61), (3, 62)])  # C, C, C#, D
     assert metrics.in_scale_rate(roll, tonic=0, mode="major") == 0.75

@@ -25,20 +25,23 @@ def readings(count=4, bars=6, pitches=16, seed=0):
     return out
 
 
-RHYTHM = {"note_lengths": (0.2, 0.4, 0.1, 0.3), "rest_lengths": (0.5, 0.5), "onsets": (2.0, 0.5, 1.0, 0.5) * 4}
+MOTION = {"note_lengths": (0.2, 0.4, 0.1, 0.3), "rest_lengths": (0.5, 0.5), "onsets": (2.0, 0.5, 1.0, 0.5) * 4,
+          "intervals": tuple(np.where(np.abs(np.arange(-24, 25)) <= 2, 3.0, 0.5))}
 
 
 @pytest.mark.parametrize("decoder", ["path", "sample", "notes"])
 def test_the_decoding_found_reaches_figures_that_a_decoding_can_reach(decoder):
     accompanist = SimpleNamespace(lowest=48)
     read = readings()
-    rhythm = RHYTHM if decoder == "notes" else {}
+    motion = MOTION if decoder == "notes" else {}
     aimed = PartDecoding(threshold=0.2, change_penalty=0.5 if decoder != "notes" else 0.0, bar_rest=0.1,
-                         decoder=decoder, sharpness=2.0, **rhythm)
+                         decoder=decoder, sharpness=2.0, **motion)
     target = calibrate.decoded_figures(accompanist, read, 0, aimed)
-    found = calibrate.calibrate_part(accompanist, read, 0, target, decoder, rhythm, log=lambda line: None)
+    found = calibrate.calibrate_part(accompanist, read, 0, target, decoder, motion, log=lambda line: None)
     assert found["decoding"].decoder == decoder
-    assert found["miss"] < 1.0  # every figure within its tolerance, as below, and most far closer
+    # The thresholds searched are quantiles of the part's own output: the aimed one lies between two, so a figure
+    # may miss by up to its tolerance (the sum over six figures stays well under six).
+    assert found["miss"] < 2.5
     for name, tolerance in calibrate.TOLERANCE.items():
         assert found["validation"][name] == pytest.approx(target[name], abs=tolerance)
 
@@ -55,10 +58,10 @@ def test_the_targets_are_each_part_s_figures_averaged_over_the_pieces():
     assert alto["one_step_notes"] == 0.0  # the C lasts a bar; the silent piece has no note to count
 
 
-def test_the_rhythm_counts_each_parts_note_and_rest_lengths_and_where_its_notes_start():
+def test_the_motion_counts_each_parts_note_and_rest_lengths_where_its_notes_start_and_its_moves():
     alto = np.zeros((BAR_STEPS * 2, 128), bool)
     alto[0:4, 60] = alto[4:6, 62] = alto[8:12, 60] = alto[12:BAR_STEPS * 2, 64] = True  # a rest of 2 at step 6
-    rhythm = calibrate.style_rhythm([("a", np.stack([alto, alto, alto, alto]))], part=0)
+    rhythm = calibrate.style_motion([("a", np.stack([alto, alto, alto, alto]))], part=0)
     counted = {name: np.round(np.array(weights) * (4 + 0.5 * len(weights)) if name == "note_lengths" else weights, 6)
                for name, weights in rhythm.items()}
     assert counted["note_lengths"][[1, 3, 19]].tolist() == [1.5, 2.5, 1.5]  # lengths 2, 4 (twice), 20; + half a count
@@ -67,6 +70,10 @@ def test_the_rhythm_counts_each_parts_note_and_rest_lengths_and_where_its_notes_
     onsets = np.array(rhythm["onsets"])
     assert onsets.mean() == pytest.approx(1.0)
     assert set(np.flatnonzero(onsets > onsets.min())) == {0, 4, 8, 12}
+    intervals = np.array(rhythm["intervals"])
+    assert intervals.mean() == pytest.approx(1.0) and len(intervals) == 2 * calibrate.WIDEST + 1
+    # C to D (+2) and C to E (+4) go straight from note to note; D to C comes after a rest, so it is no move
+    assert set(np.flatnonzero(intervals > intervals.min()) - calibrate.WIDEST) == {2, 4}
 
 
 def test_a_flicker_to_a_neighbour_and_back_is_counted_as_one_step_notes():
@@ -87,7 +94,8 @@ class FakeAccompanist:
 def test_the_searches_find_the_same_decoding_side_by_side_as_one_after_another(monkeypatch):
     for grid, values in (("THRESHOLD_QUANTILES", (0.0, 0.3)), ("BAR_QUANTILES", (0.0, 0.1)),
                          ("CHANGE_PENALTIES", (0.0, 1.0)), ("SHARPNESSES", (1.0, 2.0)),
-                         ("NOTE_SHARPNESSES", (2.0, 3.0)), ("RHYTHM_WEIGHTS", (1.0, 2.0))):
+                         ("NOTE_SHARPNESSES", (2.0, 3.0)), ("RHYTHM_WEIGHTS", (1.0, 2.0)),
+                         ("INTERVAL_WEIGHTS", (0.0, 1.0)), ("NOTE_COSTS", (0.0, 1.0))):
         monkeypatch.setattr(calibrate, grid, values)  # small grids: the same searches, sooner
     piece = np.zeros((2, BAR_STEPS * 4, 128), bool)
     piece[0, :, 72] = True
@@ -114,5 +122,5 @@ def test_a_part_that_never_sounds_is_far_from_any_target_that_sounds():
     silent = calibrate.mean_figures([calibrate.part_figures(np.zeros((BAR_STEPS * 2, 128), bool))] * 2)
     assert np.isnan(silent["pitch_classes_per_bar"])
     target = {"sounding": 0.05, "empty_bar_rate": 0.9, "pitch_classes_per_bar": 1.0, "notes_per_bar": 0.1,
-              "one_step_notes": 0.1}
-    assert calibrate.miss(silent, target) == pytest.approx(1 + 5 + 5 + 0.2 + 2)
+              "one_step_notes": 0.1, "stepwise_motion": 0.5}
+    assert calibrate.miss(silent, target) == pytest.approx(1 + 5 + 5 + 0.2 + 2 + 10)

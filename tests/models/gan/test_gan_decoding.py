@@ -8,8 +8,8 @@ import pytest
 from keycomposer.models import runtime
 import itertools
 
-from keycomposer.models.voicing import (BAR_STEPS, REST, PartDecoding, bar_presence, voice_notes, voice_path,
-                                      voice_sample)
+from keycomposer.models.voicing import (BAR_STEPS, REST, WIDEST, PartDecoding, bar_presence, voice_notes,
+                                      voice_path, voice_sample)
 
 
 def melodic_part(bars=4, pitches=8, seed=0, floor=0.01):
@@ -98,7 +98,8 @@ def test_a_voice_drawn_on_a_grain_of_two_changes_only_on_8ths():
 FLAT_ONSETS = (1.0,) * BAR_STEPS
 
 
-def exact_voices(probability, threshold, sharpness, note_lengths, rest_lengths, onsets):
+def exact_voices(probability, threshold, sharpness, note_lengths, rest_lengths, onsets, intervals=None,
+                 note_cost=0.0):
     """Every voice of a tiny part with its exact probability under voice_notes' chain, summed over every way of
     cutting it into segments (a rest may be cut into several, a note follows only another pitch or a rest)."""
     steps, pitches = probability.shape
@@ -108,7 +109,11 @@ def exact_voices(probability, threshold, sharpness, note_lengths, rest_lengths, 
         for states in itertools.product(range(pitches + 1), repeat=len(bounds) - 1):
             if any(a == b < pitches for a, b in zip(states, states[1:])):
                 continue
-            weight = 1.0
+            weight = np.exp(-note_cost * sum(state < pitches for state in states[1:]))
+            if intervals is not None:
+                for before, after in zip(states, states[1:]):
+                    if before < pitches and after < pitches:
+                        weight *= intervals[after - before + WIDEST]
             for (start, end), state in zip(zip(bounds, bounds[1:]), states):
                 length = end - start
                 if state == pitches:
@@ -123,10 +128,16 @@ def exact_voices(probability, threshold, sharpness, note_lengths, rest_lengths, 
     return {tuple(REST if s == pitches else s for s in voice): w / total for voice, w in weights.items()}
 
 
-def test_a_voice_drawn_note_by_note_is_drawn_with_exactly_the_chains_probabilities():
-    probability = np.array([[0.6, 0.3], [0.2, 0.7], [0.5, 0.4], [0.05, 0.1]])
+STEPS_UP = np.full(2 * WIDEST + 1, 0.1)
+STEPS_UP[WIDEST - 2:WIDEST + 3] = (1.5, 0.3, 1.0, 3.0, 0.5)  # moves by -2, -1, (0), +1, +2 semitones
+
+
+@pytest.mark.parametrize("intervals, note_cost", [(None, 0.0), (STEPS_UP, 0.0), (STEPS_UP, 0.7)],
+                         ids=["every move alike", "moves weighed", "moves weighed, notes cost"])
+def test_a_voice_drawn_note_by_note_is_drawn_with_exactly_the_chains_probabilities(intervals, note_cost):
+    probability = np.array([[0.6, 0.3, 0.2], [0.2, 0.7, 0.4], [0.5, 0.4, 0.4], [0.05, 0.1, 0.3]])
     chain = dict(threshold=0.2, sharpness=1.5, note_lengths=(0.3, 0.5, 0.2), rest_lengths=(0.6, 0.4),
-                 onsets=(2.0, 0.5, 1.0, 0.5) * 4)
+                 onsets=(2.0, 0.5, 1.0, 0.5) * 4, intervals=intervals, note_cost=note_cost)
     exact = exact_voices(probability, **chain)
     rng = np.random.default_rng(0)
     draws = 6000
@@ -156,6 +167,25 @@ def test_drawn_note_by_note_a_voice_keeps_to_the_styles_note_lengths_where_step_
     assert np.mean(np.concatenate(by_step) == 1) > 3 * np.mean(np.concatenate(by_note) == 1)
 
 
+def moves_of(voice):
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(voice)) + 1])
+    pitches = voice[starts]
+    return np.array([b - a for a, b in zip(pitches, pitches[1:]) if a != REST and b != REST])
+
+
+def test_drawn_note_by_note_a_voice_moves_by_the_styles_intervals():
+    rng = np.random.default_rng(0)
+    probability = rng.dirichlet(np.ones(12), size=8 * BAR_STEPS)  # anything may come next
+    quarters = (0.05, 0.1, 0.05, 0.8)
+    steps_only = np.where(np.abs(np.arange(-WIDEST, WIDEST + 1)) <= 2, 1.0, 0.01)
+    stepwise = np.concatenate([moves_of(voice_notes(probability, 0.01, np.random.default_rng(seed), 1.0, quarters,
+                                                    (1.0,), FLAT_ONSETS, steps_only)) for seed in range(5)])
+    anyhow = np.concatenate([moves_of(voice_notes(probability, 0.01, np.random.default_rng(seed), 1.0, quarters,
+                                                  (1.0,), FLAT_ONSETS)) for seed in range(5)])
+    assert np.mean(np.abs(stepwise) <= 2) > 0.9
+    assert np.mean(np.abs(anyhow) <= 2) < 0.6
+
+
 def test_drawn_note_by_note_notes_start_where_the_style_starts_them():
     probability = melodic_part(bars=8)
     on_beats = tuple(4.0 if step % 4 == 0 else 0.01 for step in range(BAR_STEPS))
@@ -180,7 +210,8 @@ def test_drawn_note_by_note_a_voice_rests_where_the_generator_barely_hears_it():
 
 
 NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_lengths=(0.2, 0.5, 0.3),
-                     rest_lengths=(0.7, 0.3), onsets=tuple(range(1, BAR_STEPS + 1)), rhythm_weight=1.25)
+                     rest_lengths=(0.7, 0.3), onsets=tuple(range(1, BAR_STEPS + 1)), rhythm_weight=1.25,
+                     intervals=tuple(range(1, 2 * WIDEST + 2)), interval_weight=0.5, change_penalty=1.5)
 
 
 @pytest.mark.parametrize("decoding", [PartDecoding(0.1234567891, 0.4, 0.05),
@@ -209,6 +240,9 @@ def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     ({**NOTES.to_card(), "rest_lengths": "long"}, "rest_lengths must be a list of numbers"),
     ({**NOTES.to_card(), "rhythm_weight": -1}, "rhythm_weight -1.0 is below 0"),
     ({**NOTES.to_card(), "rhythm_weight": "strong"}, "rhythm_weight 'strong' is not a number"),
+    ({**NOTES.to_card(), "intervals": [1.0] * 25}, "intervals needs 49 weights, has 25"),
+    ({**NOTES.to_card(), "intervals": [-1.0] * 49}, "intervals weights must all be above 0"),
+    ({**NOTES.to_card(), "interval_weight": -0.5}, "interval_weight -0.5 is below 0"),
 ])
 def test_a_bad_decoding_entry_says_what_is_wrong(entry, problem):
     with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
