@@ -230,7 +230,8 @@ def calibrate(accompanist, splits: dict, jobs: int = 1) -> dict:
         motions=[style_motion(splits["train"], part) for part in parts],
         read=readings(accompanist, splits["valid"]))
     targets, read = _SHARED["targets"], _SHARED["read"]
-    tasks = [(part, decoder) for part in parts for decoder in DECODERS]
+    # The note-by-note searches take longest: started first, they do not leave one process working alone at the end.
+    tasks = [(part, decoder) for decoder in reversed(DECODERS) for part in parts]
     if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results = pool.map(_search, tasks, chunksize=1)
