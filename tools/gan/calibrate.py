@@ -12,9 +12,9 @@ on the VALIDATION melodies, read exactly as inference reads them (windows blende
 because on melodies it has not heard the generator is less sure of itself than on those it learned from.
 The test pieces are never read here. Per part and decoder the search is block-wise: threshold and bar level
 together (on quantiles of the generator's own output), then change penalty, sharpness and grain together (for
-the "notes" decoder: sharpness and the weight of the part's rhythm in the training pieces, then the weight of
-its intervals together with the cost of a note: `style_motion`),
-round after round until nothing changes; the decoder that comes closest is kept.
+the "notes" decoder: sharpness with the weight of the part's rhythm in the training pieces, then the weight of
+its intervals with the cost of a note: `style_motion`), round after round until nothing changes; the decoder
+that comes closest is kept.
 
 Needs the data cache (tools/gan/data.py) and a TFLite runtime. Its searches, one per part and decoder, run side by
 side on `--jobs` processes (default: one per core).
