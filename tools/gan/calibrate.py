@@ -88,17 +88,14 @@ def style_motion(pieces, part: int) -> dict:
     moves counted as the widest; 1 on average). Half a count is added to each, so none is impossible."""
     counts = {"note_lengths": np.zeros(RHYTHM_STEPS), "rest_lengths": np.zeros(RHYTHM_STEPS),
               "onsets": np.zeros(BAR_STEPS), "intervals": np.zeros(2 * WIDEST + 1)}
+    from keycomposer.music.metrics import line_runs, straight_moves
+
     for _, roll in pieces:
-        voice = top_voice(roll[1 + part])
-        changes = np.flatnonzero(np.diff(voice)) + 1
-        starts = np.concatenate([[0], changes])
-        lengths = np.diff(np.append(starts, len(voice)))
-        for name, held in (("note_lengths", voice[starts] >= 0), ("rest_lengths", voice[starts] < 0)):
+        starts, lengths, pitches = line_runs(top_voice(roll[1 + part]))
+        for name, held in (("note_lengths", pitches >= 0), ("rest_lengths", pitches < 0)):
             np.add.at(counts[name], np.minimum(lengths[held], RHYTHM_STEPS) - 1, 1)
-        np.add.at(counts["onsets"], starts[voice[starts] >= 0] % BAR_STEPS, 1)
-        pitches = voice[starts]
-        straight = (pitches[:-1] >= 0) & (pitches[1:] >= 0)
-        np.add.at(counts["intervals"], np.clip(np.diff(pitches)[straight], -WIDEST, WIDEST) + WIDEST, 1)
+        np.add.at(counts["onsets"], starts[pitches >= 0] % BAR_STEPS, 1)
+        np.add.at(counts["intervals"], np.clip(straight_moves(pitches), -WIDEST, WIDEST) + WIDEST, 1)
     motion = {name: (count + 0.5) / (count + 0.5).sum() for name, count in counts.items()}
     for name in ("onsets", "intervals"):
         motion[name] = motion[name] * len(motion[name])

@@ -111,14 +111,22 @@ def top_line(roll: np.ndarray) -> np.ndarray:
     return np.where(sounding.any(axis=1), highest, -1)
 
 
+def line_runs(line: np.ndarray) -> tuple:
+    """A line (per step a pitch, or -1 for a rest) as its runs, each a note or a rest: (starts, lengths, pitches)."""
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(line)) + 1]) if len(line) else np.zeros(0, dtype=int)
+    return starts, np.diff(np.append(starts, len(line))), line[starts]
+
+
+def straight_moves(pitches: np.ndarray) -> np.ndarray:
+    """The signed moves, in semitones, from each run's note straight to the next one's (no rest between)."""
+    straight = (pitches[:-1] >= 0) & (pitches[1:] >= 0)
+    return np.diff(pitches)[straight]
+
+
 def stepwise_motion(roll: np.ndarray, widest: int = 2) -> float:
     """Share of the moves of the top line from one note straight to the next (no rest between) that are at most
     ``widest`` semitones: how much a part moves by step, as voices in a chorale mostly do, rather than by leap."""
-    line = top_line(roll)
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(line)) + 1]) if len(line) else np.zeros(0, dtype=int)
-    pitches = line[starts]
-    straight = (pitches[:-1] >= 0) & (pitches[1:] >= 0)
-    moves = np.abs(np.diff(pitches))[straight]
+    moves = np.abs(straight_moves(line_runs(top_line(roll))[2]))
     return float(np.mean(moves <= widest)) if len(moves) else math.nan
 
 
