@@ -43,12 +43,13 @@ TARGET_METRICS = MUSEGAN_METRICS + ("tonal_distance_to_melody",)  # the issue's 
 EXTRA_METRICS = ("pitch_classes_used", "mean_pitch", "notes_per_bar", "in_scale_ratio", "one_step_notes",
                  "stepwise_motion")
 STEPS_PER_BAR = 16
-STEP_TICKS = 480 // 4  # as_tracks writes 16ths at resolution 480
+RESOLUTION = 480  # ticks per beat of the tracks as_tracks writes
+STEP_TICKS = RESOLUTION // 4  # one 16th
 
 
 def as_tracks(roll):
-    """Tracks of a (parts, steps, 128) bool roll at 16ths, resolution 480."""
-    return from_pianoroll(roll, steps_per_beat=4, resolution=480).tracks
+    """Tracks of a (parts, steps, 128) bool roll at 16ths, resolution RESOLUTION."""
+    return from_pianoroll(roll, steps_per_beat=4, resolution=RESOLUTION).tracks
 
 
 def figures(composition: Composition) -> list:

@@ -30,9 +30,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from keycomposer.models.voicing import BAR_STEPS, WIDEST
 from tools.gan import data
-
-BAR_STEPS = 16  # the models' bars: keycomposer.models.voicing.BAR_STEPS
 
 # What a miss of each figure weighs: about what is heard as a difference (5 % of the steps; an empty bar in
 # fifty; a fifth of a pitch class in every bar; a note in every other bar; one note in twenty one 16th long,
@@ -51,7 +50,6 @@ INTERVAL_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)  # powers of the style's intervals 
 NOTE_COSTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)  # nats each note drawn note by note costs: the intervals' weights
 # favour moves to near pitches, where the generator's probability spreads, and so more notes
 NOTES_STARTS = ((1.0, 0.0), (1.0, 1.0))  # (interval weight, note cost) "notes" searches start from
-WIDEST = 24  # semitones: keycomposer.models.voicing.WIDEST
 GRAINS = (1, 2)  # steps between a drawn voice's possible changes
 ROUNDS = 8
 STARTING_PENALTIES = (0.3, 1.5)
@@ -210,10 +208,9 @@ _SHARED = {}  # what every search reads, handed to worker processes by fork rath
 
 def _search(task) -> dict:
     part, decoder = task
-    shared = _SHARED
-    name = shared["names"][part]
-    return calibrate_part(shared["accompanist"], shared["read"], part, shared["targets"][part], decoder,
-                          shared["motions"][part], log=lambda line: print(f"{name}{line}", flush=True))
+    name = _SHARED["names"][part]
+    return calibrate_part(_SHARED["accompanist"], _SHARED["read"], part, _SHARED["targets"][part], decoder,
+                          _SHARED["motions"][part], log=lambda line: print(f"{name}{line}", flush=True))
 
 
 def calibrate(accompanist, splits: dict, jobs: int = 1) -> dict:
@@ -234,10 +231,10 @@ def calibrate(accompanist, splits: dict, jobs: int = 1) -> dict:
             results = pool.map(_search, tasks, chunksize=1)
     else:
         results = [_search(task) for task in tasks]
-    parts = [min((result for task, result in zip(tasks, results) if task[0] == part), key=lambda r: r["miss"])
-             for part in parts]
+    chosen = [min((result for task, result in zip(tasks, results) if task[0] == part), key=lambda r: r["miss"])
+              for part in parts]
     return {
-        "decoding": [part["decoding"].to_card() for part in parts],
+        "decoding": [result["decoding"].to_card() for result in chosen],
         "decoding_calibration": {
             "rule": "per part, the decoder (most likely path, path drawn step by step or note by note with the "
                     "training pieces' rhythm and intervals) and its numbers whose voices of the "
@@ -248,8 +245,8 @@ def calibrate(accompanist, splits: dict, jobs: int = 1) -> dict:
             "command": f"python -m tools.gan.calibrate --style {accompanist.style}",
             "validation_readings": len(read),
             "per_track": {name: {"target": {k: round(v, 4) for k, v in targets[part].items()},
-                                 "validation": {k: round(v, 4) for k, v in parts[part]["validation"].items()},
-                                 "miss": round(parts[part]["miss"], 3)}
+                                 "validation": {k: round(v, 4) for k, v in chosen[part]["validation"].items()},
+                                 "miss": round(chosen[part]["miss"], 3)}
                           for part, (name, _) in enumerate(accompanist.tracks)},
         },
     }

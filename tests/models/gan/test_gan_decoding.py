@@ -1,15 +1,15 @@
 """A part's decoding as the card describes it: silent bars, drawn voices, and clear errors for a bad entry."""
 
+import itertools
 import json
 
 import numpy as np
 import pytest
 
 from keycomposer.models import runtime
-import itertools
-
 from keycomposer.models.voicing import (BAR_STEPS, REST, WIDEST, PartDecoding, bar_presence, voice_notes,
                                       voice_path, voice_sample)
+from keycomposer.music.metrics import line_runs, straight_moves
 
 
 def melodic_part(bars=4, pitches=8, seed=0, floor=0.01):
@@ -151,9 +151,8 @@ def test_a_voice_drawn_note_by_note_is_drawn_with_exactly_the_chains_probabiliti
 
 
 def note_lengths_of(voice):
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(voice)) + 1])
-    lengths = np.diff(np.append(starts, len(voice)))
-    return lengths[voice[starts] != REST], starts[voice[starts] != REST]
+    starts, lengths, pitches = line_runs(voice)
+    return lengths[pitches != REST], starts[pitches != REST]
 
 
 def test_drawn_note_by_note_a_voice_keeps_to_the_styles_note_lengths_where_step_by_step_it_flickers():
@@ -168,9 +167,7 @@ def test_drawn_note_by_note_a_voice_keeps_to_the_styles_note_lengths_where_step_
 
 
 def moves_of(voice):
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(voice)) + 1])
-    pitches = voice[starts]
-    return np.array([b - a for a, b in zip(pitches, pitches[1:]) if a != REST and b != REST])
+    return straight_moves(line_runs(voice)[2])
 
 
 def test_drawn_note_by_note_a_voice_moves_by_the_styles_intervals():
