@@ -4,6 +4,9 @@ The GAN's generator gives, per step, how likely each pitch of a part sounds. Bot
 one voice, so a part becomes one pitch or a rest per step (`PartDecoding.voice`):
 - a bar where the generator barely hears the part (`bar_presence` under ``bar_rest``) is left silent, as
   string parts sit out whole bars; a per-step threshold alone cannot tell a tacet bar from a quiet one;
+- with ``relative``, ``threshold`` and ``bar_rest`` count in the part's level in this melody (`part_level`):
+  the generator is surer of itself on some melodies than on others, and a fixed threshold makes a part rest
+  more wherever it is less sure overall, rather than where it hears the part less than around it;
 - elsewhere, decoder "path": the most likely path through a hidden Markov chain where a step scores p for
   each pitch and ``threshold`` for a rest, and every change of pitch (or between pitch and rest) costs
   ``change_penalty`` nats (`voice_path`);
@@ -34,6 +37,8 @@ REST = -1
 DECODERS = ("path", "sample", "notes")
 LONGEST = 64  # steps: the longest note or rest the "notes" decoder draws as one (longer ones join)
 WIDEST = 24  # semitones: the "notes" decoder weighs moves from -WIDEST to +WIDEST; wider ones as the widest
+MINIMUM_LEVEL = 1e-6
+RELATIVE_HIGHEST = 10  # a relative threshold or bar level above 10 times the part's level silences it all
 
 
 @dataclass(frozen=True)
@@ -55,15 +60,21 @@ class PartDecoding:
     # ... and of a move from one note to the next by -WIDEST .. +WIDEST semitones (none: every move alike)
     intervals: tuple = ()
     interval_weight: float = 1.0
+    # threshold and bar_rest as multiples of the part's level in the melody decoded (`part_level`)
+    relative: bool = False
 
     def __post_init__(self):
         problems = []
-        if not 0 < self.threshold <= 1:
-            problems.append(f"threshold {self.threshold!r} is not in (0, 1]")
+        # A relative threshold may lie above the part's level: it then rests more often than it sounds.
+        highest = RELATIVE_HIGHEST if self.relative else 1
+        if not 0 < self.threshold <= highest:
+            problems.append(f"threshold {self.threshold!r} is not in (0, {highest}]")
         if not self.change_penalty >= 0:
             problems.append(f"change_penalty {self.change_penalty!r} is below 0")
-        if not 0 <= self.bar_rest <= 1:
-            problems.append(f"bar_rest {self.bar_rest!r} is not in [0, 1]")
+        if not 0 <= self.bar_rest <= highest:
+            problems.append(f"bar_rest {self.bar_rest!r} is not in [0, {highest}]")
+        if not isinstance(self.relative, bool):
+            problems.append(f"relative {self.relative!r} is not true or false")
         if self.decoder not in DECODERS:
             problems.append(f"decoder {self.decoder!r} is not one of {', '.join(DECODERS)}")
         if not self.sharpness > 0:
@@ -117,12 +128,15 @@ class PartDecoding:
                     rhythm[name] = float(entry[name])
                 except (TypeError, ValueError):
                     raise ValueError(f"{name} {entry[name]!r} is not a number") from None
-        return cls(decoder=entry.get("decoder", "path"), grain=grain, **numbers, **rhythm)
+        return cls(decoder=entry.get("decoder", "path"), grain=grain, relative=entry.get("relative", False),
+                   **numbers, **rhythm)
 
     def to_card(self) -> dict:
         """The card entry `from_card` reads back: a drawn voice's own numbers only where it is drawn."""
         entry = {"decoder": self.decoder, "threshold": round(self.threshold, 6), "change_penalty": self.change_penalty,
                  "bar_rest": round(self.bar_rest, 6)}
+        if self.relative:
+            entry["relative"] = True
         if self.decoder == "sample":
             entry.update(sharpness=self.sharpness, grain=self.grain)
         if self.decoder == "notes":
@@ -137,14 +151,16 @@ class PartDecoding:
     def voice(self, probability: np.ndarray, seed=0) -> np.ndarray:
         """The part's (steps, pitches) probabilities as one voice: per step a pitch index or REST. A drawn
         voice is drawn from ``seed`` (an int or a tuple of ints): the same seed, the same voice."""
-        quiet = np.repeat(bar_presence(probability) < self.bar_rest, BAR_STEPS)[:len(probability)]
+        level = part_level(probability) if self.relative else 1.0
+        threshold, bar_rest = min(1.0, self.threshold * level), self.bar_rest * level
+        quiet = np.repeat(bar_presence(probability) < bar_rest, BAR_STEPS)[:len(probability)]
         probability = np.where(quiet[:, None], 0.0, probability)
         if self.decoder == "path":
-            return voice_path(probability, self.threshold, self.change_penalty)
+            return voice_path(probability, threshold, self.change_penalty)
         if self.decoder == "notes":
             power = self.rhythm_weight
             intervals = np.power(self.intervals, self.interval_weight) if self.intervals else None
-            return voice_notes(probability, self.threshold, np.random.default_rng(seed), self.sharpness,
+            return voice_notes(probability, threshold, np.random.default_rng(seed), self.sharpness,
                                np.power(self.note_lengths, power), np.power(self.rest_lengths, power),
                                np.power(self.onsets, power), intervals, self.change_penalty)
         # Drawn on a coarser grid, each position weighs its steps' mean probabilities.
@@ -152,7 +168,7 @@ class PartDecoding:
         padded = np.zeros((-(-steps // self.grain) * self.grain, probability.shape[1]))
         padded[:steps] = probability
         coarse = padded.reshape(-1, self.grain, probability.shape[1]).mean(axis=1)
-        voice = voice_sample(coarse, self.threshold, self.change_penalty, np.random.default_rng(seed), self.sharpness)
+        voice = voice_sample(coarse, threshold, self.change_penalty, np.random.default_rng(seed), self.sharpness)
         return np.repeat(voice, self.grain)[:steps]
 
 
@@ -164,6 +180,15 @@ def bar_presence(probability: np.ndarray) -> np.ndarray:
     top = probability.max(axis=1)
     starts = np.arange(0, len(top), BAR_STEPS)
     return np.add.reduceat(top, starts) / np.diff(np.append(starts, len(top)))
+
+
+def part_level(probability: np.ndarray) -> float:
+    """How strongly the generator hears a part over a whole melody: the median over its (steps, pitches)
+    probabilities' steps of the most likely pitch's probability; a part it gives nothing to has the smallest
+    level a threshold can be scaled by."""
+    if len(probability) == 0:
+        return 1.0
+    return max(float(np.median(probability.max(axis=1))), MINIMUM_LEVEL)
 
 
 def voice_path(probability: np.ndarray, threshold: float, change_penalty: float = 0.0) -> np.ndarray:

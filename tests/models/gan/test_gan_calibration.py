@@ -34,11 +34,11 @@ def test_the_decoding_found_reaches_figures_that_a_decoding_can_reach(decoder):
     accompanist = SimpleNamespace(lowest=48)
     read = readings()
     motion = MOTION if decoder == "notes" else {}
-    aimed = PartDecoding(threshold=0.2, change_penalty=0.5 if decoder != "notes" else 0.0, bar_rest=0.1,
-                         decoder=decoder, sharpness=2.0, **motion)
+    aimed = PartDecoding(threshold=0.8, change_penalty=0.5 if decoder != "notes" else 0.0, bar_rest=0.4,
+                         decoder=decoder, sharpness=2.0, relative=True, **motion)
     target = calibrate.decoded_figures(accompanist, read, 0, aimed)
     found = calibrate.calibrate_part(accompanist, read, 0, target, decoder, motion, log=lambda line: None)
-    assert found["decoding"].decoder == decoder
+    assert found["decoding"].decoder == decoder and found["decoding"].relative
     # The thresholds searched are quantiles of the part's own output: the aimed one lies between two, so a figure
     # may miss by up to its tolerance (the sum over six figures stays well under six).
     assert found["miss"] < 2.5

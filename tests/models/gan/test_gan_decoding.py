@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from keycomposer.models import runtime
-from keycomposer.models.voicing import (BAR_STEPS, REST, WIDEST, PartDecoding, bar_presence, voice_notes,
-                                      voice_path, voice_sample)
+from keycomposer.models.voicing import (BAR_STEPS, REST, WIDEST, PartDecoding, bar_presence, part_level,
+                                      voice_notes, voice_path, voice_sample)
 from keycomposer.music.metrics import line_runs, straight_moves
 
 
@@ -39,6 +39,34 @@ def test_a_bar_the_generator_barely_hears_is_left_silent_and_the_others_are_not(
     assert (voice[BAR_STEPS:2 * BAR_STEPS] == REST).all()
     assert (voice[:BAR_STEPS] != REST).all() and (voice[2 * BAR_STEPS:] != REST).all()
     assert (PartDecoding(threshold=0.05, change_penalty=0.5).voice(probability) != REST).all()
+
+
+def test_a_part_s_level_is_the_median_over_the_melody_of_its_most_likely_pitch_s_probability():
+    probability = np.zeros((5, 3))
+    probability[:, 1] = [0.1, 0.4, 0.2, 0.3, 0.05]
+    assert part_level(probability) == pytest.approx(0.2)
+    assert part_level(np.zeros((4, 3))) > 0  # a threshold scaled by it stays above 0
+    assert part_level(np.zeros((0, 3))) == 1.0
+
+
+@pytest.mark.parametrize("decoder", ["path", "notes"])
+def test_a_relative_decoding_rests_where_the_part_is_quiet_for_this_melody_whatever_the_generator_s_overall_level(
+        decoder):
+    probability = melodic_part(bars=3)
+    probability[BAR_STEPS:2 * BAR_STEPS] *= 0.3  # the middle bar, heard faintly
+    probability[4:8] *= 0.1  # four quiet steps
+    notes = {"note_lengths": (0.3, 0.4, 0.1, 0.2), "rest_lengths": (0.5, 0.5), "onsets": FLAT_ONSETS, "sharpness": 6}
+    relative = PartDecoding(threshold=0.35, change_penalty=0.5, bar_rest=0.5, decoder=decoder, relative=True,
+                            **(notes if decoder == "notes" else {}))
+    fixed = PartDecoding(**{**relative.__dict__, "relative": False, "threshold": 0.12, "bar_rest": 0.17})
+    for decoding in (relative, fixed):  # at the level the fixed numbers were set for, both rest in the same places
+        voice = decoding.voice(probability, seed=3)
+        assert (voice[BAR_STEPS:2 * BAR_STEPS] == REST).all() and (voice[4:8] == REST).all()
+        assert (np.delete(voice, np.r_[4:8, BAR_STEPS:2 * BAR_STEPS]) != REST).all()
+    # The generator less sure of the whole melody: the fixed numbers silence it, the relative ones hear it as before.
+    quieter = probability * 0.4
+    assert (relative.voice(quieter, seed=3) == relative.voice(probability, seed=3)).all()
+    assert (fixed.voice(quieter, seed=3) == REST).all()
 
 
 def test_a_drawn_voice_rests_exactly_where_the_most_likely_pitch_is_under_the_threshold():
@@ -212,19 +240,24 @@ NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_l
 
 
 @pytest.mark.parametrize("decoding", [PartDecoding(0.1234567891, 0.4, 0.05),
-                                      PartDecoding(0.2, 1.5, 0.0, "sample", 3.0, 2), NOTES])
+                                      PartDecoding(0.2, 1.5, 0.0, "sample", 3.0, 2), NOTES,
+                                      PartDecoding(1.5, 0.4, 0.6, relative=True)])
 def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     entry = decoding.to_card()
     assert PartDecoding.from_card(json.loads(json.dumps(entry))) == PartDecoding(
         **{**decoding.__dict__, "threshold": round(decoding.threshold, 6)})
     assert ("grain" in entry) == (decoding.decoder == "sample")
     assert ("onsets" in entry) == (decoding.decoder == "notes")
+    assert ("relative" in entry) == decoding.relative  # a card written before relative numbers reads back the same
 
 
 @pytest.mark.parametrize("entry, problem", [
     ({"change_penalty": 0.1}, "needs a threshold"),
     ({"threshold": 0}, "threshold 0.0 is not in (0, 1]"),
     ({"threshold": 0.1, "bar_rest": 2}, "bar_rest 2.0 is not in [0, 1]"),
+    ({"threshold": 1.5}, "threshold 1.5 is not in (0, 1]"),
+    ({"threshold": 12, "relative": True}, "threshold 12.0 is not in (0, 10]"),
+    ({"threshold": 0.8, "relative": "yes"}, "relative 'yes' is not true or false"),
     ({"threshold": 0.1, "decoder": "beam"}, "decoder 'beam' is not one of path, sample, notes"),
     ({"threshold": 0.1, "sharpness": 0}, "sharpness 0.0 is not above 0"),
     ({"threshold": "high"}, "decoding numbers must be numbers"),

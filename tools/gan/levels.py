@@ -1,0 +1,94 @@
+"""Why the decoding's thresholds are relative: how often each part rests, decoded with thresholds fixed in
+probability and with the same thresholds relative to the part's level in each melody, on the training and the
+validation pieces (the test pieces are not read).
+
+    .venv/bin/python -m tools.gan.levels --style quartet
+
+The card's decoding is read as it is; its other form takes the validation melodies' mean level as the
+exchange rate (fixed = relative x that level), so both rest alike on average over the validation melodies,
+where the calibration set them. Per split it prints the parts' mean level and its spread over the pieces,
+the real and the decoded empty bar rates and sounding shares, and how the decoded rate's error follows the
+piece's level (a correlation near -1: the less sure the generator, the more the part rests).
+"""
+
+import argparse
+import dataclasses
+import sys
+
+import numpy as np
+
+from tools.gan import data
+
+SPLITS = ("train", "valid")
+
+
+def piece_readings(accompanist, pieces) -> list:
+    """(name, roll, probability) per piece with a melody, one generation each, seeded by the piece's index."""
+    from keycomposer.models.gan import Melody
+    from keycomposer.music.metrics import top_line
+
+    out = []
+    for index, (name, roll) in enumerate(pieces):
+        melody = Melody(top_line(roll[0]))
+        if (melody.pitches >= 0).any():
+            out.append((name, roll, accompanist.probability(melody, seed=index)[0]))
+    return out
+
+
+def both_forms(decoding, level: float) -> dict:
+    """The decoding with thresholds fixed in probability and relative to the part's level, ``level`` apart."""
+    if decoding.relative:
+        fixed = dataclasses.replace(decoding, relative=False, threshold=min(1.0, decoding.threshold * level),
+                                    bar_rest=min(1.0, decoding.bar_rest * level))
+        return {"fixed": fixed, "relative": decoding}
+    relative = dataclasses.replace(decoding, relative=True, threshold=decoding.threshold / level,
+                                   bar_rest=decoding.bar_rest / level)
+    return {"fixed": decoding, "relative": relative}
+
+
+def sounding_roll(voice: np.ndarray) -> np.ndarray:
+    """A voice (per step a pitch index or a rest) as a (steps, 128) roll that sounds where it does."""
+    roll = np.zeros((len(voice), 128), dtype=bool)
+    roll[:, 0] = voice >= 0
+    return roll
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
+    parser.add_argument("--models", default=None, help="folder of the model and its card (default: models_tflite)")
+    parser.add_argument("--data", default=data.CACHE_FOLDER, help="cache folder from tools.gan.data")
+    args = parser.parse_args(argv)
+
+    from keycomposer.models.gan import Accompanist
+    from keycomposer.models.voicing import part_level
+    from keycomposer.music import metrics
+
+    accompanist = Accompanist(args.style, folder=args.models)
+    splits = data.load(args.style, args.data)
+    read = {split: piece_readings(accompanist, splits[split]) for split in SPLITS}
+    for part, (track, _) in enumerate(accompanist.tracks):
+        valid_level = float(np.mean([part_level(probability[:, :, part]) for _, _, probability in read["valid"]]))
+        forms = both_forms(accompanist.decoding[part], valid_level)
+        print(f"{track}: card's decoding {'relative' if accompanist.decoding[part].relative else 'fixed'}; "
+              f"validation level {valid_level:.4f}; fixed threshold {forms['fixed'].threshold:.4f}, bar level "
+              f"{forms['fixed'].bar_rest:.4f} = relative {forms['relative'].threshold:.3f}, {forms['relative'].bar_rest:.3f}")
+        for split in SPLITS:
+            levels = np.array([part_level(probability[:, :, part]) for _, _, probability in read[split]])
+            real = np.array([metrics.empty_bar_rate(roll[1 + part], 16) for _, roll, _ in read[split]])
+            sounding = np.mean([roll[1 + part].any(axis=1).mean() for _, roll, _ in read[split]])
+            line = (f"  {split:5} {len(levels):3} pieces: level {levels.mean():.4f} (sd {levels.std():.4f}); "
+                    f"real: empty bars {real.mean():.3f}, sounding {sounding:.3f}")
+            for form, decoding in forms.items():
+                voices = [decoding.voice(probability[:, :, part], seed=(index, part))
+                          for index, (_, _, probability) in enumerate(read[split])]
+                empty = np.array([metrics.empty_bar_rate(sounding_roll(voice), 16) for voice in voices])
+                correlation = np.corrcoef(levels, empty - real)[0, 1] if len(levels) > 2 else float("nan")
+                line += (f"; {form}: empty bars {empty.mean():.3f}, sounding "
+                         f"{np.mean([(voice >= 0).mean() for voice in voices]):.3f}, corr(level, error) {correlation:+.2f}")
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
