@@ -208,6 +208,19 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     return {"decoding": decoding, "validation": figures, "miss": error}
 
 
+DECODER_NAMES = {"path": "the most likely path", "sample": "a path drawn step by step",
+                 "notes": "a path drawn note by note with the training pieces' rhythm and intervals"}
+
+
+def calibration_rule(decoders) -> str:
+    """The card's words for how its decodings were chosen."""
+    return ("per part, the decoder (" + "; ".join(f"{name}: {DECODER_NAMES[name]}" for name in decoders) + ") and "
+            "its numbers (thresholds relative to the part's level in each melody) whose voices of the validation "
+            "melodies come closest to the training pieces' sounding share, empty bar rate, pitch classes per bar, "
+            "notes per bar, share of one-16th notes and share of moves by step (misses weighed by "
+            + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items()) + "); the test pieces are not read")
+
+
 _SHARED = {}  # what every search reads, handed to worker processes by fork rather than by pickling
 
 
@@ -241,13 +254,7 @@ def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS) -> di
     return {
         "decoding": [result["decoding"].to_card() for result in chosen],
         "decoding_calibration": {
-            "rule": "per part, the decoder (of " + ", ".join(decoders) + ": most likely path, path drawn step by "
-                    "step or note by note with the training pieces' rhythm and intervals) and its numbers (thresholds "
-                    "relative to the part's level in each melody) whose voices of the "
-                    "validation melodies come closest to the training pieces' sounding share, empty bar rate, "
-                    "pitch classes per bar, notes per bar, share of one-16th notes and share of moves by step "
-                    "(misses weighed by "
-                    + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items()) + "); the test pieces are not read",
+            "rule": calibration_rule(decoders),
             "command": f"python -m tools.gan.calibrate --style {accompanist.style}"
                        + ("" if tuple(decoders) == DECODERS else f" --decoders {' '.join(decoders)}"),
             "validation_readings": len(read),
