@@ -134,15 +134,18 @@ class Accompanist:
                                  f"{self.noise_shape}")
 
     def roll(self, melody: Melody, seed: int = 0) -> np.ndarray:
-        """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody padded to whole bars
-        (at least one window). The same melody and seed give the same roll."""
+        """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody padded to whole bars.
+        The same melody and seed give the same roll."""
         probability, shift = self.probability(melody, seed)
         return self.decode(probability, shift, seed=seed)
 
     def probability(self, melody: Melody, seed: int = 0) -> tuple:
-        """(probability (steps, pitches, tracks) of each accompaniment cell in the model's band, the octave
-        shift the melody was read at): the windows' outputs blended where they overlap."""
+        """(probability (steps, pitches, tracks) of each accompaniment cell in the model's band over the
+        melody's whole bars, the octave shift the melody was read at): the windows' outputs blended where they
+        overlap. A melody shorter than a window is read in one, silent after it; the accompaniment stops with
+        the melody's last bar all the same."""
         shift = octave_shift(melody.used, self.lowest, self.pitches, self.melody_range)
+        bars = max(1, -(-len(melody.pitches) // BAR_STEPS))
         steps = max(self.steps, -(-len(melody.pitches) // HOP_STEPS) * HOP_STEPS)
         band = np.zeros((steps, self.pitches), dtype=np.float32)
         sounding = np.nonzero(melody.pitches >= 0)[0]
@@ -157,7 +160,7 @@ class Accompanist:
             noise = rng.standard_normal((1,) + self.noise_shape).astype(np.float32)
             total[start:start + self.steps] += self._generate(melody_window, noise)[0] * weight[:, None, None]
             weights[start:start + self.steps] += weight
-        return total / weights[:, None, None], shift
+        return (total / weights[:, None, None])[:bars * BAR_STEPS], shift
 
     def _generate(self, melody_window: np.ndarray, noise: np.ndarray) -> np.ndarray:
         # TFLite may list the inputs in either order: the melody is the one of the melody's shape.

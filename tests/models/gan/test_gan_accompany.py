@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from keycomposer.models import runtime
-from keycomposer.models.gan import STYLES, AccompanimentError, Accompanist, accompany, melody_of
+from keycomposer.models.gan import STYLES, AccompanimentError, Accompanist, Melody, accompany, melody_of
 from keycomposer.music.composition import Composition, Note, Tempo, TimeSignature, Track
 
 REPO = Path(__file__).resolve().parents[3]
@@ -76,7 +76,11 @@ def test_every_generated_part_is_one_voice(bach):
 @pytest.mark.parametrize("bars", [1, 2, 3, 9])
 def test_any_length_is_accompanied_to_its_last_whole_bar(bach, bars):
     roll = bach.roll(melody_of(tune(bars)), seed=0)
-    assert roll.shape[1] == max(2, bars) * 16
+    assert roll.shape[1] == bars * 16  # a melody shorter than the model's 2-bar window too
+
+
+def test_a_melody_of_one_beat_gets_one_bar(bach):
+    assert bach.roll(Melody(np.array([67, 67, 67, 67])), seed=0).shape == (3, 16, 128)
 
 
 def test_a_part_goes_on_across_the_edge_between_two_windows(bach):
