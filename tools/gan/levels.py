@@ -23,16 +23,12 @@ SPLITS = ("train", "valid")
 
 
 def piece_readings(accompanist, pieces) -> list:
-    """(name, roll, probability) per piece with a melody, one generation each, seeded by the piece's index."""
-    from keycomposer.models.gan import Melody
-    from keycomposer.music.metrics import top_line
+    """(name, roll, probability) per piece with a melody, one generation each, read as the calibration reads it."""
+    from tools.gan.calibrate import readings
 
-    out = []
-    for index, (name, roll) in enumerate(pieces):
-        melody = Melody(top_line(roll[0]))
-        if (melody.pitches >= 0).any():
-            out.append((name, roll, accompanist.probability(melody, seed=index)[0]))
-    return out
+    with_melody = [(name, roll) for name, roll in pieces if roll[0].any()]  # the pieces `readings` reads
+    return [(name, roll, probability)
+            for (name, roll), (probability, _) in zip(with_melody, readings(accompanist, pieces, seeds=1))]
 
 
 def both_forms(decoding, level: float) -> dict:
