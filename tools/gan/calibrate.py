@@ -134,14 +134,18 @@ def readings(accompanist, pieces, seeds: int = SEEDS) -> list:
     return out
 
 
+def voice_roll(voice: np.ndarray, lowest: int) -> np.ndarray:
+    """A decoded voice (per step a pitch index in the model's band, or -1) as a (steps, 128) bool roll, the band
+    starting at MIDI pitch ``lowest`` (pitch classes need no octave shift)."""
+    roll = np.zeros((len(voice), 128), dtype=bool)
+    sounding = np.nonzero(voice >= 0)[0]
+    roll[sounding, voice[sounding] + lowest] = True
+    return roll
+
+
 def decoded_figures(accompanist, read, part: int, decoding) -> dict:
-    rows = []
-    for index, (probability, _) in enumerate(read):
-        path = decoding.voice(probability[:, :, part], seed=(index, part))
-        roll = np.zeros((len(path), 128), dtype=bool)
-        sounding = np.nonzero(path >= 0)[0]
-        roll[sounding, path[sounding] + accompanist.lowest] = True  # pitch classes need no octave shift
-        rows.append(part_figures(roll))
+    rows = [part_figures(voice_roll(decoding.voice(probability[:, :, part], seed=(index, part)), accompanist.lowest))
+            for index, (probability, _) in enumerate(read)]
     return mean_figures(rows)
 
 

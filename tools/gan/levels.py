@@ -42,13 +42,6 @@ def both_forms(decoding, level: float) -> dict:
     return {"fixed": decoding, "relative": relative}
 
 
-def sounding_roll(voice: np.ndarray) -> np.ndarray:
-    """A voice (per step a pitch index or a rest) as a (steps, 128) roll that sounds where it does."""
-    roll = np.zeros((len(voice), 128), dtype=bool)
-    roll[:, 0] = voice >= 0
-    return roll
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
@@ -59,6 +52,7 @@ def main(argv=None) -> int:
     from keycomposer.models.gan import Accompanist
     from keycomposer.models.voicing import part_level
     from keycomposer.music import metrics
+    from tools.gan.calibrate import voice_roll
 
     accompanist = Accompanist(args.style, folder=args.models)
     splits = data.load(args.style, args.data)
@@ -78,7 +72,7 @@ def main(argv=None) -> int:
             for form, decoding in forms.items():
                 voices = [decoding.voice(probability[:, :, part], seed=(index, part))
                           for index, (_, _, probability) in enumerate(read[split])]
-                empty = np.array([metrics.empty_bar_rate(sounding_roll(voice), 16) for voice in voices])
+                empty = np.array([metrics.empty_bar_rate(voice_roll(voice, accompanist.lowest), 16) for voice in voices])
                 correlation = np.corrcoef(levels, empty - real)[0, 1] if len(levels) > 2 else float("nan")
                 line += (f"; {form}: empty bars {empty.mean():.3f}, sounding "
                          f"{np.mean([(voice >= 0).mean() for voice in voices]):.3f}, corr(level, error) {correlation:+.2f}")

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from keycomposer.models.voicing import BAR_STEPS, PartDecoding
+from keycomposer.models.voicing import BAR_STEPS, REST, PartDecoding
 from tools.gan import calibrate
 
 
@@ -124,3 +124,9 @@ def test_a_part_that_never_sounds_is_far_from_any_target_that_sounds():
     target = {"sounding": 0.05, "empty_bar_rate": 0.9, "pitch_classes_per_bar": 1.0, "notes_per_bar": 0.1,
               "one_step_notes": 0.1, "stepwise_motion": 0.5}
     assert calibrate.miss(silent, target) == pytest.approx(1 + 5 + 5 + 0.2 + 2 + 10)
+
+
+def test_a_decoded_voice_becomes_a_roll_sounding_its_pitches_over_the_model_s_band():
+    roll = calibrate.voice_roll(np.array([3, REST, 0, REST]), lowest=40)
+    assert roll.shape == (4, 128) and roll.any(axis=1).tolist() == [True, False, True, False]
+    assert np.flatnonzero(roll.any(axis=0)).tolist() == [40, 43]

@@ -29,7 +29,3 @@ def test_both_forms_of_a_decoding_voice_a_part_alike_at_the_level_they_are_excha
     assert (forms["relative"].voice(quieter) == relative).all()
     assert (forms["fixed"].voice(quieter) == REST).sum() > (fixed == REST).sum()
 
-
-def test_a_voice_is_counted_as_sounding_where_it_has_a_pitch():
-    roll = levels.sounding_roll(np.array([3, REST, 0, REST]))
-    assert roll.shape == (4, 128) and roll.any(axis=1).tolist() == [True, False, True, False]
