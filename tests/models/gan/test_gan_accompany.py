@@ -83,6 +83,21 @@ def test_a_melody_of_one_beat_gets_one_bar(bach):
     assert bach.roll(Melody(np.array([67, 67, 67, 67])), seed=0).shape == (3, 16, 128)
 
 
+def test_past_its_last_note_the_melody_is_read_as_holding_it(bach):
+    one_beat, _ = bach.probability(Melody(np.array([67] * 4)), seed=4)
+    two_bars_held, _ = bach.probability(Melody(np.array([67] * 32)), seed=4)
+    assert np.array_equal(one_beat, two_bars_held[:16])
+    ends_mid_bar, _ = bach.probability(Melody(np.array([67] * 16 + [69] * 4)), seed=4)
+    held_to_the_bar_line, _ = bach.probability(Melody(np.array([67] * 16 + [69] * 16)), seed=4)
+    assert np.array_equal(ends_mid_bar, held_to_the_bar_line)
+
+
+def test_a_rest_inside_the_melody_stays_a_rest(bach):
+    with_rest, _ = bach.probability(Melody(np.array([67] * 4 + [-1] * 8 + [69] * 4)), seed=4)
+    held_through, _ = bach.probability(Melody(np.array([67] * 12 + [69] * 4)), seed=4)
+    assert not np.allclose(with_rest, held_through)
+
+
 def test_a_part_goes_on_across_the_edge_between_two_windows(bach):
     # Windows overlap by a bar and are blended, so a long melody's accompaniment has no bar-long hole or
     # restart at every window edge: every part sounds somewhere in each 2-bar stretch it sounds in at all.
