@@ -139,11 +139,12 @@ class Accompanist:
         probability, shift = self.probability(melody, seed)
         return self.decode(probability, shift, seed=seed)
 
-    def probability(self, melody: Melody, seed: int = 0) -> tuple:
+    def probability(self, melody: Melody, seed: int = 0, hold_last: bool = True) -> tuple:
         """(probability (steps, pitches, tracks) of each accompaniment cell in the model's band over the
         melody's whole bars, the octave shift the melody was read at): the windows' outputs blended where they
         overlap. The melody's last note is read as held to the end of the last window (a melody shorter than a
-        window is read in one); the accompaniment stops with the melody's last bar all the same."""
+        window is read in one); the accompaniment stops with the melody's last bar all the same.
+        ``hold_last=False`` reads it silent there instead (tools/gan/tails.py compares the two)."""
         shift = octave_shift(melody.used, self.lowest, self.pitches, self.melody_range)
         bars = max(1, -(-len(melody.pitches) // BAR_STEPS))
         steps = max(self.steps, -(-len(melody.pitches) // HOP_STEPS) * HOP_STEPS)
@@ -153,8 +154,9 @@ class Accompanist:
         # Past its last note the melody is read as holding it to the end of the last window: the pieces the
         # generator learnt from end on a held note, never by falling silent halfway through a window, and read
         # silent there the parts grew busy (a 1-beat melody: 7 notes a bar against the pieces' 2.5 to 4).
-        last = sounding[-1]
-        band[last + 1:, melody.pitches[last] + shift - self.lowest] = 1.0
+        if hold_last:
+            last = sounding[-1]
+            band[last + 1:, melody.pitches[last] + shift - self.lowest] = 1.0
         rng = np.random.default_rng(seed)
         # Each window's output counts most at its middle and least at its edges, so neighbours hand over smoothly.
         weight = np.minimum(np.arange(self.steps) + 1, self.steps - np.arange(self.steps)).astype(np.float32)

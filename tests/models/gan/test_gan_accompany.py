@@ -87,6 +87,8 @@ def test_past_its_last_note_the_melody_is_read_as_holding_it(bach):
     one_beat, _ = bach.probability(Melody(np.array([67] * 4)), seed=4)
     two_bars_held, _ = bach.probability(Melody(np.array([67] * 32)), seed=4)
     assert np.array_equal(one_beat, two_bars_held[:16])
+    read_silent, _ = bach.probability(Melody(np.array([67] * 4)), seed=4, hold_last=False)
+    assert not np.allclose(read_silent, one_beat)
     ends_mid_bar, _ = bach.probability(Melody(np.array([67] * 16 + [69] * 4)), seed=4)
     held_to_the_bar_line, _ = bach.probability(Melody(np.array([67] * 16 + [69] * 16)), seed=4)
     assert np.array_equal(ends_mid_bar, held_to_the_bar_line)

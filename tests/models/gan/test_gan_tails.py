@@ -1,0 +1,34 @@
+"""tools/gan/tails.py: the snippets a short melody's accompaniment is judged on."""
+
+import numpy as np
+
+from tools.gan import tails
+
+
+def piece(bars=8, rest_at=()):
+    """Four parts of ``bars`` bars; the melody plays quarter notes, rests where a bar is in ``rest_at``."""
+    parts = np.zeros((4, bars * 16, 128), dtype=bool)
+    for step in range(0, bars * 16, 4):
+        parts[0, step:step + 3, 72 + step // 4 % 5] = True  # a 16th rest after each note
+        parts[1:, step:step + 4, 60] = True
+    for bar in rest_at:
+        parts[0, bar * 16:(bar + 1) * 16] = False
+    return parts
+
+
+def test_a_snippet_starts_on_a_sounding_downbeat_every_fourth_bar_and_ends_with_its_last_note():
+    cut = tails.snippets([("p", piece(bars=12))], beats=2)
+    assert len(cut) == 3  # bars 1, 5 and 9 (a snippet needs 4 bars of the piece after its start)
+    pitches, parts = cut[0]
+    assert list(pitches) == [72] * 3 + [-1] + [73] * 3  # the 16th rest after the last note is cut off
+    assert parts.shape == (4, 16, 128)
+
+
+def test_a_snippet_longer_than_a_bar_brings_the_real_parts_of_all_its_bars():
+    (pitches, parts), *_ = tails.snippets([("p", piece())], beats=5)
+    assert len(pitches) == 19 and parts.shape == (4, 32, 128)
+
+
+def test_no_snippet_starts_where_the_melody_rests():
+    cut = tails.snippets([("p", piece(bars=12, rest_at=(4,)))], beats=2)
+    assert len(cut) == 2

@@ -1,0 +1,92 @@
+"""Why a melody is read as holding its last note: the accompaniment of short melodies and of a last, partial bar,
+with the melody read held past its last note (as inference reads it) and read silent there, on the validation
+pieces (the test pieces are not read).
+
+    .venv/bin/python -m tools.gan.tails --style bach [--piece mozart/k80] [--beats 1,2,3,4]
+
+A snippet is the melody's first BEATS beats from a bar where it sounds on the downbeat (every fourth bar of
+each piece), cut after its last note. Both readings are decoded with the card's decoding, and per length it
+prints the 6-figure miss (tools/gan/calibrate.py's figures and tolerances) of the decoded parts against the
+real parts of the same bars, summed over the parts, and the parts' notes per bar.
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from tools.gan import data
+
+BEATS = (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 13, 14, 15)
+EVERY_BARS = 4
+READINGS = {"silent": False, "held": True}
+
+
+def snippets(pieces, beats: int, bar_steps: int = 16, every_bars: int = EVERY_BARS) -> list:
+    """(melody pitches, parts of the same whole bars) for each snippet of ``beats`` beats of these pieces."""
+    from tools.gan.calibrate import top_voice
+
+    out = []
+    for _, parts in pieces:
+        melody = top_voice(parts[0])
+        for start in range(0, len(melody) - 4 * bar_steps + 1, every_bars * bar_steps):
+            pitches = melody[start:start + beats * bar_steps // 4]
+            if pitches[0] < 0:
+                continue
+            pitches = pitches[:np.nonzero(pitches >= 0)[0][-1] + 1]
+            bars = -(-len(pitches) // bar_steps)
+            out.append((pitches, parts[:, start:start + bars * bar_steps]))
+    return out
+
+
+def tail_figures(accompanist, cut: list, hold_last: bool) -> list:
+    """Per accompaniment part, the calibrated figures of its decoded voices over these snippets."""
+    from keycomposer.models.gan import Melody
+    from tools.gan.calibrate import mean_figures, part_figures, voice_roll
+
+    rows = [[] for _ in accompanist.tracks]
+    for index, (pitches, parts) in enumerate(cut):
+        probability, _ = accompanist.probability(Melody(pitches), seed=index, hold_last=hold_last)
+        for part, decoding in enumerate(accompanist.decoding):
+            voice = decoding.voice(probability[:, :, part], seed=(index, part))
+            rows[part].append(part_figures(voice_roll(voice, accompanist.lowest)))
+    return [mean_figures(part_rows) for part_rows in rows]
+
+
+def notes_per_bar(figures: list) -> str:
+    return " ".join(f"{part['notes_per_bar']:.1f}" for part in figures)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
+    parser.add_argument("--piece", action="append", help="read only this validation piece (may repeat)")
+    parser.add_argument("--beats", default=",".join(map(str, BEATS)), help="snippet lengths in beats")
+    parser.add_argument("--models", default=None, help="folder of the model and its card (default: models_tflite)")
+    parser.add_argument("--data", default=data.CACHE_FOLDER, help="cache folder from tools.gan.data")
+    args = parser.parse_args(argv)
+
+    from keycomposer.models.gan import Accompanist
+    from tools.gan.calibrate import mean_figures, miss, part_figures
+
+    accompanist = Accompanist(args.style, folder=args.models)
+    pieces = [piece for piece in data.load(args.style, args.data)["valid"] if not args.piece or piece[0] in args.piece]
+    if not pieces:
+        parser.error(f"no validation piece is named {', '.join(args.piece)}")
+    totals = dict.fromkeys(READINGS, 0.0)
+    for beats in (int(b) for b in args.beats.split(",")):
+        cut = snippets(pieces, beats)
+        real = [mean_figures([part_figures(parts[1 + part]) for _, parts in cut]) for part in range(len(accompanist.tracks))]
+        line = f"{beats:2} beats, {len(cut)} snippets; real notes per bar {notes_per_bar(real)}"
+        for name, hold_last in READINGS.items():
+            decoded = tail_figures(accompanist, cut, hold_last)
+            total = sum(miss(figures, target) for figures, target in zip(decoded, real))
+            totals[name] += total
+            line += f" | {name}: miss {total:6.2f}, notes per bar {notes_per_bar(decoded)}"
+        print(line, flush=True)
+    print("summed miss: " + ", ".join(f"{name} {total:.2f}" for name, total in totals.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
