@@ -61,7 +61,8 @@ def equalize(generator, melodies, noises, target=EQUALIZED_RANGE):
     peaks = {layer.name: np.max(values, axis=(0, 1, 2))
              for layer, values in zip(convs, probe.predict([melodies, noises], batch_size=64, verbose=0))}
     out_scale = {name: np.where(peak > 0, target / np.maximum(peak, 1e-12), 1.0) for name, peak in peaks.items()}
-    out_scale["tracks"] = np.ones_like(peaks["tracks"])
+    last = convs[-1].name  # the logits' convolution: its outputs keep their scale
+    out_scale[last] = np.ones_like(peaks[last])
     noise_scale = np.ones(generator.get_layer("with_noise").output.shape[-1] - filters[-2])
     in_scale = {"down0a": np.ones(1)}
     for level in range(levels):
@@ -73,8 +74,9 @@ def equalize(generator, melodies, noises, target=EQUALIZED_RANGE):
         below = out_scale[f"down{levels - 1}b"] if level == levels - 2 else out_scale[f"up{level + 1}b"]
         in_scale[f"up{level}a"] = np.concatenate([out_scale[f"down{level}b"], below])
         in_scale[f"up{level}b"] = out_scale[f"up{level}a"]
-    in_scale["tracks"] = out_scale["up0b"]
-    equalized = gan_model.build_generator(filters=filters, name=generator.name)
+    in_scale[last] = out_scale["up0b"]
+    equalized = gan_model.build_generator(filters=filters, name=generator.name,
+                                          logit_floor=gan_model.logit_floor_of(generator))
     for layer in convs:
         kernel, bias = layer.get_weights()
         scale_in, scale_out = in_scale[layer.name], out_scale[layer.name]
@@ -182,15 +184,21 @@ def model_card(training: dict, pieces) -> dict:
 
 
 def main(argv=None) -> int:
+    from tools.gan import calibrate
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", help="training run folder (holds generator.keras and training.json)")
     parser.add_argument("--out", default="models_tflite", help="folder for the .tflite and card (default %(default)s)")
     parser.add_argument("--float32-copy", metavar="PATH", help="also write the float32 file here (for the benchmark)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="decoding searches run side by side (default: one per core)")
+    parser.add_argument("--decoders", nargs="+", choices=calibrate.DECODERS, default=list(calibrate.DECODERS),
+                        help="decoders the decoding calibration searches (default: all)")
     args = parser.parse_args(argv)
 
     import keras
 
-    from tools.gan import calibrate, data, model as gan_model, train
+    from tools.gan import data, model as gan_model, train
 
     with open(os.path.join(args.run, "training.json")) as f:
         training = json.load(f)
@@ -218,7 +226,7 @@ def main(argv=None) -> int:
     # How parts are decoded is set on the written file, through the same reading as inference.
     from keycomposer.models.gan import Accompanist
 
-    card.update(calibrate.calibrate(Accompanist(style, folder=args.out), splits))
+    card.update(calibrate.calibrate(Accompanist(style, folder=args.out), splits, jobs=args.jobs, decoders=tuple(args.decoders)))
     path = write_model(int8, card, args.out, card["name"])
     print(f"wrote {path} ({os.path.getsize(path)} bytes) and its card")
     return 0

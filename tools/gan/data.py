@@ -58,6 +58,10 @@ def quartet_split_of(piece: str) -> str:
             "mozart/k80": "valid"}.get(piece, "train")
 
 
+def split_of_piece(style: str, piece: str) -> str:
+    return split_of(piece) if style == "bach" else quartet_split_of(piece)
+
+
 def corpus_files(style: str) -> list:
     """[(piece, corpus path), ...] in a fixed order."""
     from music21 import corpus
@@ -123,7 +127,7 @@ def parse_cached(name: str, path: str, folder: str):
 
 def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
     files = corpus_files(style)
-    pieces, splits, rolls, sources = [], [], [], []
+    pieces, rolls, sources = [], [], []
     skipped = []
     started = time.monotonic()
     for done, (piece, path) in enumerate(files, 1):
@@ -132,7 +136,6 @@ def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
             skipped.append(path)
         else:
             pieces.append(piece)
-            splits.append(split_of(piece) if style == "bach" else quartet_split_of(piece))
             rolls.append(parts)
             sources.append(path.split("corpus/")[-1])
         if done % 25 == 0 or done == len(files) or style == "quartet":
@@ -145,7 +148,6 @@ def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
         out,
         pieces=np.array(pieces),
         sources=np.array(sources),
-        splits=np.array(splits),
         offsets=np.concatenate([[0], np.cumsum(lengths)]),
         rolls=np.packbits(np.concatenate(rolls, axis=1), axis=2),
     )
@@ -154,7 +156,8 @@ def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
 
 
 def load(style: str, folder: str = CACHE_FOLDER) -> dict:
-    """{'train': [(piece, parts), ...], 'valid': [...], 'test': [...]}: parts is (4, steps, 128) bool."""
+    """{'train': [(piece, parts), ...], 'valid': [...], 'test': [...]}: parts is (4, steps, 128) bool. Each
+    piece's split comes from the split rules as they are now, not from when the cache was written."""
     path = os.path.join(folder, f"{style}.npz")
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} is missing: run `python -m tools.gan.data --style {style}` first")
@@ -162,8 +165,8 @@ def load(style: str, folder: str = CACHE_FOLDER) -> dict:
     rolls = np.unpackbits(cache["rolls"], axis=2)[:, :, :MIDI_PITCHES].astype(bool)
     offsets = cache["offsets"]
     out = {name: [] for name, _ in SPLIT_SHARES}
-    for k, (piece, split) in enumerate(zip(cache["pieces"], cache["splits"])):
-        out[str(split)].append((str(piece), rolls[:, offsets[k]:offsets[k + 1]]))
+    for k, piece in enumerate(cache["pieces"]):
+        out[split_of_piece(style, str(piece))].append((str(piece), rolls[:, offsets[k]:offsets[k + 1]]))
     return out
 
 

@@ -17,6 +17,7 @@ PITCHES = 64
 TRACKS = 3  # accompaniment tracks, top to bottom
 NOISE_CHANNELS = 16
 DEFAULT_FILTERS = (8, 16, 32, 64)  # the last is the bottleneck
+FLOOR_LAYER = "logits"
 LOWEST_PITCH = {"bach": 33, "quartet": 36}  # A1..C7 (chorales 36..88 plus transposition room); C2..D#7 (cello C2)
 
 
@@ -25,10 +26,17 @@ def noise_shape(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES):
     return (steps // 2 ** (levels - 1), pitches // 2 ** (levels - 1), NOISE_CHANNELS)
 
 
-def build_generator(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES, tracks=TRACKS, name="gan_generator"):
+def build_generator(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES, tracks=TRACKS, name="gan_generator",
+                    logit_floor=None):
     """U-Net: per encoder level two 3x3 ReLU convolutions then a 2x2 max-pool; at the bottleneck the noise is
     concatenated before its two convolutions; per decoder level upsample, concatenate the skip, two 3x3
-    convolutions; a 1x1 sigmoid convolution gives one channel per track."""
+    convolutions; a 1x1 sigmoid convolution gives one channel per track.
+
+    With ``logit_floor`` the sigmoid's input is held at or above it (a ReLU on the logits less the floor, then
+    the floor added back). Without it, Adam keeps pushing the logits of cells that never sound downwards
+    however small their gradient: a quartet generator's reached -814 after 8,760 updates, built as the
+    difference of weights in the hundreds, and int8 rounding of the last hidden layer then moved its logits
+    by up to 4 (tools/gan/README.md). Below the floor the gradient is zero, so they stop there."""
     import keras
     from keras import layers
 
@@ -54,9 +62,21 @@ def build_generator(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES, track
         x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"up{level}b")(x)
     # Start with few cells on (sigmoid(-4) = 2 %, near the real 1.5 %), not half the roll: the critic then
     # has to teach pitch and rhythm from the first update rather than first how empty music is.
-    tracks_out = layers.Conv2D(tracks, 1, activation="sigmoid", name="tracks",
-                               bias_initializer=keras.initializers.Constant(-4.0))(x)
+    if logit_floor is None:
+        tracks_out = layers.Conv2D(tracks, 1, activation="sigmoid", name="tracks",
+                                   bias_initializer=keras.initializers.Constant(-4.0))(x)
+    else:
+        above = layers.Conv2D(tracks, 1, activation="relu", name="tracks_above_floor",
+                              bias_initializer=keras.initializers.Constant(-4.0 - logit_floor))(x)
+        logits = layers.Rescaling(1.0, offset=logit_floor, name=FLOOR_LAYER)(above)
+        tracks_out = layers.Activation("sigmoid", name="tracks")(logits)
     return keras.Model([melody, noise], tracks_out, name=name)
+
+
+def logit_floor_of(generator):
+    """The floor a built generator holds its logits at, or None."""
+    names = {layer.name for layer in generator.layers}
+    return float(generator.get_layer(FLOOR_LAYER).offset) if FLOOR_LAYER in names else None
 
 
 def build_critic(widths=(16, 32, 64), steps=STEPS, pitches=PITCHES, tracks=TRACKS):

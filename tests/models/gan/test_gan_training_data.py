@@ -20,6 +20,8 @@ def test_every_quartet_is_in_one_split_with_one_test_quartet_per_composer():
     tests = [piece for piece, split in splits.items() if split == "test"]
     assert sorted(piece.split("/")[0] for piece in tests) == ["beethoven", "haydn", "mozart"]
     assert list(splits.values()).count("valid") >= 1
+    trained = {piece.split("/")[0] for piece, split in splits.items() if split == "train"}
+    assert trained == {"beethoven", "haydn", "mozart"}  # no composer is heard only at test time
 
 
 def piece_with(melody_pitch, low_pitch, steps=64):
@@ -64,3 +66,14 @@ def test_generator_widths_are_read_level_by_level_and_nonsense_is_refused():
     for bad in ("16", "16,0", "wide,narrow"):
         with pytest.raises(argparse.ArgumentTypeError, match="filters"):
             train._widths(bad)
+
+
+def test_a_cache_is_split_by_the_rules_of_today_not_of_the_day_it_was_written(tmp_path):
+    pieces = ["mozart/k80", "haydn/opus1no1", "beethoven/opus18no3", "beethoven/opus18no1"]
+    rolls = np.zeros((4, 16 * len(pieces), 128), dtype=bool)
+    np.savez_compressed(tmp_path / "quartet.npz", pieces=np.array(pieces), splits=np.array(["train"] * len(pieces)),
+                        offsets=np.arange(0, 16 * len(pieces) + 1, 16), rolls=np.packbits(rolls, axis=2))
+    splits = data.load("quartet", str(tmp_path))
+    assert {split: [piece for piece, _ in found] for split, found in splits.items()} == {
+        "train": ["beethoven/opus18no3", "beethoven/opus18no1"], "valid": ["mozart/k80"], "test": ["haydn/opus1no1"]}
+    assert splits["train"][1][1].shape == (4, 16, 128)
