@@ -56,6 +56,7 @@ GRAINS = (1, 2)  # steps between a drawn voice's possible changes
 ROUNDS = 8
 STARTING_PENALTIES = (0.3, 1.5)
 SEEDS = 2  # generations per validation melody
+JUDGE_SEEDS = 100_000  # seed sets `judge` reads start at multiples of this, far from any calibration's seeds
 DECODERS = ("path", "sample", "notes")  # keycomposer.models.voicing.DECODERS
 
 
@@ -122,15 +123,16 @@ def miss(figures: dict, target: dict) -> float:
     return sum(abs(np.nan_to_num(figures[name]) - target[name]) / TOLERANCE[name] for name in TOLERANCE)
 
 
-def readings(accompanist, pieces, seeds: int = SEEDS) -> list:
-    """(probability, shift) of every piece's melody and seed, read as inference reads a melody."""
+def readings(accompanist, pieces, seeds: int = SEEDS, first_seed: int = 0) -> list:
+    """(probability, shift) of every piece's melody and seed, read as inference reads a melody; the seeds run
+    from ``first_seed`` on."""
     from keycomposer.models.gan import Melody
 
     out = []
     for index, (_, parts) in enumerate(pieces):
         melody = Melody(top_voice(parts[0]))
         if (melody.pitches >= 0).any():
-            out.extend(accompanist.probability(melody, seed=index * seeds + seed) for seed in range(seeds))
+            out.extend(accompanist.probability(melody, seed=first_seed + index * seeds + seed) for seed in range(seeds))
     return out
 
 
@@ -237,16 +239,17 @@ def _search(task) -> dict:
                           _SHARED["motions"][part], log=lambda line: print(f"{name}{line}", flush=True))
 
 
-def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS) -> dict:
+def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS, seeds: int = SEEDS) -> dict:
     """The card's `decoding` for ``accompanist``'s model from the data splits, and what it reaches; the searches
-    (one per part and each of ``decoders``) run on ``jobs`` processes."""
+    (one per part and each of ``decoders``) run on ``jobs`` processes, over ``seeds`` generations per
+    validation melody."""
     parts = range(len(accompanist.tracks))
     _SHARED.update(
         accompanist=SimpleNamespace(lowest=accompanist.lowest),  # all a search needs of it
         names=[name for name, _ in accompanist.tracks],
         targets=style_figures(splits["train"], len(accompanist.tracks)),
         motions=[style_motion(splits["train"], part) for part in parts],
-        read=readings(accompanist, splits["valid"]))
+        read=readings(accompanist, splits["valid"], seeds=seeds))
     targets, read = _SHARED["targets"], _SHARED["read"]
     # The note-by-note searches take longest: started first, they do not leave one process working alone at the end.
     tasks = [(part, decoder) for decoder in reversed(DECODERS) if decoder in decoders for part in parts]
@@ -262,7 +265,8 @@ def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS) -> di
         "decoding_calibration": {
             "rule": calibration_rule(decoders),
             "command": f"python -m tools.gan.calibrate --style {accompanist.style}"
-                       + ("" if tuple(decoders) == DECODERS else f" --decoders {' '.join(decoders)}"),
+                       + ("" if tuple(decoders) == DECODERS else f" --decoders {' '.join(decoders)}")
+                       + ("" if seeds == SEEDS else f" --seeds {seeds}"),
             "validation_readings": len(read),
             "per_track": {name: {"target": {k: round(v, 4) for k, v in targets[part].items()},
                                  "validation": {k: round(v, 4) for k, v in chosen[part]["validation"].items()},
@@ -270,6 +274,19 @@ def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS) -> di
                           for part, (name, _) in enumerate(accompanist.tracks)},
         },
     }
+
+
+def judge(accompanist, splits: dict, seed_sets: int = 4, seeds: int = SEEDS) -> list:
+    """The card's decoding's validation miss per part on ``seed_sets`` sets of fresh generations (seeds from
+    JUDGE_SEEDS on, which no calibration reads): how far it is from its targets, and how much of that is the
+    draw of the seeds."""
+    targets = style_figures(splits["train"], len(accompanist.tracks))
+    misses = []
+    for seed_set in range(seed_sets):
+        read = readings(accompanist, splits["valid"], seeds=seeds, first_seed=JUDGE_SEEDS * (seed_set + 1))
+        misses.append([miss(decoded_figures(accompanist, read, part, decoding), targets[part])
+                       for part, decoding in enumerate(accompanist.decoding)])
+    return misses
 
 
 def write_decoding(card_path: Path, decoding: dict) -> None:
@@ -290,13 +307,29 @@ def main(argv=None) -> int:
                         help="searches run side by side (default: one per core)")
     parser.add_argument("--decoders", nargs="+", choices=DECODERS, default=list(DECODERS),
                         help="decoders searched (default: all)")
+    parser.add_argument("--seeds", type=int, default=SEEDS,
+                        help="generations per validation melody (default %(default)s)")
+    parser.add_argument("--judge", type=int, metavar="SETS", default=0,
+                        help="change nothing: print the card's decoding's validation miss on SETS sets of fresh seeds")
     args = parser.parse_args(argv)
+    if args.seeds < 1 or args.judge < 0:
+        parser.error("--seeds must be at least 1 and --judge not negative")
 
     from keycomposer.models.gan import Accompanist, model_name
     from keycomposer.models.runtime import models_dir
 
     accompanist = Accompanist(args.style, folder=args.models)
-    decoding = calibrate(accompanist, data.load(args.style, args.data), jobs=args.jobs, decoders=tuple(args.decoders))
+    splits = data.load(args.style, args.data)
+    if args.judge:
+        misses = np.array(judge(accompanist, splits, args.judge, args.seeds))
+        for seed_set, row in enumerate(misses):
+            print(f"seed set {seed_set + 1}: " + ", ".join(f"{name} {m:.3f}" for (name, _), m in zip(accompanist.tracks, row))
+                  + f"; summed {row.sum():.3f}")
+        sums = misses.sum(axis=1)
+        print(f"summed validation miss over {args.judge} fresh seed sets: mean {sums.mean():.3f}, sd {sums.std(ddof=1) if len(sums) > 1 else 0:.3f}; "
+              "per part mean " + ", ".join(f"{name} {m:.3f}" for (name, _), m in zip(accompanist.tracks, misses.mean(axis=0))))
+        return 0
+    decoding = calibrate(accompanist, splits, jobs=args.jobs, decoders=tuple(args.decoders), seeds=args.seeds)
     path = Path(args.models or models_dir()) / f"{model_name(args.style)}.json"
     write_decoding(path, decoding)
     print(f"wrote the decode fields into {path}")

@@ -130,3 +130,49 @@ def test_a_decoded_voice_becomes_a_roll_sounding_its_pitches_over_the_model_s_ba
     roll = calibrate.voice_roll(np.array([3, REST, 0, REST]), lowest=40)
     assert roll.shape == (4, 128) and roll.any(axis=1).tolist() == [True, False, True, False]
     assert np.flatnonzero(roll.any(axis=0)).tolist() == [40, 43]
+
+
+class SeedRecorder(FakeAccompanist):
+    """FakeAccompanist that notes every seed it is asked for, decoded by the card's (here: one) decoding."""
+
+    decoding = [PartDecoding(threshold=0.5, change_penalty=0.0, bar_rest=0.0, relative=True)]
+
+    def __init__(self):
+        self.seeds = []
+
+    def probability(self, melody, seed=0):
+        self.seeds.append(seed)
+        return super().probability(melody, seed)
+
+
+def pieces(count):
+    piece = np.zeros((2, BAR_STEPS * 2, 128), bool)
+    piece[0, :, 72] = True
+    for start, pitch in zip(range(0, BAR_STEPS * 2, 2), [60, 62, 64, 60] * 4):  # 8ths that move
+        piece[1, start:start + 2, pitch] = True
+    return [(f"p{index}", piece) for index in range(count)]
+
+
+def test_each_validation_melody_is_read_once_per_seed_from_the_first_seed_on():
+    recorder = SeedRecorder()
+    assert len(calibrate.readings(recorder, pieces(2), seeds=3, first_seed=100)) == 6
+    assert recorder.seeds == [100, 101, 102, 103, 104, 105]
+
+
+def test_judging_a_decoding_reads_fresh_seeds_a_set_at_a_time():
+    recorder = SeedRecorder()
+    misses = calibrate.judge(recorder, {"train": pieces(1), "valid": pieces(3)}, seed_sets=2, seeds=2)
+    assert np.shape(misses) == (2, 1) and all(np.isfinite(misses).ravel())
+    first, second = recorder.seeds[:6], recorder.seeds[6:]
+    assert min(first) >= calibrate.JUDGE_SEEDS and not set(first) & set(second)
+    assert misses[0] != misses[1]  # the sets differ in their draws, which is what judging them shows
+
+
+def test_the_card_names_the_seeds_a_calibration_read(monkeypatch):
+    for grid, values in (("THRESHOLD_QUANTILES", (0.0, 0.3)), ("BAR_QUANTILES", (0.0,)), ("CHANGE_PENALTIES", (0.0,)),
+                         ("STARTING_PENALTIES", (0.3,))):
+        monkeypatch.setattr(calibrate, grid, values)
+    splits = {"train": pieces(1), "valid": pieces(2)}
+    found = calibrate.calibrate(FakeAccompanist(), splits, decoders=("path",), seeds=3)["decoding_calibration"]
+    assert found["validation_readings"] == 6
+    assert found["command"].endswith("--decoders path --seeds 3")
