@@ -151,9 +151,13 @@ def decoded_figures(accompanist, read, part: int, decoding) -> dict:
     return mean_figures(rows)
 
 
-def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, motion=None, log=print) -> dict:
+def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, motion=None, log=print,
+                   known=None) -> dict:
     """The PartDecoding with ``decoder`` whose voices of these readings come closest to ``target``, with its
-    figures and its miss; a "notes" decoder draws with ``motion`` (`style_motion`)."""
+    figures and its miss; a "notes" decoder draws with ``motion`` (`style_motion`). A ``known`` decoding with
+    the same decoder (the card's) is one more start, so the search never ends further off than it."""
+    import dataclasses
+
     from keycomposer.models.voicing import PartDecoding, bar_presence, part_level
 
     # Thresholds count in each melody's own level of the part (`PartDecoding.relative`): on the training pieces a
@@ -186,9 +190,13 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
         return scored[decoding][0]
 
     def search(start):
-        chosen = {"decoder": decoder, "threshold": float(np.quantile(tops, 1 - target["sounding"])), "bar_rest": 0.0,
-                  "relative": True, "change_penalty": start, "sharpness": 1.0 if decoder == "path" else 2.0, "grain": 1}
-        if decoder == "notes":
+        if isinstance(start, PartDecoding):
+            chosen = dataclasses.asdict(start)
+        else:
+            chosen = {"decoder": decoder, "threshold": float(np.quantile(tops, 1 - target["sounding"])), "bar_rest": 0.0,
+                      "relative": True, "change_penalty": start, "sharpness": 1.0 if decoder == "path" else 2.0,
+                      "grain": 1}
+        if decoder == "notes" and not isinstance(start, PartDecoding):
             interval_weight, note_cost = start
             chosen.update(motion, interval_weight=interval_weight, change_penalty=note_cost, sharpness=3.0)
         for _ in range(ROUNDS):  # one block at a time over its grid, until a round changes nothing
@@ -204,7 +212,13 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     # resting more to hold fewer notes.
     # Drawn note by note: with the style's intervals, with and without a cost per note, and both weighed more.
     starts = NOTES_STARTS if decoder == "notes" else STARTING_PENALTIES
-    decoding = min((search(start) for start in starts), key=lambda found: scored[found][0])
+    if known is not None and known.decoder == decoder:
+        starts = tuple(starts) + (dataclasses.replace(known, **(motion if decoder == "notes" else {})),)
+    found = [search(start) for start in starts]
+    if isinstance(starts[-1], PartDecoding):  # a block's grid may lack the known numbers: it counts as found too
+        score(dataclasses.asdict(starts[-1]))
+        found.append(starts[-1])
+    decoding = min(found, key=lambda candidate: scored[candidate][0])
     error, figures = scored[decoding]
     moved = (f"rhythm weight {decoding.rhythm_weight:g}, interval weight {decoding.interval_weight:g}, note cost "
              f"{decoding.change_penalty:g}" if decoder == "notes"
@@ -236,15 +250,18 @@ def _search(task) -> dict:
     part, decoder = task
     name = _SHARED["names"][part]
     return calibrate_part(_SHARED["accompanist"], _SHARED["read"], part, _SHARED["targets"][part], decoder,
-                          _SHARED["motions"][part], log=lambda line: print(f"{name}{line}", flush=True))
+                          _SHARED["motions"][part], log=lambda line: print(f"{name}{line}", flush=True),
+                          known=_SHARED["known"][part])
 
 
-def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS, seeds: int = SEEDS) -> dict:
+def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS, seeds: int = SEEDS,
+              from_card: bool = False) -> dict:
     """The card's `decoding` for ``accompanist``'s model from the data splits, and what it reaches; the searches
     (one per part and each of ``decoders``) run on ``jobs`` processes, over ``seeds`` generations per
-    validation melody."""
+    validation melody; ``from_card``: each also starts from the card's decoding of its part."""
     parts = range(len(accompanist.tracks))
     _SHARED.update(
+        known=list(accompanist.decoding) if from_card else [None] * len(accompanist.tracks),
         accompanist=SimpleNamespace(lowest=accompanist.lowest),  # all a search needs of it
         names=[name for name, _ in accompanist.tracks],
         targets=style_figures(splits["train"], len(accompanist.tracks)),
@@ -266,7 +283,7 @@ def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS, seeds
             "rule": calibration_rule(decoders),
             "command": f"python -m tools.gan.calibrate --style {accompanist.style}"
                        + ("" if tuple(decoders) == DECODERS else f" --decoders {' '.join(decoders)}")
-                       + ("" if seeds == SEEDS else f" --seeds {seeds}"),
+                       + ("" if seeds == SEEDS else f" --seeds {seeds}") + (" --from-card" if from_card else ""),
             "validation_readings": len(read),
             "per_track": {name: {"target": {k: round(v, 4) for k, v in targets[part].items()},
                                  "validation": {k: round(v, 4) for k, v in chosen[part]["validation"].items()},
@@ -309,6 +326,8 @@ def main(argv=None) -> int:
                         help="decoders searched (default: all)")
     parser.add_argument("--seeds", type=int, default=SEEDS,
                         help="generations per validation melody (default %(default)s)")
+    parser.add_argument("--from-card", action="store_true",
+                        help="each search also starts from the card's decoding of its part (never ends further off)")
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
                         help="change nothing: print the card's decoding's validation miss on SETS sets of fresh seeds")
     args = parser.parse_args(argv)
@@ -329,7 +348,8 @@ def main(argv=None) -> int:
         print(f"summed validation miss over {args.judge} fresh seed sets: mean {sums.mean():.3f}, sd {sums.std(ddof=1) if len(sums) > 1 else 0:.3f}; "
               "per part mean " + ", ".join(f"{name} {m:.3f}" for (name, _), m in zip(accompanist.tracks, misses.mean(axis=0))))
         return 0
-    decoding = calibrate(accompanist, splits, jobs=args.jobs, decoders=tuple(args.decoders), seeds=args.seeds)
+    decoding = calibrate(accompanist, splits, jobs=args.jobs, decoders=tuple(args.decoders), seeds=args.seeds,
+                         from_card=args.from_card)
     path = Path(args.models or models_dir()) / f"{model_name(args.style)}.json"
     write_decoding(path, decoding)
     print(f"wrote the decode fields into {path}")

@@ -176,3 +176,13 @@ def test_the_card_names_the_seeds_a_calibration_read(monkeypatch):
     found = calibrate.calibrate(FakeAccompanist(), splits, decoders=("path",), seeds=3)["decoding_calibration"]
     assert found["validation_readings"] == 6
     assert found["command"].endswith("--decoders path --seeds 3")
+
+
+def test_a_search_that_also_starts_from_a_known_decoding_never_ends_further_off_than_it():
+    accompanist, read = SimpleNamespace(lowest=48), readings()
+    known = PartDecoding(threshold=0.8, change_penalty=0.7, bar_rest=0.4, decoder="notes", sharpness=2.2,
+                         relative=True, rhythm_weight=1.1, interval_weight=1.3, **MOTION)  # off every grid
+    target = calibrate.decoded_figures(accompanist, read, 0, known)
+    found = calibrate.calibrate_part(accompanist, read, 0, target, "notes", MOTION, log=lambda line: None, known=known)
+    assert found["miss"] == 0.0
+    assert calibrate.miss(calibrate.decoded_figures(accompanist, read, 0, found["decoding"]), target) == 0.0
