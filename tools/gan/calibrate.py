@@ -196,9 +196,9 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
             chosen = {"decoder": decoder, "threshold": float(np.quantile(tops, 1 - target["sounding"])), "bar_rest": 0.0,
                       "relative": True, "change_penalty": start, "sharpness": 1.0 if decoder == "path" else 2.0,
                       "grain": 1}
-        if decoder == "notes" and not isinstance(start, PartDecoding):
-            interval_weight, note_cost = start
-            chosen.update(motion, interval_weight=interval_weight, change_penalty=note_cost, sharpness=3.0)
+            if decoder == "notes":
+                interval_weight, note_cost = start
+                chosen.update(motion, interval_weight=interval_weight, change_penalty=note_cost, sharpness=3.0)
         for _ in range(ROUNDS):  # one block at a time over its grid, until a round changes nothing
             before = dict(chosen)
             for block in blocks:
@@ -211,13 +211,11 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     # From a calm and from a restless start: a search started where the voice moves far too often can settle on
     # resting more to hold fewer notes.
     # Drawn note by note: with the style's intervals, with and without a cost per note, and both weighed more.
-    starts = NOTES_STARTS if decoder == "notes" else STARTING_PENALTIES
+    found = [search(start) for start in (NOTES_STARTS if decoder == "notes" else STARTING_PENALTIES)]
     if known is not None and known.decoder == decoder:
-        starts = tuple(starts) + (dataclasses.replace(known, **(motion if decoder == "notes" else {})),)
-    found = [search(start) for start in starts]
-    if isinstance(starts[-1], PartDecoding):  # a block's grid may lack the known numbers: it counts as found too
-        score(dataclasses.asdict(starts[-1]))
-        found.append(starts[-1])
+        known = dataclasses.replace(known, **(motion if decoder == "notes" else {}))
+        score(dataclasses.asdict(known))  # a block's grid may lack its numbers: it counts as found itself too
+        found += [known, search(known)]
     decoding = min(found, key=lambda candidate: scored[candidate][0])
     error, figures = scored[decoding]
     moved = (f"rhythm weight {decoding.rhythm_weight:g}, interval weight {decoding.interval_weight:g}, note cost "

@@ -59,6 +59,7 @@ def quartet_split_of(piece: str) -> str:
 
 
 def split_of_piece(style: str, piece: str) -> str:
+    """train / valid / test for one piece of ``style``, by that style's rule."""
     return split_of(piece) if style == "bach" else quartet_split_of(piece)
 
 
