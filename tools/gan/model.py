@@ -27,7 +27,7 @@ def noise_shape(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES):
 
 
 def build_generator(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES, tracks=TRACKS, name="gan_generator",
-                    logit_floor=None, rounding_noise=False):
+                    logit_floor=None):
     """U-Net: per encoder level two 3x3 ReLU convolutions then a 2x2 max-pool; at the bottleneck the noise is
     concatenated before its two convolutions; per decoder level upsample, concatenate the skip, two 3x3
     convolutions; a 1x1 sigmoid convolution gives one channel per track.
@@ -36,20 +36,9 @@ def build_generator(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES, track
     the floor added back). Without it, Adam keeps pushing the logits of cells that never sound downwards
     however small their gradient: a quartet generator's reached -814 after 8,760 updates, built as the
     difference of weights in the hundreds, and int8 rounding of the last hidden layer then moved its logits
-    by up to 4 (tools/gan/README.md). Below the floor the gradient is zero, so they stop there.
-
-    With ``rounding_noise`` every hidden convolution's output gets, in training only, the noise int8 rounding
-    adds once convert.py has equalized it (`RoundingNoise`), so the network learns not to hang on it. The
-    layers hold no weights and pass their input through at inference."""
+    by up to 4 (tools/gan/README.md). Below the floor the gradient is zero, so they stop there."""
     import keras
     from keras import layers
-
-    def conv(width, size, name):
-        out = layers.Conv2D(width, size, padding="same", activation="relu", name=name)
-        if not rounding_noise:
-            return out
-        noise_layer = rounding_noise_layer()(name=f"{name}_rounding")
-        return lambda tensor: noise_layer(out(tensor))
 
     levels = len(filters)
     if steps % 2 ** (levels - 1) or pitches % 2 ** (levels - 1):
@@ -60,8 +49,8 @@ def build_generator(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES, track
     for level, width in enumerate(filters):
         if level == levels - 1:
             x = layers.Concatenate(name="with_noise")([x, noise])
-        x = conv(width, 3, f"down{level}a")(x)
-        x = conv(width, 3, f"down{level}b")(x)
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"down{level}a")(x)
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"down{level}b")(x)
         if level < levels - 1:
             skips.append(x)
             x = layers.MaxPool2D(2, name=f"pool{level}")(x)
@@ -69,8 +58,8 @@ def build_generator(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES, track
         width = filters[level]
         x = layers.UpSampling2D(2, name=f"up{level}")(x)
         x = layers.Concatenate(name=f"skip{level}")([skips[level], x])
-        x = conv(width, 3, f"up{level}a")(x)
-        x = conv(width, 3, f"up{level}b")(x)
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"up{level}a")(x)
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"up{level}b")(x)
     # Start with few cells on (sigmoid(-4) = 2 %, near the real 1.5 %), not half the roll: the critic then
     # has to teach pitch and rhythm from the first update rather than first how empty music is.
     if logit_floor is None:
@@ -82,36 +71,6 @@ def build_generator(filters=DEFAULT_FILTERS, steps=STEPS, pitches=PITCHES, track
         logits = layers.Rescaling(1.0, offset=logit_floor, name=FLOOR_LAYER)(above)
         tracks_out = layers.Activation("sigmoid", name="tracks")(logits)
     return keras.Model([melody, noise], tracks_out, name=name)
-
-
-_ROUNDING_NOISE = []
-
-
-def rounding_noise_layer():
-    """The RoundingNoise layer class (defined, and registered for loading saved generators, on first use, as
-    Keras is imported only when a network is built)."""
-    if _ROUNDING_NOISE:
-        return _ROUNDING_NOISE[0]
-    import keras
-
-    @keras.saving.register_keras_serializable(package="keycomposer_gan")
-    class RoundingNoise(keras.layers.Layer):
-        """In training: x plus uniform noise of one int8 step of each channel, the step being the channel's
-        largest value in the batch / 255, as after equalization (every channel's largest value alike) one
-        shared int8 scale gives it. Identity at inference."""
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.seed_generator = keras.random.SeedGenerator(0)
-
-        def call(self, x, training=None):
-            if not training:
-                return x
-            step = keras.ops.stop_gradient(keras.ops.max(x, axis=(0, 1, 2), keepdims=True)) / 255.0
-            return x + keras.random.uniform(keras.ops.shape(x), -0.5, 0.5, seed=self.seed_generator) * step
-
-    _ROUNDING_NOISE.append(RoundingNoise)
-    return RoundingNoise
 
 
 def logit_floor_of(generator):

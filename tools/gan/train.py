@@ -128,8 +128,7 @@ def train(args) -> dict:
     noise_shape = gan_model.noise_shape(args.filters)
     valid_noise = np.random.default_rng(1).standard_normal((len(valid[0]),) + noise_shape).astype(np.float32)
 
-    generator = gan_model.build_generator(filters=args.filters, name=f"gan_{args.style}", logit_floor=args.logit_floor,
-                                          rounding_noise=args.rounding_noise)
+    generator = gan_model.build_generator(filters=args.filters, name=f"gan_{args.style}", logit_floor=args.logit_floor)
     critic = gan_model.build_critic()
     g_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
     c_opt = keras.optimizers.Adam(args.lr, beta_1=0.5, beta_2=0.9)
@@ -259,8 +258,6 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--logit-floor", type=float, default=None,
                         help="hold the generator's logits at or above this (e.g. -12) so int8 keeps them (default: none)")
-    parser.add_argument("--rounding-noise", action="store_true",
-                        help="train with the noise int8 rounding adds to every hidden layer (default: off)")
     parser.add_argument("--filters", type=_widths, default=gan_model.DEFAULT_FILTERS,
                         help="generator channels per U-Net level, top to bottleneck (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
