@@ -42,15 +42,11 @@ def snippets(pieces, beats: int, bar_steps: int = 16, every_bars: int = EVERY_BA
 def tail_figures(accompanist, cut: list, hold_last: bool) -> list:
     """Per accompaniment part, the calibrated figures of its decoded voices over these snippets."""
     from keycomposer.models.gan import Melody
-    from tools.gan.calibrate import mean_figures, part_figures, voice_roll
+    from tools.gan.calibrate import decoded_figures
 
-    rows = [[] for _ in accompanist.tracks]
-    for index, (pitches, parts) in enumerate(cut):
-        probability, _ = accompanist.probability(Melody(pitches), seed=index, hold_last=hold_last)
-        for part, decoding in enumerate(accompanist.decoding):
-            voice = decoding.voice(probability[:, :, part], seed=(index, part))
-            rows[part].append(part_figures(voice_roll(voice, accompanist.lowest)))
-    return [mean_figures(part_rows) for part_rows in rows]
+    read = [accompanist.probability(Melody(pitches), seed=index, hold_last=hold_last)
+            for index, (pitches, _) in enumerate(cut)]
+    return [decoded_figures(accompanist, read, part, decoding) for part, decoding in enumerate(accompanist.decoding)]
 
 
 def notes_per_bar(figures: list) -> str:
@@ -67,7 +63,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from keycomposer.models.gan import Accompanist
-    from tools.gan.calibrate import mean_figures, miss, part_figures
+    from tools.gan.calibrate import miss, style_figures
 
     accompanist = Accompanist(args.style, folder=args.models)
     pieces = [piece for piece in data.load(args.style, args.data)["valid"] if not args.piece or piece[0] in args.piece]
@@ -76,7 +72,7 @@ def main(argv=None) -> int:
     totals = dict.fromkeys(READINGS, 0.0)
     for beats in (int(b) for b in args.beats.split(",")):
         cut = snippets(pieces, beats)
-        real = [mean_figures([part_figures(parts[1 + part]) for _, parts in cut]) for part in range(len(accompanist.tracks))]
+        real = style_figures(cut, len(accompanist.tracks))  # the real parts of the snippets' bars
         line = f"{beats:2} beats, {len(cut)} snippets; real notes per bar {notes_per_bar(real)}"
         for name, hold_last in READINGS.items():
             decoded = tail_figures(accompanist, cut, hold_last)
