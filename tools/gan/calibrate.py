@@ -6,15 +6,16 @@ sharpness: keycomposer.models.voicing), set so that decoded parts behave like th
 
 The targets are the style's figures in the TRAINING pieces (the most music there is of it): the share of
 steps a part sounds, its empty bar rate and its pitch classes per bar (MuseGAN's EB and UPC), its notes per
-bar, the share of its notes that last one 16th and the share of its moves from note to note by step (at most
-2 semitones). They are met
+bar, the share of its notes that last one 16th, the share of its moves from note to note by step (at most
+2 semitones) and its mean pitch. They are met
 on the VALIDATION melodies, read exactly as inference reads them (windows blended, each with its own noise),
 because on melodies it has not heard the generator is less sure of itself than on those it learned from.
 The test pieces are never read here. Per part and decoder the search is block-wise: threshold and bar level
 together (on quantiles of the generator's own output), then change penalty, sharpness and grain together (for
 the "notes" decoder: sharpness with the weight of the part's rhythm in the training pieces, then the weight of
-its intervals with the cost of a note: `style_motion`), round after round until nothing changes; the decoder
-that comes closest is kept.
+its intervals with the cost of a note: `style_motion`), then its register, round after round until nothing
+changes; the decoder that comes closest is kept. `--from-card --blocks register` searches only the named
+blocks, from the card's decoding alone.
 
 Needs the data cache (tools/gan/data.py) and a TFLite runtime. Its searches, one per part and decoder, run side by
 side on `--jobs` processes (default: one per core).
@@ -36,9 +37,9 @@ from tools.gan import data
 # What a miss of each figure weighs: about what is heard as a difference (5 % of the steps; an empty bar in
 # fifty; a fifth of a pitch class in every bar; a note in every other bar; one note in twenty one 16th long,
 # which a drawn voice's flicker to a neighbour and back makes too many of; one move in twenty by step rather
-# than by leap).
+# than by leap; a semitone of register, the smallest move of a whole part a listener hears).
 TOLERANCE = {"sounding": 0.05, "empty_bar_rate": 0.02, "pitch_classes_per_bar": 0.2, "notes_per_bar": 0.5,
-             "one_step_notes": 0.05, "stepwise_motion": 0.05}
+             "one_step_notes": 0.05, "stepwise_motion": 0.05, "mean_pitch": 1.0}
 THRESHOLD_QUANTILES = tuple(np.linspace(0.0, 0.7, 15))  # of every step's most likely pitch's probability
 BAR_QUANTILES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15)  # of every bar's presence
 CHANGE_PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)  # nats
@@ -53,6 +54,8 @@ NOTE_COSTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)  # nats each note drawn note by note
 # than the first two (validation miss 2.15 against 2.33)
 NOTES_STARTS = ((1.0, 0.0), (1.0, 1.0), (1.5, 2.0))
 GRAINS = (1, 2)  # steps between a drawn voice's possible changes
+REGISTERS = tuple(np.arange(-3.0, 3.01, 0.5))  # nats per octave above the part's mean (voicing.register_bias)
+BLOCKS = ("rests", "motion", "moves", "register")  # what `--blocks` may name ("moves": the "notes" decoder only)
 ROUNDS = 8
 STARTING_PENALTIES = (0.3, 1.5)
 SEEDS = 2  # generations per validation melody
@@ -79,7 +82,18 @@ def part_figures(roll) -> dict:
         "notes_per_bar": len(lengths) / max(1, -(-len(roll) // 16)),
         "one_step_notes": float((lengths == 1).mean()) if len(lengths) else float("nan"),
         "stepwise_motion": metrics.stepwise_motion(roll),
+        "mean_pitch": _mean_note_pitch(roll),
     }
+
+
+def _mean_note_pitch(roll) -> float:
+    """The mean MIDI pitch of the notes of a part's top line, each note once (as tools/bench/gan_bench.py
+    counts it); NaN without notes."""
+    from keycomposer.music.metrics import line_runs
+
+    pitches = line_runs(top_voice(roll))[2]
+    pitches = pitches[pitches >= 0]
+    return float(pitches.mean()) if len(pitches) else float("nan")
 
 
 def style_motion(pieces, part: int) -> dict:
@@ -117,10 +131,15 @@ def style_figures(pieces, parts: int = 3) -> list:
     return [mean_figures([part_figures(roll[1 + part]) for _, roll in pieces]) for part in range(parts)]
 
 
-def miss(figures: dict, target: dict) -> float:
-    """How far decoded figures are from the target, each in its tolerances; a figure a silent part lacks counts as
+def figure_misses(figures: dict, target: dict) -> dict:
+    """How far each decoded figure is from the target, in its tolerances; a figure a silent part lacks counts as
     0 (so the search never takes a part that never sounds for a match)."""
-    return sum(abs(np.nan_to_num(figures[name]) - target[name]) / TOLERANCE[name] for name in TOLERANCE)
+    return {name: abs(np.nan_to_num(figures[name]) - target[name]) / TOLERANCE[name] for name in TOLERANCE}
+
+
+def miss(figures: dict, target: dict) -> float:
+    """The figures' misses summed."""
+    return sum(figure_misses(figures, target).values())
 
 
 def readings(accompanist, pieces, seeds: int = SEEDS, first_seed: int = 0) -> list:
@@ -138,24 +157,30 @@ def readings(accompanist, pieces, seeds: int = SEEDS, first_seed: int = 0) -> li
 
 def voice_roll(voice: np.ndarray, lowest: int) -> np.ndarray:
     """A decoded voice (per step a pitch index in the model's band, or -1) as a (steps, 128) bool roll, the band
-    starting at MIDI pitch ``lowest`` (pitch classes need no octave shift)."""
+    starting at MIDI pitch ``lowest``; pitches outside MIDI's 0..127 are dropped, as inference drops them."""
     roll = np.zeros((len(voice), 128), dtype=bool)
     sounding = np.nonzero(voice >= 0)[0]
-    roll[sounding, voice[sounding] + lowest] = True
+    pitch = voice[sounding] + lowest
+    keep = (pitch >= 0) & (pitch <= 127)
+    roll[sounding[keep], pitch[keep]] = True
     return roll
 
 
 def decoded_figures(accompanist, read, part: int, decoding) -> dict:
-    rows = [part_figures(voice_roll(decoding.voice(probability[:, :, part], seed=(index, part)), accompanist.lowest))
-            for index, (probability, _) in enumerate(read)]
+    """The part's figures over these readings decoded, at the pitches inference writes (the melody's octave
+    shift undone)."""
+    rows = [part_figures(voice_roll(decoding.voice(probability[:, :, part], seed=(index, part)),
+                                    accompanist.lowest - shift))
+            for index, (probability, shift) in enumerate(read)]
     return mean_figures(rows)
 
 
 def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, motion=None, log=print,
-                   known=None) -> dict:
+                   known=None, only=None) -> dict:
     """The PartDecoding with ``decoder`` whose voices of these readings come closest to ``target``, with its
     figures and its miss; a "notes" decoder draws with ``motion`` (`style_motion`). A ``known`` decoding with
-    the same decoder (the card's) is one more start, so the search never ends further off than it."""
+    the same decoder (the card's) is one more start, so the search never ends further off than it. With
+    ``only`` (names of BLOCKS) just those blocks are searched, from ``known`` alone."""
     import dataclasses
 
     from keycomposer.models.voicing import PartDecoding, bar_presence, part_level
@@ -172,14 +197,20 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     # Numbers that pull against each other are searched together: where the part rests (threshold, bar level),
     # and how its voice moves (penalty, sharpness, grain; or sharpness and the rhythm's weight, then the
     # intervals' weight with the cost of a note).
-    rests = [{"threshold": t, "bar_rest": b} for t in thresholds for b in bar_rests]
+    named = {"rests": [{"threshold": t, "bar_rest": b} for t in thresholds for b in bar_rests]}
     if decoder == "notes":
-        blocks = (rests, [{"sharpness": k, "rhythm_weight": w} for k in NOTE_SHARPNESSES for w in RHYTHM_WEIGHTS],
-                  [{"interval_weight": w, "change_penalty": c} for w in INTERVAL_WEIGHTS for c in NOTE_COSTS])
+        named["motion"] = [{"sharpness": k, "rhythm_weight": w} for k in NOTE_SHARPNESSES for w in RHYTHM_WEIGHTS]
+        named["moves"] = [{"interval_weight": w, "change_penalty": c} for w in INTERVAL_WEIGHTS for c in NOTE_COSTS]
     else:
-        blocks = (rests, [{"change_penalty": p, "sharpness": k, "grain": g} for p in CHANGE_PENALTIES
-                          for k in ((1.0,) if decoder == "path" else SHARPNESSES)
-                          for g in ((1,) if decoder == "path" else GRAINS)])
+        named["motion"] = [{"change_penalty": p, "sharpness": k, "grain": g} for p in CHANGE_PENALTIES
+                           for k in ((1.0,) if decoder == "path" else SHARPNESSES)
+                           for g in ((1,) if decoder == "path" else GRAINS)]
+    named["register"] = [{"register": float(r)} for r in REGISTERS]
+    if only is not None and (known is None or known.decoder != decoder or not set(only) <= set(named)):
+        raise ValueError(f"searching only {', '.join(only)} needs a known {decoder} decoding whose blocks they are")
+    blocks = [block for name, block in named.items() if only is None or name in only]
+    settled = [block for name, block in named.items() if name != "register" and (only is None or name in only)]
+    stages = (settled, blocks) if settled and len(settled) < len(blocks) else (blocks,)
     scored = {}
 
     def score(chosen, **changes):
@@ -199,19 +230,23 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
             if decoder == "notes":
                 interval_weight, note_cost = start
                 chosen.update(motion, interval_weight=interval_weight, change_penalty=note_cost, sharpness=3.0)
-        for _ in range(ROUNDS):  # one block at a time over its grid, until a round changes nothing
-            before = dict(chosen)
-            for block in blocks:
-                chosen.update(min(block, key=lambda changes: score(chosen, **changes)))
-            if chosen == before:
-                break
+        # The register joins once the rest has settled: searched from the first round, it sent a most likely path
+        # to a worse decoding than the one it had found without it (tests/models/gan/test_gan_calibration.py).
+        for stage in stages:
+            for _ in range(ROUNDS):  # one block at a time over its grid, until a round changes nothing
+                before = dict(chosen)
+                for block in stage:
+                    chosen.update(min(block, key=lambda changes: score(chosen, **changes)))
+                if chosen == before:
+                    break
         score(chosen)
         return PartDecoding(**chosen)
 
     # From a calm and from a restless start: a search started where the voice moves far too often can settle on
     # resting more to hold fewer notes.
     # Drawn note by note: with the style's intervals, with and without a cost per note, and both weighed more.
-    found = [search(start) for start in (NOTES_STARTS if decoder == "notes" else STARTING_PENALTIES)]
+    found = [] if only is not None else [search(start)
+                                         for start in (NOTES_STARTS if decoder == "notes" else STARTING_PENALTIES)]
     if known is not None and known.decoder == decoder:
         known = dataclasses.replace(known, **(motion if decoder == "notes" else {}))
         score(dataclasses.asdict(known))  # a block's grid may lack its numbers: it counts as found itself too
@@ -222,7 +257,7 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
              f"{decoding.change_penalty:g}" if decoder == "notes"
              else f"change penalty {decoding.change_penalty:g}, grain {decoding.grain}")
     log(f" {decoder}: threshold {decoding.threshold:.4f}, bar level {decoding.bar_rest:.4f}, sharpness "
-        f"{decoding.sharpness:g}, {moved}: "
+        f"{decoding.sharpness:g}, {moved}, register {decoding.register:g}: "
         + ", ".join(f"{name} {figures[name]:.3f} (target {target[name]:.3f})" for name in TOLERANCE)
         + f"; miss {error:.2f}")
     return {"decoding": decoding, "validation": figures, "miss": error}
@@ -232,13 +267,14 @@ DECODER_NAMES = {"path": "the most likely path", "sample": "a path drawn step by
                  "notes": "a path drawn note by note with the training pieces' rhythm and intervals"}
 
 
-def calibration_rule(decoders) -> str:
+def calibration_rule(decoders, only=None) -> str:
     """The card's words for how its decodings were chosen."""
     return ("per part, the decoder (" + "; ".join(f"{name}: {DECODER_NAMES[name]}" for name in decoders) + ") and "
             "its numbers (thresholds relative to the part's level in each melody) whose voices of the validation "
             "melodies come closest to the training pieces' sounding share, empty bar rate, pitch classes per bar, "
-            "notes per bar, share of one-16th notes and share of moves by step (misses weighed by "
-            + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items()) + "); the test pieces are not read")
+            "notes per bar, share of one-16th notes, share of moves by step and mean pitch (misses weighed by "
+            + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items()) + "); the test pieces are not read"
+            + ("" if only is None else f"; only {', '.join(only)} searched, from the card's decoding before"))
 
 
 _SHARED = {}  # what every search reads, handed to worker processes by fork rather than by pickling
@@ -249,16 +285,20 @@ def _search(task) -> dict:
     name = _SHARED["names"][part]
     return calibrate_part(_SHARED["accompanist"], _SHARED["read"], part, _SHARED["targets"][part], decoder,
                           _SHARED["motions"][part], log=lambda line: print(f"{name}{line}", flush=True),
-                          known=_SHARED["known"][part])
+                          known=_SHARED["known"][part], only=_SHARED["only"])
 
 
 def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS, seeds: int = SEEDS,
-              from_card: bool = False) -> dict:
+              from_card: bool = False, only=None) -> dict:
     """The card's `decoding` for ``accompanist``'s model from the data splits, and what it reaches; the searches
     (one per part and each of ``decoders``) run on ``jobs`` processes, over ``seeds`` generations per
-    validation melody; ``from_card``: each also starts from the card's decoding of its part."""
+    validation melody; ``from_card``: each also starts from the card's decoding of its part; ``only`` (with
+    ``from_card``): just these BLOCKS are searched, from the card's decoding with its own decoder."""
+    if only is not None and not from_card:
+        raise ValueError("searching only some blocks starts from the card's decoding: it needs from_card")
     parts = range(len(accompanist.tracks))
     _SHARED.update(
+        only=None if only is None else tuple(only),
         known=list(accompanist.decoding) if from_card else [None] * len(accompanist.tracks),
         accompanist=SimpleNamespace(lowest=accompanist.lowest),  # all a search needs of it
         names=[name for name, _ in accompanist.tracks],
@@ -268,6 +308,9 @@ def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS, seeds
     targets, read = _SHARED["targets"], _SHARED["read"]
     # The note-by-note searches take longest: started first, they do not leave one process working alone at the end.
     tasks = [(part, decoder) for decoder in reversed(DECODERS) if decoder in decoders for part in parts]
+    if only is not None:
+        tasks = [(part, accompanist.decoding[part].decoder) for part in parts]
+        decoders = tuple(dict.fromkeys(decoder for _, decoder in tasks))
     if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results = pool.map(_search, tasks, chunksize=1)
@@ -278,10 +321,12 @@ def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS, seeds
     return {
         "decoding": [result["decoding"].to_card() for result in chosen],
         "decoding_calibration": {
-            "rule": calibration_rule(decoders),
+            "rule": calibration_rule(decoders, only),
             "command": f"python -m tools.gan.calibrate --style {accompanist.style}"
-                       + ("" if tuple(decoders) == DECODERS else f" --decoders {' '.join(decoders)}")
-                       + ("" if seeds == SEEDS else f" --seeds {seeds}") + (" --from-card" if from_card else ""),
+                       + ("" if tuple(decoders) == DECODERS or only is not None else f" --decoders {' '.join(decoders)}")
+                       + ("" if seeds == SEEDS else f" --seeds {seeds}") + (" --from-card" if from_card else "")
+                       + ("" if only is None else f" --blocks {' '.join(only)}"),
+            **({"started_from": before} if from_card and (before := _card_command(accompanist)) else {}),
             "validation_readings": len(read),
             "per_track": {name: {"target": {k: round(v, 4) for k, v in targets[part].items()},
                                  "validation": {k: round(v, 4) for k, v in chosen[part]["validation"].items()},
@@ -291,15 +336,21 @@ def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS, seeds
     }
 
 
+def _card_command(accompanist):
+    """The command that calibrated the decoding in ``accompanist``'s card, if the card says."""
+    card = getattr(getattr(accompanist, "model", None), "card", None) or {}
+    return card.get("decoding_calibration", {}).get("command")
+
+
 def judge(accompanist, splits: dict, seed_sets: int = 4, seeds: int = SEEDS) -> list:
-    """The card's decoding's validation miss per part on ``seed_sets`` sets of fresh generations (seeds from
-    JUDGE_SEEDS on, which no calibration reads): how far it is from its targets, and how much of that is the
-    draw of the seeds."""
+    """The card's decoding's validation miss per part and figure (`figure_misses`) on ``seed_sets`` sets of
+    fresh generations (seeds from JUDGE_SEEDS on, which no calibration reads): how far it is from its targets,
+    and how much of that is the draw of the seeds."""
     targets = style_figures(splits["train"], len(accompanist.tracks))
     misses = []
     for seed_set in range(seed_sets):
         read = readings(accompanist, splits["valid"], seeds=seeds, first_seed=JUDGE_SEEDS * (seed_set + 1))
-        misses.append([miss(decoded_figures(accompanist, read, part, decoding), targets[part])
+        misses.append([figure_misses(decoded_figures(accompanist, read, part, decoding), targets[part])
                        for part, decoding in enumerate(accompanist.decoding)])
     return misses
 
@@ -326,11 +377,15 @@ def main(argv=None) -> int:
                         help="generations per validation melody (default %(default)s)")
     parser.add_argument("--from-card", action="store_true",
                         help="each search also starts from the card's decoding of its part (never ends further off)")
+    parser.add_argument("--blocks", nargs="+", choices=BLOCKS, default=None,
+                        help="with --from-card: search only these blocks, from the card's decoding alone")
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
                         help="change nothing: print the card's decoding's validation miss on SETS sets of fresh seeds")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.judge < 0:
         parser.error("--seeds must be at least 1 and --judge not negative")
+    if args.blocks and not args.from_card:
+        parser.error("--blocks searches from the card's decoding: give --from-card too")
 
     from keycomposer.models.gan import Accompanist, model_name
     from keycomposer.models.runtime import models_dir
@@ -338,16 +393,19 @@ def main(argv=None) -> int:
     accompanist = Accompanist(args.style, folder=args.models)
     splits = data.load(args.style, args.data)
     if args.judge:
-        misses = np.array(judge(accompanist, splits, args.judge, args.seeds))
+        by_figure = judge(accompanist, splits, args.judge, args.seeds)
+        misses = np.array([[sum(part.values()) for part in row] for row in by_figure])
         for seed_set, row in enumerate(misses):
             print(f"seed set {seed_set + 1}: " + ", ".join(f"{name} {m:.3f}" for (name, _), m in zip(accompanist.tracks, row))
                   + f"; summed {row.sum():.3f}")
         sums = misses.sum(axis=1)
         print(f"summed validation miss over {args.judge} fresh seed sets: mean {sums.mean():.3f}, sd {sums.std(ddof=1) if len(sums) > 1 else 0:.3f}; "
               "per part mean " + ", ".join(f"{name} {m:.3f}" for (name, _), m in zip(accompanist.tracks, misses.mean(axis=0))))
+        print("per figure, summed over the parts, mean: " + ", ".join(
+            f"{name} {np.mean([sum(part[name] for part in row) for row in by_figure]):.3f}" for name in TOLERANCE))
         return 0
     decoding = calibrate(accompanist, splits, jobs=args.jobs, decoders=tuple(args.decoders), seeds=args.seeds,
-                         from_card=args.from_card)
+                         from_card=args.from_card, only=args.blocks)
     path = Path(args.models or models_dir()) / f"{model_name(args.style)}.json"
     write_decoding(path, decoding)
     print(f"wrote the decode fields into {path}")

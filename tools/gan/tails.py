@@ -6,8 +6,9 @@ pieces (the test pieces are not read).
 
 A snippet is the melody's first BEATS beats from a bar where it sounds on the downbeat (every fourth bar of
 each piece), cut after its last note. Both readings are decoded with the card's decoding, and per length it
-prints the 6-figure miss (tools/gan/calibrate.py's figures and tolerances) of the decoded parts against the
-real parts of the same bars, summed over the parts, and the parts' notes per bar.
+prints the miss (tools/gan/calibrate.py's figures and tolerances: 6 figures until mean pitch joined them on
+2026-12-02) of the decoded parts against the real parts of the same bars, summed over the parts, and the
+parts' notes per bar.
 """
 
 import argparse

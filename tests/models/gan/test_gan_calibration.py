@@ -56,6 +56,14 @@ def test_the_targets_are_each_part_s_figures_averaged_over_the_pieces():
     assert alto["pitch_classes_per_bar"] == pytest.approx(1.0)  # the silent piece has no sounding bar to count
     assert alto["notes_per_bar"] == pytest.approx(0.25)
     assert alto["one_step_notes"] == 0.0  # the C lasts a bar; the silent piece has no note to count
+    assert alto["mean_pitch"] == 60.0
+
+
+def test_a_part_s_mean_pitch_counts_each_note_once_however_long_it_lasts():
+    roll = np.zeros((BAR_STEPS, 128), bool)
+    roll[:12, 48] = True  # a long C, then a short G
+    roll[12:14, 55] = True
+    assert calibrate.part_figures(roll)["mean_pitch"] == pytest.approx((48 + 55) / 2)
 
 
 def test_the_motion_counts_each_parts_note_and_rest_lengths_where_its_notes_start_and_its_moves():
@@ -122,14 +130,43 @@ def test_a_part_that_never_sounds_is_far_from_any_target_that_sounds():
     silent = calibrate.mean_figures([calibrate.part_figures(np.zeros((BAR_STEPS * 2, 128), bool))] * 2)
     assert np.isnan(silent["pitch_classes_per_bar"])
     target = {"sounding": 0.05, "empty_bar_rate": 0.9, "pitch_classes_per_bar": 1.0, "notes_per_bar": 0.1,
-              "one_step_notes": 0.1, "stepwise_motion": 0.5}
-    assert calibrate.miss(silent, target) == pytest.approx(1 + 5 + 5 + 0.2 + 2 + 10)
+              "one_step_notes": 0.1, "stepwise_motion": 0.5, "mean_pitch": 60.0}
+    assert calibrate.miss(silent, target) == pytest.approx(1 + 5 + 5 + 0.2 + 2 + 10 + 60)
 
 
 def test_a_decoded_voice_becomes_a_roll_sounding_its_pitches_over_the_model_s_band():
     roll = calibrate.voice_roll(np.array([3, REST, 0, REST]), lowest=40)
     assert roll.shape == (4, 128) and roll.any(axis=1).tolist() == [True, False, True, False]
     assert np.flatnonzero(roll.any(axis=0)).tolist() == [40, 43]
+    beyond = calibrate.voice_roll(np.array([1, 30]), lowest=100)  # 101 sounds; 130 is no MIDI pitch
+    assert np.flatnonzero(beyond.any(axis=0)).tolist() == [101]
+
+
+def test_decoded_figures_sit_where_inference_writes_them_with_the_melody_s_octave_shift_undone():
+    probability, _ = readings(count=1)[0]
+    decoding = PartDecoding(threshold=0.5, relative=True)
+    unshifted = calibrate.decoded_figures(SimpleNamespace(lowest=48), [(probability, 0)], 0, decoding)
+    shifted = calibrate.decoded_figures(SimpleNamespace(lowest=48), [(probability, 12)], 0, decoding)
+    assert shifted["mean_pitch"] == pytest.approx(unshifted["mean_pitch"] - 12)
+    assert shifted["pitch_classes_per_bar"] == unshifted["pitch_classes_per_bar"]
+
+
+def test_searching_only_the_register_keeps_every_other_number_of_the_known_decoding():
+    accompanist, read = SimpleNamespace(lowest=48), readings()
+    known = PartDecoding(threshold=0.8, change_penalty=0.7, bar_rest=0.4, decoder="notes", sharpness=2.2,
+                         relative=True, rhythm_weight=1.1, interval_weight=1.3, **MOTION)
+    higher = PartDecoding(**{**known.__dict__, "register": 3.0})
+    target = calibrate.decoded_figures(accompanist, read, 0, higher)
+    assert target["mean_pitch"] > calibrate.decoded_figures(accompanist, read, 0, known)["mean_pitch"]
+    found = calibrate.calibrate_part(accompanist, read, 0, target, "notes", MOTION, log=lambda line: None,
+                                     known=known, only=("register",))
+    assert found["decoding"] == higher and found["miss"] == 0.0
+
+
+def test_searching_only_some_blocks_needs_a_known_decoding_of_the_decoder_searched():
+    with pytest.raises(ValueError, match="needs a known notes decoding"):
+        calibrate.calibrate_part(SimpleNamespace(lowest=48), readings(count=1), 0, {}, "notes", MOTION,
+                                 only=("register",))
 
 
 class SeedRecorder(FakeAccompanist):
@@ -161,8 +198,10 @@ def test_each_validation_melody_is_read_once_per_seed_from_the_first_seed_on():
 
 def test_judging_a_decoding_reads_fresh_seeds_a_set_at_a_time():
     recorder = SeedRecorder()
-    misses = calibrate.judge(recorder, {"train": pieces(1), "valid": pieces(3)}, seed_sets=2, seeds=2)
-    assert np.shape(misses) == (2, 1) and all(np.isfinite(misses).ravel())
+    by_figure = calibrate.judge(recorder, {"train": pieces(1), "valid": pieces(3)}, seed_sets=2, seeds=2)
+    assert [[set(part) for part in row] for row in by_figure] == [[set(calibrate.TOLERANCE)]] * 2
+    misses = [[sum(part.values()) for part in row] for row in by_figure]
+    assert all(np.isfinite(misses).ravel())
     first, second = recorder.seeds[:6], recorder.seeds[6:]
     assert min(first) >= calibrate.JUDGE_SEEDS and not set(first) & set(second)
     assert misses[0] != misses[1]  # the sets differ in their draws, which is what judging them shows
@@ -186,3 +225,25 @@ def test_a_search_that_also_starts_from_a_known_decoding_never_ends_further_off_
     found = calibrate.calibrate_part(accompanist, read, 0, target, "notes", MOTION, log=lambda line: None, known=known)
     assert found["miss"] == 0.0
     assert calibrate.miss(calibrate.decoded_figures(accompanist, read, 0, found["decoding"]), target) == 0.0
+
+
+class CalibratedBefore(FakeAccompanist):
+    """FakeAccompanist whose card already holds a decoding, and the command that found it."""
+
+    decoding = [PartDecoding(threshold=0.5, change_penalty=0.3, relative=True)]
+    model = SimpleNamespace(card={"decoding_calibration": {"command": "python -m tools.gan.calibrate --style fake"}})
+
+
+def test_searching_only_the_register_from_the_card_changes_nothing_else_and_names_where_it_started():
+    found = calibrate.calibrate(CalibratedBefore(), {"train": pieces(1), "valid": pieces(2)}, from_card=True,
+                                only=("register",))
+    entry, record = found["decoding"][0], found["decoding_calibration"]
+    assert {k: v for k, v in entry.items() if k != "register"} == CalibratedBefore.decoding[0].to_card()
+    assert record["command"].endswith("--from-card --blocks register")
+    assert record["started_from"] == "python -m tools.gan.calibrate --style fake"
+    assert record["rule"].endswith("only register searched, from the card's decoding before")
+
+
+def test_searching_only_some_blocks_starts_from_the_card():
+    with pytest.raises(ValueError, match="needs from_card"):
+        calibrate.calibrate(CalibratedBefore(), {"train": pieces(1), "valid": pieces(2)}, only=("register",))

@@ -8,7 +8,7 @@ import pytest
 
 from keycomposer.models import runtime
 from keycomposer.models.voicing import (BAR_STEPS, REST, WIDEST, PartDecoding, bar_presence, part_level,
-                                      voice_notes, voice_path, voice_sample)
+                                      register_bias, voice_notes, voice_path, voice_sample)
 from keycomposer.music.metrics import line_runs, straight_moves
 
 
@@ -234,6 +234,50 @@ def test_drawn_note_by_note_a_voice_rests_where_the_generator_barely_hears_it():
     assert len(decoding.voice(probability[:0])) == 0
 
 
+def octaves_apart(bars=4, seed=0):
+    """A part unsure in which octave it sounds, as a cello's bass note: each beat one pitch class in two
+    octaves, one of them a little likelier."""
+    rng = np.random.default_rng(seed)
+    probability = np.full((bars * BAR_STEPS, 24), 0.01)
+    low = rng.integers(0, 12, bars * 4).repeat(4)
+    lower_likelier = rng.random(bars * 4).repeat(4) < 0.5
+    probability[np.arange(len(low)), low] = np.where(lower_likelier, 0.4, 0.3)
+    probability[np.arange(len(low)), low + 12] = np.where(lower_likelier, 0.3, 0.4)
+    return probability
+
+
+def test_the_register_leans_the_voice_about_the_part_s_mean_pitch_by_octaves():
+    probability = octaves_apart()
+    bias = register_bias(probability, 1.5)
+    mean = (probability.sum(axis=0) * np.arange(24)).sum() / probability.sum()
+    assert np.diff(bias) == pytest.approx(np.full(23, 1.5 / 12))
+    assert np.interp(mean, np.arange(24), bias) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("decoder", ["path", "sample", "notes"])
+def test_a_positive_register_moves_a_voice_up_and_a_negative_one_down(decoder):
+    probability = octaves_apart()
+    rhythm = dict(note_lengths=(0.1, 0.1, 0.1, 0.7), rest_lengths=(1.0,), onsets=FLAT_ONSETS) if decoder == "notes" else {}
+
+    def mean_pitch(register):
+        decoding = PartDecoding(0.05, decoder=decoder, sharpness=2.0, register=register, **rhythm)
+        voices = np.concatenate([decoding.voice(probability, seed=seed) for seed in range(4)])
+        return voices[voices != REST].mean()
+
+    assert mean_pitch(-2.0) < mean_pitch(0.0) - 2 and mean_pitch(2.0) > mean_pitch(0.0) + 2
+
+
+def test_a_decoding_without_a_register_decodes_as_before_it_had_one():
+    probability = octaves_apart()
+    for decoder, rhythm in (("path", {}), ("notes", dict(note_lengths=(0.5, 0.5), rest_lengths=(1.0,),
+                                                          onsets=FLAT_ONSETS))):
+        decoding = PartDecoding(0.05, decoder=decoder, sharpness=2.0, **rhythm)
+        assert decoding.register == 0.0 and "register" not in decoding.to_card()
+        expected = (voice_path(probability, 0.05) if decoder == "path" else
+                    voice_notes(probability, 0.05, np.random.default_rng(7), 2.0, (0.5, 0.5), (1.0,), FLAT_ONSETS))
+        assert (decoding.voice(probability, seed=7) == expected).all()
+
+
 NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_lengths=(0.2, 0.5, 0.3),
                      rest_lengths=(0.7, 0.3), onsets=tuple(range(1, BAR_STEPS + 1)), rhythm_weight=1.25,
                      intervals=tuple(range(1, 2 * WIDEST + 2)), interval_weight=0.5, change_penalty=1.5)
@@ -241,6 +285,7 @@ NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_l
 
 @pytest.mark.parametrize("decoding", [PartDecoding(0.1234567891, 0.4, 0.05),
                                       PartDecoding(0.2, 1.5, 0.0, "sample", 3.0, 2), NOTES,
+                                      PartDecoding(0.3, 0.5, register=-1.5),
                                       PartDecoding(1.5, 0.4, 0.6, relative=True)])
 def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     entry = decoding.to_card()
@@ -273,6 +318,8 @@ def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     ({**NOTES.to_card(), "intervals": [1.0] * 25}, "intervals needs 49 weights, has 25"),
     ({**NOTES.to_card(), "intervals": [-1.0] * 49}, "intervals weights must all be above 0"),
     ({**NOTES.to_card(), "interval_weight": -0.5}, "interval_weight -0.5 is below 0"),
+    ({"threshold": 0.1, "register": "high"}, "register 'high' is not a number"),
+    ({"threshold": 0.1, "register": float("nan")}, "register nan is not a finite number"),
 ])
 def test_a_bad_decoding_entry_says_what_is_wrong(entry, problem):
     with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
