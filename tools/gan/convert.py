@@ -194,6 +194,9 @@ def main(argv=None) -> int:
                         help="decoding searches run side by side (default: one per core)")
     parser.add_argument("--decoders", nargs="+", choices=calibrate.DECODERS, default=list(calibrate.DECODERS),
                         help="decoders the decoding calibration searches (default: all)")
+    parser.add_argument("--no-equalize", action="store_true",
+                        help="convert the generator as it is: a run from tools.gan.qat is equalized already, and "
+                             "equalizing again would move its weights off the grid they were trained on")
     args = parser.parse_args(argv)
 
     import keras
@@ -216,7 +219,7 @@ def main(argv=None) -> int:
     valid_sampler = train.WindowSampler(splits["valid"], gan_model.LOWEST_PITCH[style], rng)
     valid_melodies, _ = valid_sampler.fixed(AGREEMENT_WINDOWS)
     card = model_card(training, splits["train"])
-    equalized = equalize(generator, melodies, noises)
+    equalized = generator if args.no_equalize else equalize(generator, melodies, noises)
     check = np.abs(equalized.predict([melodies, noises], verbose=0) - generator.predict([melodies, noises], verbose=0))
     print(f"equalized generator: largest change in any output {check.max():.2e}")
     int8 = to_tflite(equalized, (melodies, noises))
