@@ -30,15 +30,15 @@ RANGE_MOMENTUM = 0.99  # running average of each output's batch extremes, as Ten
 
 
 def quantized_clone(generator):
-    """``generator`` with every Conv2D replaced by a QuantizedConv2D carrying the same weights."""
+    """``generator`` with every Conv2D and Concatenate replaced by a quantized one carrying the same weights."""
     import keras
 
-    conv = _quantized_conv_class()
+    classes = _quantized_classes()
 
     def clone(layer):
-        if isinstance(layer, keras.layers.Conv2D):
-            config = layer.get_config()
-            return conv.from_config(config)
+        for plain, quantized in ((keras.layers.Conv2D, classes["conv"]), (keras.layers.Concatenate, classes["concat"])):
+            if isinstance(layer, plain):
+                return quantized.from_config(layer.get_config())
         return layer.__class__.from_config(layer.get_config())
 
     quantized = keras.models.clone_model(generator, clone_function=clone)
@@ -48,59 +48,85 @@ def quantized_clone(generator):
     return quantized
 
 
-_CLASS = {}
+_CLASSES = {}
 
 
-def _quantized_conv_class():
-    """A Conv2D whose weights and output are rounded as an int8 TFLite CONV_2D rounds them (built once)."""
-    if "conv" in _CLASS:
-        return _CLASS["conv"]
+def _quantized_classes() -> dict:
+    """Conv2D and Concatenate whose outputs (and a convolution's weights) are rounded as int8 TFLite's CONV_2D
+    and CONCATENATION round them (built once, as they need TensorFlow)."""
+    if _CLASSES:
+        return _CLASSES
     import keras
     import tensorflow as tf
 
-    @keras.saving.register_keras_serializable(package="keycomposer_qat")
-    class QuantizedConv2D(keras.layers.Conv2D):
-        def build(self, input_shape):
-            super().build(input_shape)
-            # The range of the output int8 holds (before a sigmoid: of the logits), set from data before training.
+    class RoundedOutput:
+        """Per tensor, the range int8 holds an output in (0 always inside: int8 zero points are exact), a
+        running average of the training batches' extremes, and the rounding to 256 steps over it."""
+
+        def add_range(self):
             self.low = self.add_weight(name="low", shape=(), initializer="zeros", trainable=False)
             self.high = self.add_weight(name="high", shape=(), initializer="ones", trainable=False)
 
-        def call(self, inputs, training=False):
+        def rounded(self, out, training):
+            if training:
+                self.low.assign(RANGE_MOMENTUM * self.low + (1 - RANGE_MOMENTUM) * tf.minimum(tf.reduce_min(out), 0.0))
+                self.high.assign(RANGE_MOMENTUM * self.high + (1 - RANGE_MOMENTUM) * tf.maximum(tf.reduce_max(out), 0.0))
+            return tf.quantization.fake_quant_with_min_max_vars(out, self.low, self.high, num_bits=8)
+
+        def unrounded(self, inputs):
+            """The layer's output before rounding: what `set_ranges` measures."""
+            raise NotImplementedError
+
+    @keras.saving.register_keras_serializable(package="keycomposer_qat")
+    class QuantizedConv2D(RoundedOutput, keras.layers.Conv2D):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.add_range()
+
+        def unrounded(self, inputs):
+            # int8 weights: per output channel, symmetric, 255 steps
             reach = tf.stop_gradient(tf.maximum(tf.reduce_max(tf.abs(self.kernel), axis=[0, 1, 2]), 1e-8))
             kernel = tf.quantization.fake_quant_with_min_max_vars_per_channel(self.kernel, -reach, reach,
                                                                               num_bits=8, narrow_range=True)
             out = tf.nn.conv2d(inputs, kernel, strides=1, padding="SAME") + self.bias
-            sigmoid = self.activation is keras.activations.sigmoid
-            if not sigmoid:
-                out = self.activation(out)
-            if training:
-                momentum = RANGE_MOMENTUM
-                self.low.assign(momentum * self.low + (1 - momentum) * tf.minimum(tf.reduce_min(out), 0.0))
-                self.high.assign(momentum * self.high + (1 - momentum) * tf.maximum(tf.reduce_max(out), 0.0))
-            out = tf.quantization.fake_quant_with_min_max_vars(out, self.low, self.high, num_bits=8)
-            return tf.sigmoid(out) if sigmoid else out
+            # A sigmoid's input (the logits) is what int8 holds; a ReLU is fused into the convolution.
+            return out if self.activation is keras.activations.sigmoid else self.activation(out)
 
-    _CLASS["conv"] = QuantizedConv2D
-    return QuantizedConv2D
+        def call(self, inputs, training=False):
+            out = self.rounded(self.unrounded(inputs), training)
+            return tf.sigmoid(out) if self.activation is keras.activations.sigmoid else out
+
+    @keras.saving.register_keras_serializable(package="keycomposer_qat")
+    class QuantizedConcatenate(RoundedOutput, keras.layers.Concatenate):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.add_range()
+
+        def unrounded(self, inputs):
+            return tf.concat(inputs, axis=self.axis)
+
+        def compute_output_spec(self, inputs, **kwargs):  # Merge's takes no `training`
+            return super().compute_output_spec(inputs)
+
+        def call(self, inputs, training=False):
+            return self.rounded(self.unrounded(inputs), training)
+
+    _CLASSES.update(conv=QuantizedConv2D, concat=QuantizedConcatenate, rounded=RoundedOutput)
+    return _CLASSES
 
 
 def set_ranges(quantized, melodies, noises) -> None:
-    """Each quantized output's range from these inputs: its smallest and largest value (0 always inside), as
-    the int8 conversion calibrates it."""
+    """Each rounded output's range from these inputs: its smallest and largest value (0 always inside), as the
+    int8 conversion calibrates it."""
     import keras
 
-    convs = [layer for layer in quantized.layers if isinstance(layer, _quantized_conv_class())]
-    # Pre-activation for the sigmoid layer: probe the logits through the layer's own arithmetic.
-    probe = keras.Model(quantized.inputs, [layer.input for layer in convs])
-    inputs = probe.predict([melodies, noises], batch_size=64, verbose=0)
-    for layer, values in zip(convs, inputs):
-        kernel, bias = layer.get_weights()[:2]
-        import tensorflow as tf
-
-        out = tf.nn.conv2d(values, kernel, strides=1, padding="SAME").numpy() + bias
-        if layer.activation is not keras.activations.sigmoid:
-            out = np.asarray(layer.activation(out))
+    # Layer by layer, each from the ranges set before it (a probe of them all at once would flatten the
+    # concatenations' input lists into its outputs).
+    for layer in quantized.layers:
+        if not isinstance(layer, _quantized_classes()["rounded"]):
+            continue
+        values = keras.Model(quantized.inputs, layer.input).predict([melodies, noises], batch_size=64, verbose=0)
+        out = np.asarray(layer.unrounded(values))
         layer.low.assign(min(float(out.min()), 0.0))
         layer.high.assign(max(float(out.max()), 0.0))
 
@@ -142,7 +168,7 @@ def fine_tune(run: str, out: str, updates: int, lr: float, batch: int, seed: int
     valid_melodies, valid_tracks = train.WindowSampler(splits["valid"], lowest, rng).fixed(train.VALID_WINDOWS)
     valid_noises = np.random.default_rng(1).standard_normal((len(valid_melodies),) + noise_shape).astype(np.float32)
 
-    equalized = convert.equalize(generator, melodies, noises)
+    equalized = convert.floored(convert.equalize(generator, melodies, noises))
     quantized = quantized_clone(equalized)
     set_ranges(quantized, melodies, noises)
     before = {"float": cross_entropy(equalized, valid_melodies, valid_tracks, valid_noises),
