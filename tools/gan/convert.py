@@ -223,9 +223,6 @@ def main(argv=None) -> int:
     parser.add_argument("--keep-decoding", metavar="CARD",
                         help="take the decoding (and its calibration record) from this card instead of calibrating: "
                              "then `calibrate --from-card` sets it on the new file")
-    parser.add_argument("--no-equalize", action="store_true",
-                        help="convert the generator as it is: a run from tools.gan.qat is equalized already, and "
-                             "equalizing again would move its weights off the grid they were trained on")
     args = parser.parse_args(argv)
 
     import keras
@@ -250,7 +247,7 @@ def main(argv=None) -> int:
     card = model_card(training, splits["train"])
     # Equalized (hidden channels at one scale) and floored (logits at one tenth the int8 step), the int8 file keeps the
     # float generator's most likely pitch on far more steps: bach 61 % as first shipped, 69 % floored.
-    equalized = generator if args.no_equalize else floored(equalize(generator, melodies, noises))
+    equalized = floored(equalize(generator, melodies, noises))
     check = np.abs(equalized.predict([melodies, noises], verbose=0) - generator.predict([melodies, noises], verbose=0))
     print(f"equalized generator: largest change in any output {check.max():.2e}")
     int8 = to_tflite(equalized, (melodies, noises))
