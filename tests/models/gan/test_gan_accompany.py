@@ -200,10 +200,14 @@ def test_tflite_runtime_2_14_runs_both_generators_the_same_way(tmp_path, style):
     # convolutions through its XNNPACK delegate, whose rounding differs from the builtin kernels by a step here
     # and there, and that adds up over the U-Net's 14 convolutions. Measured: LiteRT without its default
     # delegates gives exactly tflite-runtime's output; with XNNPACK 96..97 % of cells are within one step, a few
-    # are up to 0.36 apart, and whether a cell passes 0.5 agrees on 99.9 % of cells.
+    # are up to 0.36 apart, and whether a cell passes 0.5 agrees on 99.9 % of cells. Since the conversion holds
+    # the logits at a floor (2026-12-02) they are rounded 10 times finer, and the two kernels' differences reach
+    # the output more often: on 64 bach validation windows 91 % of cells within one step (94 % before), both
+    # runtimes as close to the float generator as each other (mean |int8 - float| 0.0083 and 0.0083); on this
+    # melody 88 %.
     steps_apart = np.round(np.abs(theirs - ours) * 256)
     assert theirs.shape == ours.shape
-    assert (steps_apart <= 1).mean() >= 0.9
+    assert (steps_apart <= 1).mean() >= 0.85
     assert ((theirs > 0.5) == (ours > 0.5)).mean() >= 0.99
 
 
