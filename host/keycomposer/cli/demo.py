@@ -1,8 +1,9 @@
 """`keycomposer demo`: the whole studio on the emulated keyboard, on embedded defaults.
 
 Starts the emulated keyboard (the real firmware under MicroPython), plays a sample melody on its keys,
-records what the keyboard sends through the bridge, runs the best installed model on the take, saves
-both to the library, writes MIDI (and a WAV and a piano-roll picture where it can) and prints metrics.
+records what the keyboard sends through the bridge, runs every installed model on the take (AR-CNN, the
+accompaniment GAN, Transformer-XL: DeepComposer's three techniques) or those named, saves all to the library,
+writes MIDI (and a WAV and a piano-roll picture where it can) and prints metrics.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from keycomposer.performer import perform
 from keycomposer.recorder import Recorder
 from keycomposer.techniques import TECHNIQUES, installed
 
-# The order in which the demo prefers techniques: DeepComposer's first one first.
+# The order in which the demo runs techniques: DeepComposer's first one first.
 PREFERENCE = ("arcnn", "gan", "txl")
 
 
@@ -30,15 +31,19 @@ def register(subparsers):
     parser.add_argument("--sample", default="ode_to_joy", choices=sample_names(), help="melody to play")
     parser.add_argument("--interpreter", choices=("micropython", "cpython"), default="micropython")
     parser.add_argument("--out-dir", default="keycomposer-demo", help="where MIDI, WAV and PNG files go")
-    parser.add_argument("--seed", type=int, default=1, help="the model's seed (default 1)")
+    parser.add_argument("--seed", type=int, default=1, help="the models' seed (default 1)")
+    parser.add_argument("--technique", action="append", choices=sorted(TECHNIQUES), dest="techniques",
+                        help="run only this model on the take (may be given more than once; default: every "
+                             "installed one)")
     parser.set_defaults(handler=run)
 
 
-def best_installed_technique():
-    for name in PREFERENCE + tuple(TECHNIQUES):
-        if name in TECHNIQUES and installed(TECHNIQUES[name]):
-            return TECHNIQUES[name]
-    return None
+def installed_techniques(names=None) -> list:
+    """The techniques to run, in PREFERENCE order: those named, or every installed one."""
+    ordered = [name for name in dict.fromkeys(PREFERENCE + tuple(TECHNIQUES)) if name in TECHNIQUES]
+    if names:
+        return [TECHNIQUES[name] for name in ordered if name in names]
+    return [TECHNIQUES[name] for name in ordered if installed(TECHNIQUES[name])]
 
 
 def run(args) -> int:
@@ -62,10 +67,10 @@ def run(args) -> int:
                                  parameters={"bpm": melody.bpm, "octave_shift": shift})
         print(f"   saved recording {recording.id} in {library.root}")
         results = [("recording", take, recording)]
-        technique = best_installed_technique()
-        if technique is None:
+        techniques = installed_techniques(args.techniques)
+        if not techniques:
             print("3. no trained model is installed (models_tflite/ is empty): skipping generation")
-        else:
+        for technique in techniques:
             try:
                 generated = generate(technique, take, library, str(recording.id), {}, args.seed)
             except (ModelError, ValueError) as error:

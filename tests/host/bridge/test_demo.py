@@ -9,6 +9,7 @@ from keycomposer.music.composition import Composition, Note, Track
 from keycomposer.music.samples import sample_composition
 from keycomposer.performer import PerformanceError, fit_to_keyboard, perform
 from keycomposer.recorder import Recorder
+from keycomposer.techniques import TECHNIQUES, installed
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -49,5 +50,20 @@ def test_the_demo_records_saves_and_writes_files(tmp_path, monkeypatch, capsys):
     assert "recorded" in printed and "saved recording" in printed
     assert (out / "twinkle-recording.mid").exists()
     with Library() as library:
-        kinds = [entry.kind for entry in library.entries()]
-    assert kinds[0] == "recording"
+        entries = library.entries()
+    assert entries[0].kind == "recording"
+    # every installed technique ran on the take, each saved and written beside it
+    ran = [name for name in ("arcnn", "gan", "txl") if installed(TECHNIQUES[name])]
+    assert len(entries) == 1 + len(ran)
+    for name in ran:
+        assert (out / f"twinkle-{name}.mid").exists() and f"{TECHNIQUES[name].title} ran in" in printed
+
+
+@pytest.mark.skipif(not installed(TECHNIQUES["gan"]), reason="the accompaniment GAN is not installed")
+def test_the_demo_runs_only_the_techniques_named(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KEYCOMPOSER_DATA_DIR", str(tmp_path / "data"))
+    out = tmp_path / "out"
+    assert main(["demo", "--sample", "twinkle", "--out-dir", str(out), "--technique", "gan"]) == 0
+    assert sorted(path.name for path in out.glob("*.mid")) == ["twinkle-gan.mid", "twinkle-recording.mid"]
+    with Library() as library:
+        assert [entry.kind for entry in library.entries()][0] == "recording" and len(library.entries()) == 2
