@@ -342,14 +342,15 @@ def _card_command(accompanist):
     return card.get("decoding_calibration", {}).get("command")
 
 
-def judge(accompanist, splits: dict, seed_sets: int = 4, seeds: int = SEEDS) -> list:
+def judge(accompanist, splits: dict, seed_sets: int = 4, seeds: int = SEEDS, first_set: int = 1) -> list:
     """The card's decoding's validation miss per part and figure (`figure_misses`) on ``seed_sets`` sets of
-    fresh generations (seeds from JUDGE_SEEDS on, which no calibration reads): how far it is from its targets,
-    and how much of that is the draw of the seeds."""
+    fresh generations (set k's seeds from k * JUDGE_SEEDS on, k from ``first_set``; no calibration reads them):
+    how far it is from its targets, and how much of that is the draw of the seeds. Sets that have already
+    decided something are less fresh: a later decision can start past them."""
     targets = style_figures(splits["train"], len(accompanist.tracks))
     misses = []
     for seed_set in range(seed_sets):
-        read = readings(accompanist, splits["valid"], seeds=seeds, first_seed=JUDGE_SEEDS * (seed_set + 1))
+        read = readings(accompanist, splits["valid"], seeds=seeds, first_seed=JUDGE_SEEDS * (first_set + seed_set))
         misses.append([figure_misses(decoded_figures(accompanist, read, part, decoding), targets[part])
                        for part, decoding in enumerate(accompanist.decoding)])
     return misses
@@ -377,13 +378,16 @@ def main(argv=None) -> int:
                         help="generations per validation melody (default %(default)s)")
     parser.add_argument("--from-card", action="store_true",
                         help="each search also starts from the card's decoding of its part (never ends further off)")
+    parser.add_argument("--judge-from", type=int, metavar="SET", default=1,
+                        help="the first seed set --judge reads (default 1: sets 1..8 decided the choices of "
+                             "2026-12-02, so the next decision should start at 9)")
     parser.add_argument("--blocks", nargs="+", choices=BLOCKS, default=None,
                         help="with --from-card: search only these blocks, from the card's decoding alone")
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
                         help="change nothing: print the card's decoding's validation miss on SETS sets of fresh seeds")
     args = parser.parse_args(argv)
-    if args.seeds < 1 or args.judge < 0:
-        parser.error("--seeds must be at least 1 and --judge not negative")
+    if args.seeds < 1 or args.judge < 0 or args.judge_from < 1:
+        parser.error("--seeds and --judge-from must be at least 1 and --judge not negative")
     if args.blocks and not args.from_card:
         parser.error("--blocks searches from the card's decoding: give --from-card too")
 
@@ -393,7 +397,7 @@ def main(argv=None) -> int:
     accompanist = Accompanist(args.style, folder=args.models)
     splits = data.load(args.style, args.data)
     if args.judge:
-        by_figure = judge(accompanist, splits, args.judge, args.seeds)
+        by_figure = judge(accompanist, splits, args.judge, args.seeds, args.judge_from)
         misses = np.array([[sum(part.values()) for part in row] for row in by_figure])
         for seed_set, row in enumerate(misses):
             print(f"seed set {seed_set + 1}: " + ", ".join(f"{name} {m:.3f}" for (name, _), m in zip(accompanist.tracks, row))

@@ -207,6 +207,12 @@ def test_judging_a_decoding_reads_fresh_seeds_a_set_at_a_time():
     assert misses[0] != misses[1]  # the sets differ in their draws, which is what judging them shows
 
 
+def test_judging_can_start_past_the_seed_sets_that_decided_before():
+    recorder = SeedRecorder()
+    calibrate.judge(recorder, {"train": pieces(1), "valid": pieces(1)}, seed_sets=2, seeds=1, first_set=9)
+    assert recorder.seeds == [9 * calibrate.JUDGE_SEEDS, 10 * calibrate.JUDGE_SEEDS]
+
+
 def test_the_card_names_the_seeds_a_calibration_read(monkeypatch):
     for grid, values in (("THRESHOLD_QUANTILES", (0.0, 0.3)), ("BAR_QUANTILES", (0.0,)), ("CHANGE_PENALTIES", (0.0,)),
                          ("STARTING_PENALTIES", (0.3,))):
