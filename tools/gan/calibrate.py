@@ -31,7 +31,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from keycomposer.models.voicing import BAR_STEPS, WIDEST
+from keycomposer.models.voicing import BAR_STEPS, WIDEST, voice_roll
 from tools.gan import data
 
 # What a miss of each figure weighs: about what is heard as a difference (5 % of the steps; an empty bar in
@@ -155,17 +155,6 @@ def readings(accompanist, pieces, seeds: int = SEEDS, first_seed: int = 0) -> li
     return out
 
 
-def voice_roll(voice: np.ndarray, lowest: int) -> np.ndarray:
-    """A decoded voice (per step a pitch index in the model's band, or -1) as a (steps, 128) bool roll, the band
-    starting at MIDI pitch ``lowest``; pitches outside MIDI's 0..127 are dropped, as inference drops them."""
-    roll = np.zeros((len(voice), 128), dtype=bool)
-    sounding = np.nonzero(voice >= 0)[0]
-    pitch = voice[sounding] + lowest
-    keep = (pitch >= 0) & (pitch <= 127)
-    roll[sounding[keep], pitch[keep]] = True
-    return roll
-
-
 def decoded_figures(accompanist, read, part: int, decoding) -> dict:
     """The part's figures over these readings decoded, at the pitches inference writes (the melody's octave
     shift undone)."""
@@ -208,8 +197,9 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     named["register"] = [{"register": float(r)} for r in REGISTERS]
     if only is not None and (known is None or known.decoder != decoder or not set(only) <= set(named)):
         raise ValueError(f"searching only {', '.join(only)} needs a known {decoder} decoding whose blocks they are")
-    blocks = [block for name, block in named.items() if only is None or name in only]
-    settled = [block for name, block in named.items() if name != "register" and (only is None or name in only)]
+    searched = [name for name in named if only is None or name in only]
+    blocks = [named[name] for name in searched]
+    settled = [named[name] for name in searched if name != "register"]
     stages = (settled, blocks) if settled and len(settled) < len(blocks) else (blocks,)
     scored = {}
 

@@ -58,7 +58,7 @@ def equalize(generator, melodies, noises, target=EQUALIZED_RANGE):
 
     from tools.gan import model as gan_model
 
-    filters = tuple(generator.get_layer(f"down{level}a").filters for level in range(_levels(generator)))
+    filters = _filters(generator)
     levels = len(filters)
     convs = [layer for layer in generator.layers if isinstance(layer, keras.layers.Conv2D)]
     probe = keras.Model(generator.inputs, [layer.output for layer in convs])
@@ -101,8 +101,7 @@ def floored(generator, floor=CONVERSION_FLOOR):
 
     if gan_model.logit_floor_of(generator) is not None:
         return generator
-    filters = tuple(generator.get_layer(f"down{level}a").filters for level in range(_levels(generator)))
-    held = gan_model.build_generator(filters=filters, name=generator.name, logit_floor=floor)
+    held = gan_model.build_generator(filters=_filters(generator), name=generator.name, logit_floor=floor)
     for layer in generator.layers:
         if isinstance(layer, keras.layers.Conv2D):
             kernel, bias = layer.get_weights()
@@ -136,6 +135,11 @@ def int8_agreement(tflite_bytes: bytes, generator, melodies, rng) -> dict:
         "cells_same_side_of_half": round(float(((int8_out > 0.5) == (float_out > 0.5)).mean()), 5),
         "steps_same_top_pitch": round(float((int8_out.argmax(axis=2) == float_out.argmax(axis=2)).mean()), 5),
     }
+
+
+def _filters(generator) -> tuple:
+    """The generator's channels per U-Net level, as build_generator takes them."""
+    return tuple(generator.get_layer(f"down{level}a").filters for level in range(_levels(generator)))
 
 
 def _levels(generator) -> int:

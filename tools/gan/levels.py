@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     from keycomposer.models.gan import Accompanist
     from keycomposer.models.voicing import part_level
     from keycomposer.music import metrics
-    from tools.gan.calibrate import voice_roll
+    from keycomposer.models.voicing import voice_roll
 
     accompanist = Accompanist(args.style, folder=args.models)
     splits = data.load(args.style, args.data)

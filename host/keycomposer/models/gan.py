@@ -27,7 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from keycomposer.models.runtime import ModelFileError, load_model
-from keycomposer.models.voicing import BAR_STEPS, REST, PartDecoding
+from keycomposer.models.voicing import BAR_STEPS, PartDecoding, voice_roll
 from keycomposer.music.composition import DRUM_CHANNEL, Composition, Note, Track
 from keycomposer.music.instruments import program_number
 from keycomposer.music.pianoroll import tick_to_step
@@ -177,14 +177,9 @@ class Accompanist:
     def decode(self, probability: np.ndarray, shift: int, seed: int = 0) -> np.ndarray:
         """Each accompaniment part as one voice, as in both corpora (its card's `PartDecoding`; a drawn voice is
         drawn from ``seed``), the pitches moved back by the melody's octave shift: a bool roll (tracks, steps, 128)."""
-        steps = len(probability)
-        roll = np.zeros((len(self.tracks), steps, 128), dtype=bool)
-        for track in range(len(self.tracks)):
-            path = self.decoding[track].voice(probability[:, :, track], seed=(seed, track))
-            step = np.nonzero(path != REST)[0]
-            pitch = path[step] + self.lowest - shift
-            keep = (pitch >= 0) & (pitch <= 127)
-            roll[track, step[keep], pitch[keep]] = True
+        roll = np.zeros((len(self.tracks), len(probability), 128), dtype=bool)
+        for track, decoding in enumerate(self.decoding):
+            roll[track] = voice_roll(decoding.voice(probability[:, :, track], seed=(seed, track)), self.lowest - shift)
         return roll
 
     def compose(self, composition: Composition, seed: int = 0, programs=None, chords: str = "error") -> Composition:

@@ -182,6 +182,17 @@ class PartDecoding:
         return np.repeat(voice, self.grain)[:steps]
 
 
+def voice_roll(voice: np.ndarray, lowest: int) -> np.ndarray:
+    """A voice (per step a pitch index in the model's band, or REST) as a (steps, 128) bool roll, the band
+    starting at MIDI pitch ``lowest``; pitches outside MIDI's 0..127 are dropped."""
+    roll = np.zeros((len(voice), 128), dtype=bool)
+    sounding = np.nonzero(voice != REST)[0]
+    pitch = voice[sounding] + lowest
+    keep = (pitch >= 0) & (pitch <= 127)
+    roll[sounding[keep], pitch[keep]] = True
+    return roll
+
+
 def register_bias(probability: np.ndarray, register: float) -> np.ndarray:
     """Per pitch of a part's (steps, pitches) probabilities, the log weight ``register`` leans it by: ``register``
     nats per octave above the part's mean pitch over the whole melody (its probabilities' weighted mean), so

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from keycomposer.models.voicing import BAR_STEPS, REST, PartDecoding
+from keycomposer.models.voicing import BAR_STEPS, REST, PartDecoding, voice_roll
 from tools.gan import calibrate
 
 
@@ -135,10 +135,10 @@ def test_a_part_that_never_sounds_is_far_from_any_target_that_sounds():
 
 
 def test_a_decoded_voice_becomes_a_roll_sounding_its_pitches_over_the_model_s_band():
-    roll = calibrate.voice_roll(np.array([3, REST, 0, REST]), lowest=40)
+    roll = voice_roll(np.array([3, REST, 0, REST]), lowest=40)
     assert roll.shape == (4, 128) and roll.any(axis=1).tolist() == [True, False, True, False]
     assert np.flatnonzero(roll.any(axis=0)).tolist() == [40, 43]
-    beyond = calibrate.voice_roll(np.array([1, 30]), lowest=100)  # 101 sounds; 130 is no MIDI pitch
+    beyond = voice_roll(np.array([1, 30]), lowest=100)  # 101 sounds; 130 is no MIDI pitch
     assert np.flatnonzero(beyond.any(axis=0)).tolist() == [101]
 
 
