@@ -8,7 +8,8 @@ parts: the target) and a baseline that copies the melody one octave down into ev
 prints MuseGAN's metrics (empty bar rate, used pitch classes per bar, qualified note rate, polyphonic rate), the
 tonal distance between the melody and that track, and figures of our own that tell one voice from another
 (pitch classes used, mean pitch, notes per bar, in-scale ratio, share of notes one 16th long, share of moves by
-step), averaged over pieces, and for each figure the ratio |GAN - real| / |baseline - real|: under 1 means the
+step), averaged over pieces, and how its notes per bar follow the melody's (the slope over 8-bar stretches of
+all pieces pooled; the baseline's is 1), and for each figure the ratio |GAN - real| / |baseline - real|: under 1 means the
 GAN is closer to the real pieces than the baseline is. (Drum pattern is a drum-track metric; neither style has
 drums.) Then the latency of 8 bars of accompaniment, with the model loaded once, and of a whole `accompany`
 call that loads it too.
@@ -34,6 +35,7 @@ from keycomposer.music.composition import Composition  # noqa: E402
 from keycomposer.music.metrics import composition_metrics  # noqa: E402
 from keycomposer.music.pianoroll import from_pianoroll  # noqa: E402
 from tools.gan import data  # noqa: E402
+from tools.gan.calibrate import follows_melody, top_voice  # noqa: E402
 
 # MuseGAN's used pitch classes (UPC) is per bar (its paper: "from 0 to 12"); pitch_classes_used, over the
 # whole excerpt, is kept among ours below.
@@ -41,7 +43,8 @@ MUSEGAN_METRICS = ("empty_bar_rate", "pitch_classes_per_bar", "qualified_note_ra
 TARGET_METRICS = MUSEGAN_METRICS + ("tonal_distance_to_melody",)  # the issue's target: MuseGAN's and tonal distance
 # Not MuseGAN's, but where a monophonic part differs from another: its register, how busy it is, its key.
 EXTRA_METRICS = ("pitch_classes_used", "mean_pitch", "notes_per_bar", "in_scale_ratio", "one_step_notes",
-                 "stepwise_motion")
+                 "stepwise_motion", "follows_melody")
+POOLED = ("follows_melody",)  # figures of all pieces' stretches together, not averaged piece by piece
 STEPS_PER_BAR = 16
 RESOLUTION = 480  # ticks per beat of the tracks as_tracks writes
 STEP_TICKS = RESOLUTION // 4  # one 16th
@@ -91,6 +94,7 @@ def main(argv=None) -> int:
     accompanist = Accompanist(args.style, folder=args.models)
     tests = data.load(args.style, args.data)["test"]
     results = {"GAN": [], "real": [], "baseline": []}
+    lines = {who: [] for who in results}  # (melody line, the tracks' top lines) per piece and generation
     seed_change = []
     steps = args.bars * STEPS_PER_BAR if args.bars > 0 else None
     started = time.monotonic()
@@ -106,10 +110,14 @@ def main(argv=None) -> int:
         baseline = Composition(as_tracks(np.stack([parts[0], octave_down, octave_down, octave_down])))
         results["real"].append(figures(real))
         results["baseline"].append(figures(baseline))
+        melody_line = top_voice(parts[0])
+        lines["real"].append((melody_line, [top_voice(part) for part in parts[1:]]))
+        lines["baseline"].append((melody_line, [top_voice(octave_down)] * (len(parts) - 1)))
+        line = melody_of(melody, chords="top")
         for seed in range(args.seeds):
             results["GAN"].append(figures(accompanist.compose(melody, seed=seed, chords="top")))
+            lines["GAN"].append((melody_line, [top_voice(part) for part in accompanist.roll(line, seed=seed)]))
         # How much the seed changes: the share of sounding cells that differ between seeds 0 and 1.
-        line = melody_of(melody, chords="top")
         first, second = accompanist.roll(line, seed=0), accompanist.roll(line, seed=1)
         seed_change.append((first != second).sum() / max(1, (first | second).sum()))
     read = f"first {args.bars} bars" if steps else "whole"
@@ -124,7 +132,12 @@ def main(argv=None) -> int:
     for track, name in enumerate(names):
         for metric in TARGET_METRICS + EXTRA_METRICS:
             count = counts["target" if metric in TARGET_METRICS else "extra"]
-            real, gan, base = (mean([rows[track][metric] for rows in results[who]]) for who in ("real", "GAN", "baseline"))
+            if metric in POOLED:
+                real, gan, base = (follows_melody([(melody_line, tracks[track]) for melody_line, tracks in lines[who]])
+                                   for who in ("real", "GAN", "baseline"))
+            else:
+                real, gan, base = (mean([rows[track][metric] for rows in results[who]])
+                                   for who in ("real", "GAN", "baseline"))
             gap = abs(base - real)
             if gap < 1e-9:  # the baseline already matches the real pieces: no ratio to give
                 count["ties"] += 1

@@ -7,14 +7,14 @@ sharpness: keycomposer.models.voicing), set so that decoded parts behave like th
 The targets are the style's figures in the TRAINING pieces (the most music there is of it): the share of
 steps a part sounds, its empty bar rate and its pitch classes per bar (MuseGAN's EB and UPC), its notes per
 bar, the share of its notes that last one 16th, the share of its moves from note to note by step (at most
-2 semitones) and its mean pitch. They are met
+2 semitones), its mean pitch and how its notes per bar follow the melody's (`follows_melody`). They are met
 on the VALIDATION melodies, read exactly as inference reads them (windows blended, each with its own noise),
 because on melodies it has not heard the generator is less sure of itself than on those it learned from.
 The test pieces are never read here. Per part and decoder the search is block-wise: threshold and bar level
 together (on quantiles of the generator's own output), then change penalty, sharpness and grain together (for
 the "notes" decoder: sharpness with the weight of the part's rhythm in the training pieces, then the weight of
 its intervals with the cost of a note: `style_motion`), then its register, round after round until nothing
-changes; the decoder that comes closest is kept. `--from-card --blocks register` searches only the named
+changes; the decoder that comes closest is kept; its register and pace are searched once the rest has settled. `--from-card --blocks register` searches only the named
 blocks, from the card's decoding alone.
 
 Needs the data cache (tools/gan/data.py) and a TFLite runtime. Its searches, one per part and decoder, run side by
@@ -37,9 +37,12 @@ from tools.gan import data
 # What a miss of each figure weighs: about what is heard as a difference (5 % of the steps; an empty bar in
 # fifty; a fifth of a pitch class in every bar; a note in every other bar; one note in twenty one 16th long,
 # which a drawn voice's flicker to a neighbour and back makes too many of; one move in twenty by step rather
-# than by leap; a semitone of register, the smallest move of a whole part a listener hears).
+# than by leap; a semitone of register, the smallest move of a whole part a listener hears; under a melody
+# twice as busy, half a note more per bar than the 0.5 the tolerance of notes per bar already allows).
 TOLERANCE = {"sounding": 0.05, "empty_bar_rate": 0.02, "pitch_classes_per_bar": 0.2, "notes_per_bar": 0.5,
-             "one_step_notes": 0.05, "stepwise_motion": 0.05, "mean_pitch": 1.0}
+             "one_step_notes": 0.05, "stepwise_motion": 0.05, "mean_pitch": 1.0, "follows_melody": 0.15}
+PER_PART = tuple(name for name in TOLERANCE if name != "follows_melody")  # figures of one part alone
+STRETCH_BARS = 8  # follows_melody compares the part's and the melody's notes per bar over stretches this long
 THRESHOLD_QUANTILES = tuple(np.linspace(0.0, 0.7, 15))  # of every step's most likely pitch's probability
 BAR_QUANTILES = (0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15)  # of every bar's presence
 CHANGE_PENALTIES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)  # nats
@@ -55,7 +58,10 @@ NOTE_COSTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)  # nats each note drawn note by note
 NOTES_STARTS = ((1.0, 0.0), (1.0, 1.0), (1.5, 2.0))
 GRAINS = (1, 2)  # steps between a drawn voice's possible changes
 REGISTERS = tuple(np.arange(-3.0, 3.01, 0.5))  # nats per octave above the part's mean (voicing.register_bias)
-BLOCKS = ("rests", "motion", "moves", "register")  # what `--blocks` may name ("moves": the "notes" decoder only)
+PACES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)  # nats per e-fold of the melody's calm (voicing.melody_pace)
+# what `--blocks` may name ("moves" and "pace": the "notes" decoder only); the LATE ones join once the rest settled
+BLOCKS = ("rests", "motion", "moves", "register", "pace")
+LATE = ("register", "pace")
 ROUNDS = 8
 STARTING_PENALTIES = (0.3, 1.5)
 SEEDS = 2  # generations per validation melody
@@ -86,6 +92,30 @@ def part_figures(roll) -> dict:
     }
 
 
+def line_notes_per_bar(line) -> np.ndarray:
+    """Per stretch of STRETCH_BARS whole bars of a line (per step a pitch or -1), its notes (runs of one pitch) per bar."""
+    from keycomposer.music.metrics import line_runs
+
+    stretch = STRETCH_BARS * BAR_STEPS
+    counts = []
+    for start in range(0, len(line) - stretch + 1, stretch):
+        pitches = line_runs(np.asarray(line[start:start + stretch]))[2]
+        counts.append((pitches >= 0).sum() / STRETCH_BARS)
+    return np.array(counts, dtype=float)
+
+
+def follows_melody(pairs) -> float:
+    """How a part's notes per bar follow the melody's: the least-squares slope of the part's on the melody's, over
+    the (melody line, part line) pairs' stretches pooled (`line_notes_per_bar`), over the steps both lines
+    have; NaN with too few stretches or a melody as busy in all of them."""
+    pairs = [(m[:min(len(m), len(p))], p[:min(len(m), len(p))]) for m, p in pairs]
+    melody = np.concatenate([line_notes_per_bar(m) for m, _ in pairs] + [np.zeros(0)])
+    part = np.concatenate([line_notes_per_bar(p) for _, p in pairs] + [np.zeros(0)])
+    if len(melody) < 3 or np.ptp(melody) == 0:
+        return float("nan")
+    return float(np.polyfit(melody, part, 1)[0])
+
+
 def _mean_note_pitch(roll) -> float:
     """The mean MIDI pitch of the notes of a part's top line, each note once (as tools/bench/gan_bench.py
     counts it); NaN without notes."""
@@ -100,7 +130,8 @@ def style_motion(pieces, part: int) -> dict:
     """How one accompaniment part moves in these pieces, as the "notes" decoder weighs it: how often its notes
     and its rests last 1, 2, ... RHYTHM_STEPS steps, how often a note starts on each 16th of the bar (1 on
     average), and how often it moves from a note straight to the next by -WIDEST .. +WIDEST semitones (wider
-    moves counted as the widest; 1 on average). Half a count is added to each, so none is impossible."""
+    moves counted as the widest; 1 on average). Half a count is added to each, so none is impossible. With it,
+    the pieces' melodies' notes per bar (what the "notes" decoder's pace counts a melody's calm against)."""
     counts = {"note_lengths": np.zeros(RHYTHM_STEPS), "rest_lengths": np.zeros(RHYTHM_STEPS),
               "onsets": np.zeros(BAR_STEPS), "intervals": np.zeros(2 * WIDEST + 1)}
     from keycomposer.music.metrics import line_runs, straight_moves
@@ -114,27 +145,35 @@ def style_motion(pieces, part: int) -> dict:
     motion = {name: (count + 0.5) / (count + 0.5).sum() for name, count in counts.items()}
     for name in ("onsets", "intervals"):
         motion[name] = motion[name] * len(motion[name])
-    return {name: tuple(float(round(w, 6)) for w in weights) for name, weights in motion.items()}
+    melody_notes = sum(int((line_runs(top_voice(roll[0]))[2] >= 0).sum()) for _, roll in pieces)
+    melody_bars = sum(roll.shape[1] / BAR_STEPS for _, roll in pieces)
+    return {**{name: tuple(float(round(w, 6)) for w in weights) for name, weights in motion.items()},
+            "melody_notes_per_bar": round(melody_notes / max(melody_bars, 1), 6)}
 
 
 def mean_figures(rows) -> dict:
-    """Each figure averaged over the rows that have it (a silent part has no pitch classes per bar): NaN if none."""
+    """Each part's own figure averaged over the rows that have it (a silent part has no pitch classes per bar):
+    NaN if none."""
     means = {}
-    for name in TOLERANCE:
+    for name in PER_PART:
         values = [row[name] for row in rows if not np.isnan(row[name])]
         means[name] = float(np.mean(values)) if values else float("nan")
     return means
 
 
 def style_figures(pieces, parts: int = 3) -> list:
-    """Per accompaniment part, its figures averaged over these pieces (each piece counts once)."""
-    return [mean_figures([part_figures(roll[1 + part]) for _, roll in pieces]) for part in range(parts)]
+    """Per accompaniment part, its figures averaged over these pieces (each piece counts once), and how it
+    follows the melody over all their stretches."""
+    return [{**mean_figures([part_figures(roll[1 + part]) for _, roll in pieces]),
+             "follows_melody": follows_melody([(top_voice(roll[0]), top_voice(roll[1 + part])) for _, roll in pieces])}
+            for part in range(parts)]
 
 
 def figure_misses(figures: dict, target: dict) -> dict:
     """How far each decoded figure is from the target, in its tolerances; a figure a silent part lacks counts as
-    0 (so the search never takes a part that never sounds for a match)."""
-    return {name: abs(np.nan_to_num(figures[name]) - target[name]) / TOLERANCE[name] for name in TOLERANCE}
+    0 (so the search never takes a part that never sounds for a match); a figure the target lacks is not missed."""
+    return {name: abs(np.nan_to_num(figures.get(name, np.nan)) - target[name]) / TOLERANCE[name]
+            for name in TOLERANCE if not np.isnan(target.get(name, np.nan))}
 
 
 def miss(figures: dict, target: dict) -> float:
@@ -143,25 +182,30 @@ def miss(figures: dict, target: dict) -> float:
 
 
 def readings(accompanist, pieces, seeds: int = SEEDS, first_seed: int = 0) -> list:
-    """(probability, shift) of every piece's melody and seed, read as inference reads a melody; the seeds run
-    from ``first_seed`` on."""
+    """(probability, shift, melody) of every piece's melody and seed, read as inference reads a melody (the
+    melody: per step a MIDI pitch or -1); the seeds run from ``first_seed`` on."""
     from keycomposer.models.gan import Melody
 
     out = []
     for index, (_, parts) in enumerate(pieces):
         melody = Melody(top_voice(parts[0]))
         if (melody.pitches >= 0).any():
-            out.extend(accompanist.probability(melody, seed=first_seed + index * seeds + seed) for seed in range(seeds))
+            out.extend((*accompanist.probability(melody, seed=first_seed + index * seeds + seed), melody.pitches)
+                       for seed in range(seeds))
     return out
 
 
 def decoded_figures(accompanist, read, part: int, decoding) -> dict:
     """The part's figures over these readings decoded, at the pitches inference writes (the melody's octave
-    shift undone)."""
-    rows = [part_figures(voice_roll(decoding.voice(probability[:, :, part], seed=(index, part)),
-                                    accompanist.lowest - shift))
-            for index, (probability, shift) in enumerate(read)]
-    return mean_figures(rows)
+    shift undone); a reading may lack its melody (then the part cannot follow it: no follows_melody)."""
+    rolls, pairs = [], []
+    for index, (probability, shift, *melody) in enumerate(read):
+        melody = melody[0] if melody else None
+        voice = decoding.voice(probability[:, :, part], seed=(index, part), melody=melody)
+        rolls.append(voice_roll(voice, accompanist.lowest - shift))
+        if melody is not None:
+            pairs.append((melody, top_voice(rolls[-1])))
+    return {**mean_figures([part_figures(roll) for roll in rolls]), "follows_melody": follows_melody(pairs)}
 
 
 def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, motion=None, log=print,
@@ -177,10 +221,9 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     # Thresholds count in each melody's own level of the part (`PartDecoding.relative`): on the training pieces a
     # fixed one left the quartet's cello silent in 20 % of its bars where the quartets have 7 %, the generator
     # being less sure of itself there than on the validation melodies it was set on.
-    levels = [part_level(probability[:, :, part]) for probability, _ in read]
-    tops = np.concatenate([probability[:, :, part].max(axis=1) / level for (probability, _), level in zip(read, levels)])
-    presences = np.concatenate([bar_presence(probability[:, :, part]) / level
-                                for (probability, _), level in zip(read, levels)])
+    levels = [part_level(reading[0][:, :, part]) for reading in read]
+    tops = np.concatenate([reading[0][:, :, part].max(axis=1) / level for reading, level in zip(read, levels)])
+    presences = np.concatenate([bar_presence(reading[0][:, :, part]) / level for reading, level in zip(read, levels)])
     thresholds = sorted({float(np.quantile(tops, q)) if q > 0 else 1e-6 for q in THRESHOLD_QUANTILES})
     bar_rests = sorted({float(np.nextafter(np.quantile(presences, q), 1)) if q > 0 else 0.0 for q in BAR_QUANTILES})
     # Numbers that pull against each other are searched together: where the part rests (threshold, bar level),
@@ -190,6 +233,9 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     if decoder == "notes":
         named["motion"] = [{"sharpness": k, "rhythm_weight": w} for k in NOTE_SHARPNESSES for w in RHYTHM_WEIGHTS]
         named["moves"] = [{"interval_weight": w, "change_penalty": c} for w in INTERVAL_WEIGHTS for c in NOTE_COSTS]
+        # the pace counts the melody's calm against the style's melodies: it needs both
+        if motion.get("melody_notes_per_bar") and all(len(reading) > 2 for reading in read):
+            named["pace"] = [{"pace": p} for p in PACES]
     else:
         named["motion"] = [{"change_penalty": p, "sharpness": k, "grain": g} for p in CHANGE_PENALTIES
                            for k in ((1.0,) if decoder == "path" else SHARPNESSES)
@@ -199,7 +245,7 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
         raise ValueError(f"searching only {', '.join(only)} needs a known {decoder} decoding whose blocks they are")
     searched = [name for name in named if only is None or name in only]
     blocks = [named[name] for name in searched]
-    settled = [named[name] for name in searched if name != "register"]
+    settled = [named[name] for name in searched if name not in LATE]
     stages = (settled, blocks) if settled and len(settled) < len(blocks) else (blocks,)
     scored = {}
 
@@ -220,8 +266,9 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
             if decoder == "notes":
                 interval_weight, note_cost = start
                 chosen.update(motion, interval_weight=interval_weight, change_penalty=note_cost, sharpness=3.0)
-        # The register joins once the rest has settled: searched from the first round, it sent a most likely path
-        # to a worse decoding than the one it had found without it (tests/models/gan/test_gan_calibration.py).
+        # The register (and the pace) join once the rest has settled: searched from the first round, the register
+        # sent a most likely path to a worse decoding than the one it had found without it
+        # (tests/models/gan/test_gan_calibration.py).
         for stage in stages:
             for _ in range(ROUNDS):  # one block at a time over its grid, until a round changes nothing
                 before = dict(chosen)
@@ -244,11 +291,11 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     decoding = min(found, key=lambda candidate: scored[candidate][0])
     error, figures = scored[decoding]
     moved = (f"rhythm weight {decoding.rhythm_weight:g}, interval weight {decoding.interval_weight:g}, note cost "
-             f"{decoding.change_penalty:g}" if decoder == "notes"
+             f"{decoding.change_penalty:g}, pace {decoding.pace:g}" if decoder == "notes"
              else f"change penalty {decoding.change_penalty:g}, grain {decoding.grain}")
     log(f" {decoder}: threshold {decoding.threshold:.4f}, bar level {decoding.bar_rest:.4f}, sharpness "
         f"{decoding.sharpness:g}, {moved}, register {decoding.register:g}: "
-        + ", ".join(f"{name} {figures[name]:.3f} (target {target[name]:.3f})" for name in TOLERANCE)
+        + ", ".join(f"{name} {figures[name]:.3f} (target {target.get(name, np.nan):.3f})" for name in TOLERANCE)
         + f"; miss {error:.2f}")
     return {"decoding": decoding, "validation": figures, "miss": error}
 
@@ -262,7 +309,8 @@ def calibration_rule(decoders, only=None) -> str:
     return ("per part, the decoder (" + "; ".join(f"{name}: {DECODER_NAMES[name]}" for name in decoders) + ") and "
             "its numbers (thresholds relative to the part's level in each melody) whose voices of the validation "
             "melodies come closest to the training pieces' sounding share, empty bar rate, pitch classes per bar, "
-            "notes per bar, share of one-16th notes, share of moves by step and mean pitch (misses weighed by "
+            "notes per bar, share of one-16th notes, share of moves by step, mean pitch and slope of notes per bar "
+            f"on the melody's over {STRETCH_BARS}-bar stretches (misses weighed by "
             + ", ".join(f"{k} {v:g}" for k, v in TOLERANCE.items()) + "); the test pieces are not read"
             + ("" if only is None else f"; only {', '.join(only)} searched, from the card's decoding before"))
 
@@ -318,12 +366,16 @@ def calibrate(accompanist, splits: dict, jobs: int = 1, decoders=DECODERS, seeds
                        + ("" if only is None else f" --blocks {' '.join(only)}"),
             **({"started_from": before} if from_card and (before := _card_command(accompanist)) else {}),
             "validation_readings": len(read),
-            "per_track": {name: {"target": {k: round(v, 4) for k, v in targets[part].items()},
-                                 "validation": {k: round(v, 4) for k, v in chosen[part]["validation"].items()},
+            "per_track": {name: {"target": _rounded(targets[part]), "validation": _rounded(chosen[part]["validation"]),
                                  "miss": round(chosen[part]["miss"], 3)}
                           for part, (name, _) in enumerate(accompanist.tracks)},
         },
     }
+
+
+def _rounded(figures: dict) -> dict:
+    """Figures for the card: rounded, those a part lacks (NaN, which JSON cannot hold) left out."""
+    return {name: round(value, 4) for name, value in figures.items() if not np.isnan(value)}
 
 
 def _card_command(accompanist):
@@ -396,7 +448,7 @@ def main(argv=None) -> int:
         print(f"summed validation miss over {args.judge} fresh seed sets: mean {sums.mean():.3f}, sd {sums.std(ddof=1) if len(sums) > 1 else 0:.3f}; "
               "per part mean " + ", ".join(f"{name} {m:.3f}" for (name, _), m in zip(accompanist.tracks, misses.mean(axis=0))))
         print("per figure, summed over the parts, mean: " + ", ".join(
-            f"{name} {np.mean([sum(part[name] for part in row) for row in by_figure]):.3f}" for name in TOLERANCE))
+            f"{name} {np.mean([sum(part.get(name, 0.0) for part in row) for row in by_figure]):.3f}" for name in TOLERANCE))
         return 0
     decoding = calibrate(accompanist, splits, jobs=args.jobs, decoders=tuple(args.decoders), seeds=args.seeds,
                          from_card=args.from_card, only=args.blocks)

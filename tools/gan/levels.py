@@ -23,12 +23,13 @@ SPLITS = ("train", "valid")
 
 
 def piece_readings(accompanist, pieces) -> list:
-    """(name, roll, probability) per piece with a melody, one generation each, read as the calibration reads it."""
+    """(name, roll, probability, melody) per piece with a melody, one generation each, read as the calibration
+    reads it."""
     from tools.gan.calibrate import readings
 
     with_melody = [(name, roll) for name, roll in pieces if roll[0].any()]  # the pieces `readings` reads
-    return [(name, roll, probability)
-            for (name, roll), (probability, _) in zip(with_melody, readings(accompanist, pieces, seeds=1))]
+    return [(name, roll, probability, melody)
+            for (name, roll), (probability, _, melody) in zip(with_melody, readings(accompanist, pieces, seeds=1))]
 
 
 def both_forms(decoding, level: float) -> dict:
@@ -58,20 +59,20 @@ def main(argv=None) -> int:
     splits = data.load(args.style, args.data)
     read = {split: piece_readings(accompanist, splits[split]) for split in SPLITS}
     for part, (track, _) in enumerate(accompanist.tracks):
-        valid_level = float(np.mean([part_level(probability[:, :, part]) for _, _, probability in read["valid"]]))
+        valid_level = float(np.mean([part_level(probability[:, :, part]) for _, _, probability, _ in read["valid"]]))
         forms = both_forms(accompanist.decoding[part], valid_level)
         print(f"{track}: card's decoding {'relative' if accompanist.decoding[part].relative else 'fixed'}; "
               f"validation level {valid_level:.4f}; fixed threshold {forms['fixed'].threshold:.4f}, bar level "
               f"{forms['fixed'].bar_rest:.4f} = relative {forms['relative'].threshold:.3f}, {forms['relative'].bar_rest:.3f}")
         for split in SPLITS:
-            levels = np.array([part_level(probability[:, :, part]) for _, _, probability in read[split]])
-            real = np.array([metrics.empty_bar_rate(roll[1 + part], 16) for _, roll, _ in read[split]])
-            sounding = np.mean([roll[1 + part].any(axis=1).mean() for _, roll, _ in read[split]])
+            levels = np.array([part_level(probability[:, :, part]) for _, _, probability, _ in read[split]])
+            real = np.array([metrics.empty_bar_rate(roll[1 + part], 16) for _, roll, _, _ in read[split]])
+            sounding = np.mean([roll[1 + part].any(axis=1).mean() for _, roll, _, _ in read[split]])
             line = (f"  {split:5} {len(levels):3} pieces: level {levels.mean():.4f} (sd {levels.std():.4f}); "
                     f"real: empty bars {real.mean():.3f}, sounding {sounding:.3f}")
             for form, decoding in forms.items():
-                voices = [decoding.voice(probability[:, :, part], seed=(index, part))
-                          for index, (_, _, probability) in enumerate(read[split])]
+                voices = [decoding.voice(probability[:, :, part], seed=(index, part), melody=melody)
+                          for index, (_, _, probability, melody) in enumerate(read[split])]
                 empty = np.array([metrics.empty_bar_rate(voice_roll(voice, accompanist.lowest), 16) for voice in voices])
                 correlation = np.corrcoef(levels, empty - real)[0, 1] if len(levels) > 2 else float("nan")
                 line += (f"; {form}: empty bars {empty.mean():.3f}, sounding "

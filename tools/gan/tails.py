@@ -45,7 +45,7 @@ def tail_figures(accompanist, cut: list, hold_last: bool) -> list:
     from keycomposer.models.gan import Melody
     from tools.gan.calibrate import decoded_figures
 
-    read = [accompanist.probability(Melody(pitches), seed=index, hold_last=hold_last)
+    read = [(*accompanist.probability(Melody(pitches), seed=index, hold_last=hold_last), pitches)
             for index, (pitches, _) in enumerate(cut)]
     return [decoded_figures(accompanist, read, part, decoding) for part, decoding in enumerate(accompanist.decoding)]
 

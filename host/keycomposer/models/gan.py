@@ -137,7 +137,7 @@ class Accompanist:
         """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody padded to whole bars.
         The same melody and seed give the same roll."""
         probability, shift = self.probability(melody, seed)
-        return self.decode(probability, shift, seed=seed)
+        return self.decode(probability, shift, seed=seed, melody=melody.pitches)
 
     def probability(self, melody: Melody, seed: int = 0, hold_last: bool = True) -> tuple:
         """(probability (steps, pitches, tracks) of each accompaniment cell in the model's band over the
@@ -174,12 +174,14 @@ class Accompanist:
         melody_first = tuple(self.model.inputs[0]["shape"][1:]) == melody_window.shape[1:]
         return self.model(*((melody_window, noise) if melody_first else (noise, melody_window)))
 
-    def decode(self, probability: np.ndarray, shift: int, seed: int = 0) -> np.ndarray:
+    def decode(self, probability: np.ndarray, shift: int, seed: int = 0, melody=None) -> np.ndarray:
         """Each accompaniment part as one voice, as in both corpora (its card's `PartDecoding`; a drawn voice is
-        drawn from ``seed``), the pitches moved back by the melody's octave shift: a bool roll (tracks, steps, 128)."""
+        drawn from ``seed``, its pace follows ``melody``, per step a pitch or -1), the pitches moved back by the
+        melody's octave shift: a bool roll (tracks, steps, 128)."""
         roll = np.zeros((len(self.tracks), len(probability), 128), dtype=bool)
         for track, decoding in enumerate(self.decoding):
-            roll[track] = voice_roll(decoding.voice(probability[:, :, track], seed=(seed, track)), self.lowest - shift)
+            voice = decoding.voice(probability[:, :, track], seed=(seed, track), melody=melody)
+            roll[track] = voice_roll(voice, self.lowest - shift)
         return roll
 
     def compose(self, composition: Composition, seed: int = 0, programs=None, chords: str = "error") -> Composition:

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from keycomposer.models import runtime
-from keycomposer.models.voicing import (BAR_STEPS, REST, WIDEST, PartDecoding, bar_presence, part_level,
-                                      register_bias, voice_notes, voice_path, voice_sample)
+from keycomposer.models.voicing import (BAR_STEPS, CALMEST_PACE, PACE_WINDOW, REST, WIDEST, PartDecoding,
+                                      bar_presence, melody_pace, part_level, register_bias, voice_notes, voice_path,
+                                      voice_sample)
 from keycomposer.music.metrics import line_runs, straight_moves
 
 
@@ -137,7 +138,8 @@ def exact_voices(probability, threshold, sharpness, note_lengths, rest_lengths, 
         for states in itertools.product(range(pitches + 1), repeat=len(bounds) - 1):
             if any(a == b < pitches for a, b in zip(states, states[1:])):
                 continue
-            weight = np.exp(-note_cost * sum(state < pitches for state in states[1:]))
+            costs = np.broadcast_to(np.asarray(note_cost, dtype=float), (steps,))  # a note costs its first step's
+            weight = np.exp(-sum(costs[start] for start, state in zip(bounds[1:], states[1:]) if state < pitches))
             if intervals is not None:
                 for before, after in zip(states, states[1:]):
                     if before < pitches and after < pitches:
@@ -160,8 +162,10 @@ STEPS_UP = np.full(2 * WIDEST + 1, 0.1)
 STEPS_UP[WIDEST - 2:WIDEST + 3] = (1.5, 0.3, 1.0, 3.0, 0.5)  # moves by -2, -1, (0), +1, +2 semitones
 
 
-@pytest.mark.parametrize("intervals, note_cost", [(None, 0.0), (STEPS_UP, 0.0), (STEPS_UP, 0.7)],
-                         ids=["every move alike", "moves weighed", "moves weighed, notes cost"])
+@pytest.mark.parametrize("intervals, note_cost", [(None, 0.0), (STEPS_UP, 0.0), (STEPS_UP, 0.7),
+                                                  (STEPS_UP, np.array([0.0, 2.0, 0.1, 1.0]))],
+                         ids=["every move alike", "moves weighed", "moves weighed, notes cost",
+                              "a note costs what its first step says"])
 def test_a_voice_drawn_note_by_note_is_drawn_with_exactly_the_chains_probabilities(intervals, note_cost):
     probability = np.array([[0.6, 0.3, 0.2], [0.2, 0.7, 0.4], [0.5, 0.4, 0.4], [0.05, 0.1, 0.3]])
     chain = dict(threshold=0.2, sharpness=1.5, note_lengths=(0.3, 0.5, 0.2), rest_lengths=(0.6, 0.4),
@@ -278,6 +282,40 @@ def test_a_decoding_without_a_register_decodes_as_before_it_had_one():
         assert (decoding.voice(probability, seed=7) == expected).all()
 
 
+def melody_of_notes(length, bars):
+    """A melody (per step a pitch or REST) of notes ``length`` steps long, moving up and down a third."""
+    return np.array([60 + 4 * ((step // length) % 2) for step in range(bars * BAR_STEPS)])
+
+
+def test_the_melody_s_pace_is_its_notes_per_bar_over_the_two_bars_around_each_step():
+    eighths, wholes = melody_of_notes(2, 4), melody_of_notes(16, 4)
+    assert melody_pace(eighths)[PACE_WINDOW // 2:-PACE_WINDOW // 2] == pytest.approx(8.0)
+    assert melody_pace(wholes)[PACE_WINDOW // 2:-PACE_WINDOW // 2] == pytest.approx(1.0)
+    held = np.full(4 * BAR_STEPS, 62)
+    held[:BAR_STEPS] = REST
+    assert melody_pace(held).max() <= 1.0 and melody_pace(held).min() == CALMEST_PACE  # one note in 4 bars
+    repeated = np.array([60, REST] * 16)  # a note struck again after a rest counts again
+    assert melody_pace(repeated)[16] == pytest.approx(8.0)
+    assert len(melody_pace(np.zeros(0, int))) == 0
+
+
+def test_with_a_pace_a_part_writes_fewer_notes_under_a_calm_melody_than_under_a_busy_one():
+    probability = melodic_part(bars=8)
+    rhythm = dict(note_lengths=(1.0,) * BAR_STEPS, rest_lengths=(1.0,), onsets=FLAT_ONSETS)
+    paced = PartDecoding(0.05, decoder="notes", sharpness=2.0, pace=1.5, melody_notes_per_bar=4.0, **rhythm)
+    steady = PartDecoding(0.05, decoder="notes", sharpness=2.0, **rhythm)
+
+    def notes(decoding, melody):
+        return np.mean([len(note_lengths_of(decoding.voice(probability, seed=seed, melody=melody))[0])
+                        for seed in range(6)])
+
+    calm, busy = melody_of_notes(16, 8), melody_of_notes(2, 8)
+    assert notes(paced, calm) < 0.7 * notes(steady, calm) and notes(paced, busy) > 1.2 * notes(steady, busy)
+    assert notes(steady, calm) == notes(steady, busy)  # without a pace the melody is not read at all
+    with pytest.raises(ValueError, match="needs the melody"):
+        paced.voice(probability)
+
+
 NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_lengths=(0.2, 0.5, 0.3),
                      rest_lengths=(0.7, 0.3), onsets=tuple(range(1, BAR_STEPS + 1)), rhythm_weight=1.25,
                      intervals=tuple(range(1, 2 * WIDEST + 2)), interval_weight=0.5, change_penalty=1.5)
@@ -286,6 +324,7 @@ NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_l
 @pytest.mark.parametrize("decoding", [PartDecoding(0.1234567891, 0.4, 0.05),
                                       PartDecoding(0.2, 1.5, 0.0, "sample", 3.0, 2), NOTES,
                                       PartDecoding(0.3, 0.5, register=-1.5),
+                                      PartDecoding(**{**NOTES.__dict__, "pace": 0.75, "melody_notes_per_bar": 4.25}),
                                       PartDecoding(1.5, 0.4, 0.6, relative=True)])
 def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     entry = decoding.to_card()
@@ -320,6 +359,9 @@ def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     ({**NOTES.to_card(), "interval_weight": -0.5}, "interval_weight -0.5 is below 0"),
     ({"threshold": 0.1, "register": "high"}, "register 'high' is not a number"),
     ({"threshold": 0.1, "register": float("nan")}, "register nan is not a finite number"),
+    ({"threshold": 0.1, "pace": 1.0, "melody_notes_per_bar": 4.0}, "pace follows the melody in the notes decoder only"),
+    ({**NOTES.to_card(), "pace": 1.0}, "pace needs the style's melody_notes_per_bar above 0, has 0.0"),
+    ({**NOTES.to_card(), "pace": "calm", "melody_notes_per_bar": 4.0}, "pace 'calm' is not a number"),
 ])
 def test_a_bad_decoding_entry_says_what_is_wrong(entry, problem):
     with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
