@@ -113,6 +113,28 @@ def test_a_melody_an_octave_lower_gets_its_accompaniment_an_octave_lower(bach):
     assert np.array_equal(low[:, :, :-12], high[:, :, 12:])
 
 
+def test_the_bach_parts_are_calmer_under_a_calm_melody_than_without_their_pace(bach):
+    import dataclasses
+
+    from keycomposer.music.metrics import line_runs, top_line
+
+    scale = [60, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62]
+
+    def melody(step_length, bars=8):
+        return Melody(np.array([scale[(step // step_length) % len(scale)] for step in range(bars * 16)]))
+
+    def notes_per_bar(accompanist, line):
+        return np.mean([sum((line_runs(top_line(part))[2] >= 0).sum() for part in accompanist.roll(line, seed)) / 8
+                        for seed in range(4)])
+
+    steady = Accompanist("bach", SHIPPED)
+    steady.decoding = [dataclasses.replace(decoding, pace=0.0) for decoding in bach.decoding]
+    assert all(decoding.pace > 0 for decoding in bach.decoding)
+    halves, eighths = melody(8), melody(2)
+    paced = notes_per_bar(bach, eighths) / notes_per_bar(bach, halves)
+    assert paced > notes_per_bar(steady, eighths) / notes_per_bar(steady, halves) + 0.3
+
+
 def test_programs_can_be_given_by_number_or_name(bach):
     result = bach.compose(tune(2), seed=0, programs=[40, "viola", "Cello"])
     assert [track.program for track in result.tracks[1:]] == [40, 41, 42]
