@@ -13,9 +13,9 @@ because on melodies it has not heard the generator is less sure of itself than o
 The test pieces are never read here. Per part and decoder the search is block-wise: threshold and bar level
 together (on quantiles of the generator's own output), then change penalty, sharpness and grain together (for
 the "notes" decoder: sharpness with the weight of the part's rhythm in the training pieces, then the weight of
-its intervals with the cost of a note: `style_motion`), then its register, round after round until nothing
-changes; the decoder that comes closest is kept; its register and pace are searched once the rest has settled. `--from-card --blocks register` searches only the named
-blocks, from the card's decoding alone.
+its intervals with the cost of a note: `style_motion`), round after round until nothing changes, then the same
+with its register (and, drawn note by note, its pace) searched too; the decoder that comes closest is kept.
+`--from-card --blocks register` searches only the named blocks, from the card's decoding alone.
 
 Needs the data cache (tools/gan/data.py) and a TFLite runtime. Its searches, one per part and decoder, run side by
 side on `--jobs` processes (default: one per core).
