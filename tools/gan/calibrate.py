@@ -203,8 +203,8 @@ def decoded_figures(accompanist, read, part: int, decoding) -> dict:
         melody = melody[0] if melody else None
         voice = decoding.voice(probability[:, :, part], seed=(index, part), melody=melody)
         rolls.append(voice_roll(voice, accompanist.lowest - shift))
-        if melody is not None:
-            pairs.append((melody, top_voice(rolls[-1])))
+        if melody is not None:  # notes are counted as runs of one pitch: the voice's own indices will do
+            pairs.append((melody, voice))
     return {**mean_figures([part_figures(roll) for roll in rolls]), "follows_melody": follows_melody(pairs)}
 
 

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keycomposer.music.metrics import line_runs
+
 BAR_STEPS = 16  # the models read 4/4 bars of 16ths
 REST = -1
 DECODERS = ("path", "sample", "notes")
@@ -227,8 +229,10 @@ def melody_pace(melody: np.ndarray) -> np.ndarray:
     melody = np.asarray(melody)
     if len(melody) == 0:
         return np.zeros(0)
-    starts = (melody >= 0) & np.concatenate([[True], melody[1:] != melody[:-1]])
-    before = np.concatenate([[0], np.cumsum(starts)])
+    starts, _, pitches = line_runs(melody)
+    onsets = np.zeros(len(melody), dtype=np.int64)
+    onsets[starts[pitches >= 0]] = 1
+    before = np.concatenate([[0], np.cumsum(onsets)])
     steps = np.arange(len(melody))
     low = np.maximum(steps - PACE_WINDOW // 2, 0)
     high = np.minimum(steps + PACE_WINDOW // 2, len(melody))
