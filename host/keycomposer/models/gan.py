@@ -27,14 +27,14 @@ from typing import Sequence
 import numpy as np
 
 from keycomposer.models.runtime import ModelFileError, load_model
-from keycomposer.models.voicing import BAR_STEPS, PartDecoding, voice_roll
+from keycomposer.models.voicing import BAR_STEPS, COMMON_TIME, PartDecoding, meter_steps, voice_roll
 from keycomposer.music.composition import DRUM_CHANNEL, Composition, Note, Track
 from keycomposer.music.instruments import program_number
 from keycomposer.music.pianoroll import tick_to_step
 
 STYLES = ("bach", "quartet")
 STEPS_PER_BEAT = 4  # the models read 16th notes
-HOP_STEPS = BAR_STEPS  # windows start one bar apart, so every step but the first and last bar is read twice
+HOP_STEPS = BAR_STEPS  # windows start a 4/4 bar apart, so every step but the first and last 16 is read twice
 ACCOMPANIMENT_VELOCITY = 80  # a little under a played melody's usual 90..110, so the melody stays on top
 CHORD_POLICIES = ("error", "top")
 _CARD_FIELDS = ("steps", "pitches", "lowest_pitch", "noise_shape", "tracks", "melody_range")
@@ -52,9 +52,15 @@ def model_name(style: str) -> str:
 
 @dataclass(frozen=True)
 class Melody:
-    """A melody as the generator reads it: one pitch or none per 16th step (-1 = rest)."""
+    """A melody as the generator reads it: one pitch or none per 16th step (-1 = rest), in bars of ``meter``
+    (numerator, denominator) from step 0 on."""
 
     pitches: np.ndarray  # (steps,) int
+    meter: tuple = COMMON_TIME
+
+    @property
+    def bar_steps(self) -> int:
+        return meter_steps(self.meter)
 
     @property
     def used(self) -> np.ndarray:
@@ -75,6 +81,13 @@ def melody_of(composition: Composition, chords: str = "error") -> Melody:
     )
     if not notes:
         raise AccompanimentError("the melody is empty: there is no pitched note to accompany")
+    # Its bars are the composition's, under its first time signature (as the bar-based metrics count them).
+    signature = composition.time_signatures[0]
+    meter = (signature.numerator, signature.denominator)
+    try:
+        meter_steps(meter)
+    except ValueError as error:
+        raise AccompanimentError(f"the melody's meter: {error}; the GAN reads bars of 16th notes") from None
     chosen: list[tuple[int, int, int]] = []
     for start, end, pitch in notes:
         if chosen and chosen[-1][0] == start:
@@ -93,7 +106,7 @@ def melody_of(composition: Composition, chords: str = "error") -> Melody:
     for index, (start, end, pitch) in enumerate(chosen):
         until = min(end, chosen[index + 1][0]) if index + 1 < len(chosen) else end  # legato: cut at the next onset
         pitches[start:until] = pitch
-    return Melody(pitches)
+    return Melody(pitches, meter)
 
 
 def octave_shift(used: np.ndarray, lowest: int, pitches: int, trained: Sequence[int]) -> int:
@@ -134,20 +147,21 @@ class Accompanist:
                                  f"{self.noise_shape}")
 
     def roll(self, melody: Melody, seed: int = 0) -> np.ndarray:
-        """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody padded to whole bars.
-        The same melody and seed give the same roll."""
+        """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody padded to whole bars of its
+        meter. The same melody and seed give the same roll."""
         probability, shift = self.probability(melody, seed)
-        return self.decode(probability, shift, seed=seed, melody=melody.pitches)
+        return self.decode(probability, shift, seed=seed, melody=melody.pitches, meter=melody.meter)
 
     def probability(self, melody: Melody, seed: int = 0, hold_last: bool = True) -> tuple:
         """(probability (steps, pitches, tracks) of each accompaniment cell in the model's band over the
-        melody's whole bars, the octave shift the melody was read at): the windows' outputs blended where they
+        melody's whole bars (of its meter: the windows are read one 4/4 bar apart whatever it is), the octave
+        shift the melody was read at): the windows' outputs blended where they
         overlap. The melody's last note is read as held to the end of the last window (a melody shorter than a
         window is read in one); the accompaniment stops with the melody's last bar all the same.
         ``hold_last=False`` reads it silent there instead (tools/gan/tails.py compares the two)."""
         shift = octave_shift(melody.used, self.lowest, self.pitches, self.melody_range)
-        bars = max(1, -(-len(melody.pitches) // BAR_STEPS))
-        steps = max(self.steps, -(-len(melody.pitches) // HOP_STEPS) * HOP_STEPS)
+        bars = max(1, -(-len(melody.pitches) // melody.bar_steps))
+        steps = max(self.steps, -(-(bars * melody.bar_steps) // HOP_STEPS) * HOP_STEPS)
         band = np.zeros((steps, self.pitches), dtype=np.float32)
         sounding = np.nonzero(melody.pitches >= 0)[0]
         band[sounding, melody.pitches[sounding] + shift - self.lowest] = 1.0
@@ -167,20 +181,20 @@ class Accompanist:
             noise = rng.standard_normal((1,) + self.noise_shape).astype(np.float32)
             total[start:start + self.steps] += self._generate(melody_window, noise)[0] * weight[:, None, None]
             weights[start:start + self.steps] += weight
-        return (total / weights[:, None, None])[:bars * BAR_STEPS], shift
+        return (total / weights[:, None, None])[:bars * melody.bar_steps], shift
 
     def _generate(self, melody_window: np.ndarray, noise: np.ndarray) -> np.ndarray:
         # TFLite may list the inputs in either order: the melody is the one of the melody's shape.
         melody_first = tuple(self.model.inputs[0]["shape"][1:]) == melody_window.shape[1:]
         return self.model(*((melody_window, noise) if melody_first else (noise, melody_window)))
 
-    def decode(self, probability: np.ndarray, shift: int, seed: int = 0, melody=None) -> np.ndarray:
+    def decode(self, probability: np.ndarray, shift: int, seed: int = 0, melody=None, meter=COMMON_TIME) -> np.ndarray:
         """Each accompaniment part as one voice, as in both corpora (its card's `PartDecoding`; a drawn voice is
-        drawn from ``seed``, its pace follows ``melody``, per step a pitch or -1), the pitches moved back by the
-        melody's octave shift: a bool roll (tracks, steps, 128)."""
+        drawn from ``seed``, its pace follows ``melody``, per step a pitch or -1, its bars are ``meter`` long),
+        the pitches moved back by the melody's octave shift: a bool roll (tracks, steps, 128)."""
         roll = np.zeros((len(self.tracks), len(probability), 128), dtype=bool)
         for track, decoding in enumerate(self.decoding):
-            voice = decoding.voice(probability[:, :, track], seed=(seed, track), melody=melody)
+            voice = decoding.voice(probability[:, :, track], seed=(seed, track), melody=melody, meter=meter)
             roll[track] = voice_roll(voice, self.lowest - shift)
         return roll
 

@@ -44,7 +44,8 @@ import numpy as np
 
 from keycomposer.music.metrics import line_runs
 
-BAR_STEPS = 16  # the models read 4/4 bars of 16ths
+BAR_STEPS = 16  # the models read 16th notes, 16 of them to a 4/4 bar
+COMMON_TIME = (4, 4)  # the meter a melody with no time signature is read in
 REST = -1
 DECODERS = ("path", "sample", "notes")
 LONGEST = 64  # steps: the longest note or rest the "notes" decoder draws as one (longer ones join)
@@ -53,6 +54,29 @@ PACE_WINDOW = 32  # steps: the melody's notes per bar are counted over the 2 bar
 CALMEST_PACE = 0.5  # notes per bar: a melody holding one note through the window counts as this calm, not as 0
 MINIMUM_LEVEL = 1e-6
 RELATIVE_HIGHEST = 10  # a relative threshold or bar level above 10 times the part's level silences it all
+STEPS_PER_QUARTER = 4
+
+
+def meter_steps(meter) -> int:
+    """16ths in a bar of ``meter`` (numerator, denominator): 16 in 4/4, 12 in 3/4 and 6/8."""
+    numerator, denominator = meter
+    steps, remainder = divmod(numerator * STEPS_PER_QUARTER * 4, denominator)
+    if steps < 1 or remainder:
+        raise ValueError(f"a bar of {numerator}/{denominator} is not a whole number of 16th notes")
+    return steps
+
+
+def meter_name(meter) -> str:
+    return f"{meter[0]}/{meter[1]}"
+
+
+def parse_meter(name: str) -> tuple:
+    """(numerator, denominator) of a meter written "3/4"; ValueError naming it otherwise."""
+    numerator, slash, denominator = str(name).partition("/")
+    if not (slash and numerator.isdigit() and denominator.isdigit() and int(numerator) > 0
+            and int(denominator) in (1, 2, 4, 8, 16)):
+        raise ValueError(f"{name!r} is not a meter such as \"3/4\"")
+    return int(numerator), int(denominator)
 
 
 @dataclass(frozen=True)
@@ -66,10 +90,12 @@ class PartDecoding:
     sharpness: float = 1.0
     grain: int = 1  # a drawn voice changes only every `grain` steps: 2 makes its shortest note an 8th
     # The "notes" decoder's rhythm: weights of a note (a rest) lasting 1, 2, ... steps, of a note starting on
-    # each 16th of the bar, and the power they are raised to.
+    # each 16th of a 4/4 bar (`onsets`) or of a bar of another meter the style has (`meter_onsets`: ("3/4",
+    # weights) pairs), and the power they are raised to.
     note_lengths: tuple = ()
     rest_lengths: tuple = ()
     onsets: tuple = ()
+    meter_onsets: tuple = ()
     rhythm_weight: float = 1.0
     # ... and of a move from one note to the next by -WIDEST .. +WIDEST semitones (none: every move alike)
     intervals: tuple = ()
@@ -116,6 +142,16 @@ class PartDecoding:
                     problems.append(f"{name} needs {size} weights, has {len(weights)}")
                 elif not all(math.isfinite(w) and w > 0 for w in weights):
                     problems.append(f"{name} weights must all be above 0")
+            for name, weights in self.meter_onsets:
+                try:
+                    steps = meter_steps(parse_meter(name))
+                except ValueError as error:
+                    problems.append(f"meter_onsets: {error}")
+                    continue
+                if len(weights) != steps:
+                    problems.append(f"meter_onsets {name} needs {steps} weights, has {len(weights)}")
+                elif not all(math.isfinite(w) and w > 0 for w in weights):
+                    problems.append(f"meter_onsets {name} weights must all be above 0")
             if self.intervals and len(self.intervals) != 2 * WIDEST + 1:
                 problems.append(f"intervals needs {2 * WIDEST + 1} weights, has {len(self.intervals)}")
             elif not all(math.isfinite(w) and w > 0 for w in self.intervals):
@@ -149,6 +185,14 @@ class PartDecoding:
                         isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights):
                     raise ValueError(f"{name} must be a list of numbers")
                 rhythm[name] = tuple(float(w) for w in weights)
+        if "meter_onsets" in entry:
+            meters = entry["meter_onsets"]
+            if not isinstance(meters, dict) or not all(
+                    isinstance(weights, list) and all(isinstance(w, (int, float)) and not isinstance(w, bool)
+                                                      for w in weights) for weights in meters.values()):
+                raise ValueError("meter_onsets must map meters (\"3/4\") to lists of numbers")
+            rhythm["meter_onsets"] = tuple((str(name), tuple(float(w) for w in weights))
+                                           for name, weights in sorted(meters.items()))
         for name in ("rhythm_weight", "interval_weight", "register", "pace", "melody_notes_per_bar"):
             if name in entry:
                 try:
@@ -173,16 +217,35 @@ class PartDecoding:
                          note_lengths=[round(w, 6) for w in self.note_lengths],
                          rest_lengths=[round(w, 6) for w in self.rest_lengths],
                          onsets=[round(w, 6) for w in self.onsets])
+            if self.meter_onsets:
+                entry["meter_onsets"] = {name: [round(w, 6) for w in weights] for name, weights in self.meter_onsets}
             if self.intervals:
                 entry.update(interval_weight=self.interval_weight, intervals=[round(w, 6) for w in self.intervals])
             if self.pace:
                 entry.update(pace=self.pace, melody_notes_per_bar=round(self.melody_notes_per_bar, 6))
         return entry
 
-    def voice(self, probability: np.ndarray, seed=0, melody=None) -> np.ndarray:
+    def onsets_for(self, meter=COMMON_TIME) -> tuple:
+        """The weight of a note starting on each 16th of a bar of ``meter`` ((numerator, denominator)): the
+        style's own for 4/4 and the meters in `meter_onsets`; for a meter its pieces never have, each 16th
+        weighs what the 4/4 weights say of its place in the quarter note (their mean over the four beats),
+        and the bar's first 16th what a 4/4 downbeat weighs."""
+        name = meter_name(meter)
+        if name == meter_name(COMMON_TIME):
+            return self.onsets
+        found = dict(self.meter_onsets).get(name)
+        if found is not None:
+            return found
+        in_beat = np.asarray(self.onsets, dtype=np.float64).reshape(-1, STEPS_PER_QUARTER).mean(axis=0)
+        weights = np.resize(in_beat, meter_steps(meter))
+        weights[0] = self.onsets[0]
+        return tuple(float(w) for w in weights)
+
+    def voice(self, probability: np.ndarray, seed=0, melody=None, meter=COMMON_TIME) -> np.ndarray:
         """The part's (steps, pitches) probabilities as one voice: per step a pitch index or REST. A drawn
         voice is drawn from ``seed`` (an int or a tuple of ints): the same seed, the same voice. ``melody`` (per
-        step a pitch or REST, at least as many steps) is read only for the ``pace``."""
+        step a pitch or REST, at least as many steps) is read only for the ``pace``. Bars are the melody's:
+        ``meter`` ((numerator, denominator)) long each, the first starting at step 0."""
         note_cost = self.change_penalty
         if self.pace:
             if melody is None:
@@ -191,7 +254,8 @@ class PartDecoding:
             note_cost = self.change_penalty + self.pace * np.pad(calm, (0, len(probability) - len(calm)))
         level = part_level(probability) if self.relative else 1.0
         threshold, bar_rest = min(1.0, self.threshold * level), self.bar_rest * level
-        quiet = np.repeat(bar_presence(probability) < bar_rest, BAR_STEPS)[:len(probability)]
+        bar_steps = meter_steps(meter)
+        quiet = np.repeat(bar_presence(probability, bar_steps) < bar_rest, bar_steps)[:len(probability)]
         bias = register_bias(probability, self.register) if self.register else None
         probability = np.where(quiet[:, None], 0.0, probability)
         if self.decoder == "path":
@@ -201,7 +265,7 @@ class PartDecoding:
             intervals = np.power(self.intervals, self.interval_weight) if self.intervals else None
             return voice_notes(probability, threshold, np.random.default_rng(seed), self.sharpness,
                                np.power(self.note_lengths, power), np.power(self.rest_lengths, power),
-                               np.power(self.onsets, power), intervals, note_cost, bias)
+                               np.power(self.onsets_for(meter), power), intervals, note_cost, bias)
         # Drawn on a coarser grid, each position weighs its steps' mean probabilities.
         steps = len(probability)
         padded = np.zeros((-(-steps // self.grain) * self.grain, probability.shape[1]))
@@ -249,13 +313,13 @@ def register_bias(probability: np.ndarray, register: float) -> np.ndarray:
     return register * (pitches - centre) / 12
 
 
-def bar_presence(probability: np.ndarray) -> np.ndarray:
-    """How strongly a part sounds in each bar of its (steps, pitches) probabilities: the mean over the bar's
-    steps of the most likely pitch's probability (a last, partial bar over the steps it has)."""
+def bar_presence(probability: np.ndarray, bar_steps: int = BAR_STEPS) -> np.ndarray:
+    """How strongly a part sounds in each bar (``bar_steps`` long) of its (steps, pitches) probabilities: the mean
+    over the bar's steps of the most likely pitch's probability (a last, partial bar over the steps it has)."""
     if len(probability) == 0:
         return np.zeros(0)
     top = probability.max(axis=1)
-    starts = np.arange(0, len(top), BAR_STEPS)
+    starts = np.arange(0, len(top), bar_steps)
     return np.add.reduceat(top, starts) / np.diff(np.append(starts, len(top)))
 
 
@@ -369,7 +433,7 @@ def voice_notes(probability: np.ndarray, threshold: float, rng, sharpness: float
     length_score = np.full((longest, pitches + 1), -np.inf)
     length_score[:len(note_lengths), :pitches] = np.log(note_lengths)[:, None]
     length_score[:len(rest_lengths), pitches] = np.log(rest_lengths)
-    onset_score = np.zeros((BAR_STEPS, pitches + 1))
+    onset_score = np.zeros((len(onsets), pitches + 1))
     onset_score[:, :pitches] = np.log(onsets)[:, None]
     # ending[t, s]: log weight of everything up to step t with a segment of state s ending there
     ending = np.empty((steps, pitches + 1))
@@ -403,7 +467,7 @@ def voice_notes(probability: np.ndarray, threshold: float, rng, sharpness: float
             after[:pitches] = (moving @ by_state[:pitches] + by_state[pitches]) * entry[end + 1]
             after[pitches] = total
             with np.errstate(divide="ignore"):
-                opening[end + 1] = top + np.log(after) + onset_score[(end + 1) % BAR_STEPS] - scores_to[end + 1]
+                opening[end + 1] = top + np.log(after) + onset_score[(end + 1) % len(onset_score)] - scores_to[end + 1]
     path = np.empty(steps, dtype=np.int64)
     end, following = steps - 1, None
     while end >= 0:

@@ -79,6 +79,30 @@ def test_any_length_is_accompanied_to_its_last_whole_bar(bach, bars):
     assert roll.shape[1] == bars * 16  # a melody shorter than the model's 2-bar window too
 
 
+@pytest.mark.parametrize("meter, bars", [((3, 4), 5), ((6, 8), 3), ((2, 4), 7)])
+def test_a_melody_in_another_meter_is_accompanied_to_its_own_last_bar_and_no_further(bach, meter, bars):
+    steps = bars * 16 * meter[0] // meter[1]
+    melody = Melody(np.resize([60, 62, 64, 65, 67, 65, 64, 62], steps).repeat(1), meter)
+    roll = bach.roll(melody, seed=1)
+    assert roll.shape == (3, steps, 128) and roll[:, -1].any()
+
+
+def test_a_waltz_leaves_out_whole_3_4_bars_not_4_4_ones(bach):
+    """Where a part sits out a bar under a waltz, it sits out one of the waltz's bars (12 16ths), not 16 steps
+    across two of them: with a threshold that never rests, every bar is silent throughout or nowhere."""
+    tune = np.resize([67] * 8 + [-1] * 4, 120)
+    probability, _ = bach.probability(Melody(tune, (3, 4)), seed=2)
+    decoding = bach.decoding[0]
+    sits_out = type(decoding)(**{**decoding.__dict__, "threshold": 1e-6, "bar_rest": 0.9, "relative": True})
+
+    def silent_steps_per_bar(meter):
+        voice = sits_out.voice(probability[:, :, 0], seed=0, melody=tune, meter=meter)
+        return (voice.reshape(10, 12) == -1).sum(axis=1)
+
+    assert set(silent_steps_per_bar((3, 4))) == {0, 12}
+    assert not set(silent_steps_per_bar((4, 4))) <= {0, 12}  # read in 4/4 bars it was not so
+
+
 def test_a_melody_of_one_beat_gets_one_bar(bach):
     assert bach.roll(Melody(np.array([67, 67, 67, 67])), seed=0).shape == (3, 16, 128)
 

@@ -8,8 +8,8 @@ import pytest
 
 from keycomposer.models import runtime
 from keycomposer.models.voicing import (BAR_STEPS, CALMEST_PACE, PACE_WINDOW, REST, WIDEST, PartDecoding,
-                                      bar_presence, melody_pace, part_level, register_bias, voice_notes, voice_path,
-                                      voice_sample)
+                                      bar_presence, melody_pace, meter_steps, parse_meter, part_level, register_bias,
+                                      voice_notes, voice_path, voice_sample)
 from keycomposer.music.metrics import line_runs, straight_moves
 
 
@@ -40,6 +40,40 @@ def test_a_bar_the_generator_barely_hears_is_left_silent_and_the_others_are_not(
     assert (voice[BAR_STEPS:2 * BAR_STEPS] == REST).all()
     assert (voice[:BAR_STEPS] != REST).all() and (voice[2 * BAR_STEPS:] != REST).all()
     assert (PartDecoding(threshold=0.05, change_penalty=0.5).voice(probability) != REST).all()
+
+
+def test_in_three_four_the_bar_the_generator_barely_hears_is_a_bar_of_twelve_16ths():
+    probability = melodic_part(bars=3)[:36]
+    probability[12:24] *= 0.3  # the second 3/4 bar, heard faintly
+    decoding = PartDecoding(threshold=0.05, change_penalty=0.5, bar_rest=0.2)
+    assert bar_presence(probability, 12)[1] < 0.2 < bar_presence(probability, 12)[[0, 2]].min()
+    voice = decoding.voice(probability, meter=(3, 4))
+    assert (voice[12:24] == REST).all() and (np.delete(voice, np.r_[12:24]) != REST).all()
+
+
+def test_a_bar_is_as_many_16ths_as_its_meter_says_and_a_meter_of_no_whole_16ths_is_named():
+    assert [meter_steps(m) for m in ((4, 4), (3, 4), (6, 8), (2, 2), (3, 8), (5, 4))] == [16, 12, 12, 16, 6, 20]
+    assert parse_meter("6/8") == (6, 8)
+    with pytest.raises(ValueError, match="3/32 is not a whole number of 16th notes"):
+        meter_steps((3, 32))
+    with pytest.raises(ValueError, match="'three' is not a meter"):
+        parse_meter("three")
+
+
+def test_notes_start_where_the_style_starts_them_in_the_bars_of_the_melody_s_meter():
+    waltz = tuple(8.0 if step == 0 else 0.001 for step in range(12))  # only on a 3/4 downbeat
+    decoding = PartDecoding(0.01, decoder="notes", note_lengths=(0.25,) * 12, rest_lengths=(1.0,),
+                            onsets=FLAT_ONSETS, meter_onsets=(("3/4", waltz),), rhythm_weight=1.0)
+    starts = np.concatenate([note_lengths_of(decoding.voice(melodic_part(bars=6)[:72], seed=seed, meter=(3, 4)))[1]
+                             for seed in range(4)])
+    assert np.mean(starts % 12 == 0) > 0.9
+    assert decoding.onsets_for((3, 4)) == waltz and decoding.onsets_for((4, 4)) == FLAT_ONSETS
+
+
+def test_a_meter_the_style_never_has_weighs_each_16th_by_its_place_in_the_beat_as_the_4_4_bars_do():
+    onsets = tuple(float(w) for w in [9, 1, 2, 1, 5, 1, 2, 1, 7, 1, 2, 1, 5, 1, 2, 1])
+    decoding = PartDecoding(0.1, decoder="notes", note_lengths=(1.0,), rest_lengths=(1.0,), onsets=onsets)
+    assert decoding.onsets_for((5, 8)) == (9.0, 1.0, 2.0, 1.0, 6.5, 1.0, 2.0, 1.0, 6.5, 1.0)
 
 
 def test_a_part_s_level_is_the_median_over_the_melody_of_its_most_likely_pitch_s_probability():
@@ -325,7 +359,9 @@ NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_l
                                       PartDecoding(0.2, 1.5, 0.0, "sample", 3.0, 2), NOTES,
                                       PartDecoding(0.3, 0.5, register=-1.5),
                                       PartDecoding(**{**NOTES.__dict__, "pace": 0.75, "melody_notes_per_bar": 4.25}),
-                                      PartDecoding(1.5, 0.4, 0.6, relative=True)])
+                                      PartDecoding(1.5, 0.4, 0.6, relative=True),
+                                      PartDecoding(**{**NOTES.__dict__, "meter_onsets": (
+                                          ("3/4", tuple(range(1, 13))), ("6/8", tuple(range(12, 0, -1))))})])
 def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     entry = decoding.to_card()
     assert PartDecoding.from_card(json.loads(json.dumps(entry))) == PartDecoding(
@@ -350,6 +386,10 @@ def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     ({"threshold": 0.1, "grain": 2.0}, "grain 2.0 is not 1, 2 or 4 steps"),
     ({**NOTES.to_card(), "onsets": [1.0] * 12}, "onsets needs 16 weights, has 12"),
     ({**NOTES.to_card(), "note_lengths": []}, "note_lengths needs 1 to 64 weights, has 0"),
+    ({**NOTES.to_card(), "meter_onsets": {"3/4": [1.0] * 16}}, "meter_onsets 3/4 needs 12 weights, has 16"),
+    ({**NOTES.to_card(), "meter_onsets": {"waltz": [1.0] * 12}}, "meter_onsets: 'waltz' is not a meter"),
+    ({**NOTES.to_card(), "meter_onsets": {"6/8": [0.0] * 12}}, "meter_onsets 6/8 weights must all be above 0"),
+    ({**NOTES.to_card(), "meter_onsets": [[1.0] * 12]}, "meter_onsets must map meters"),
     ({**NOTES.to_card(), "rest_lengths": [0.5, 0.0]}, "rest_lengths weights must all be above 0"),
     ({**NOTES.to_card(), "rest_lengths": "long"}, "rest_lengths must be a list of numbers"),
     ({**NOTES.to_card(), "rhythm_weight": -1}, "rhythm_weight -1.0 is below 0"),

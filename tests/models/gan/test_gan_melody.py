@@ -96,3 +96,16 @@ def test_a_chord_is_placed_in_the_pieces_own_meter():
 def test_a_melody_doubled_in_two_tracks_is_one_voice_not_a_chord():
     melody = melody_of(piece((0, [Note(0, 60, BEAT)]), (1, [Note(0, 60, BEAT)])))
     assert melody.pitches.tolist() == [60] * 4
+
+
+def test_the_melody_is_read_in_the_bars_of_its_first_time_signature():
+    from keycomposer.music.composition import TimeSignature
+
+    def in_meter(*signatures):
+        return Composition((Track((Note(0, 60, BEAT),)),), time_signatures=signatures)
+
+    assert melody_of(piece((0, [Note(0, 60, BEAT)]))).meter == (4, 4)
+    assert melody_of(in_meter(TimeSignature(0, 6, 8), TimeSignature(12 * BEAT, 2, 4))).meter == (6, 8)
+    assert melody_of(in_meter(TimeSignature(0, 6, 8))).bar_steps == 12
+    with pytest.raises(AccompanimentError, match="3/32 is not a whole number of 16th notes"):
+        melody_of(in_meter(TimeSignature(0, 3, 32)))
