@@ -2,8 +2,9 @@
 
     .venv/bin/python tools/bench/gan_bench.py --style bach [--bars 16] [--seeds 2]
 
-For every test piece of the style (tools/gan/data.py's split: never seen in training) the melody part is
-given to three accompanists: the GAN (models_tflite/gan_<style>.tflite), the composer (the piece's own
+For every test piece of the style (tools/gan/data.py's split: never seen in training), read in its own bars
+(its pickup's missing beats put back as rests, its bar length from its time signature: "first 16 bars" are 16
+of them, and a bar's figures are counted in them), the melody part is given to three accompanists: the GAN (models_tflite/gan_<style>.tflite), the composer (the piece's own
 parts: the target) and a baseline that copies the melody one octave down into every track. Per track it
 prints MuseGAN's metrics (empty bar rate, used pitch classes per bar, qualified note rate, polyphonic rate), the
 tonal distance between the melody and that track, and figures of our own that tell one voice from another
@@ -31,7 +32,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "host"))
 
 from keycomposer.models.gan import Accompanist, accompany, melody_of  # noqa: E402
-from keycomposer.music.composition import Composition  # noqa: E402
+from keycomposer.models.voicing import meter_steps  # noqa: E402
+from keycomposer.music.composition import Composition, TimeSignature  # noqa: E402
 from keycomposer.music.metrics import composition_metrics  # noqa: E402
 from keycomposer.music.pianoroll import from_pianoroll  # noqa: E402
 from tools.gan import data  # noqa: E402
@@ -53,6 +55,11 @@ STEP_TICKS = RESOLUTION // 4  # one 16th
 def as_tracks(roll):
     """Tracks of a (parts, steps, 128) bool roll at 16ths, resolution RESOLUTION."""
     return from_pianoroll(roll, steps_per_beat=4, resolution=RESOLUTION).tracks
+
+
+def in_meter(tracks, meter, name=""):
+    """A composition of these tracks in bars of ``meter`` (its first bar starting at tick 0)."""
+    return Composition(tuple(tracks), RESOLUTION, time_signatures=(TimeSignature(0, *meter),), name=name)
 
 
 def figures(composition: Composition) -> list:
@@ -92,22 +99,21 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     accompanist = Accompanist(args.style, folder=args.models)
-    tests = data.load(args.style, args.data)["test"]
+    tests = data.load(args.style, args.data, barred=True)["test"]  # bars as the scores have them
     results = {"GAN": [], "real": [], "baseline": []}
     lines = {who: [] for who in results}  # (melody line, the tracks' top lines) per piece and generation
     seed_change = []
-    steps = args.bars * STEPS_PER_BAR if args.bars > 0 else None
     started = time.monotonic()
-    for piece, parts in tests:
-        parts = parts[:, :steps]
+    for piece in tests:
+        bar_steps = meter_steps(piece.meter)
+        parts = piece.parts[:, :args.bars * bar_steps if args.bars > 0 else None]
         if not parts[0].any():
             continue
-        melody_track = as_tracks(parts[:1])[0]
-        melody = Composition((melody_track,), name=piece)
-        real = Composition(as_tracks(parts))
+        melody = in_meter(as_tracks(parts[:1]), piece.meter, piece.name)
+        real = in_meter(as_tracks(parts), piece.meter)
         octave_down = np.zeros_like(parts[0])
         octave_down[:, :-12] = parts[0][:, 12:]
-        baseline = Composition(as_tracks(np.stack([parts[0], octave_down, octave_down, octave_down])))
+        baseline = in_meter(as_tracks(np.stack([parts[0], octave_down, octave_down, octave_down])), piece.meter)
         results["real"].append(figures(real))
         results["baseline"].append(figures(baseline))
         melody_line = top_voice(parts[0])
@@ -121,7 +127,7 @@ def main(argv=None) -> int:
         # How much the seed changes: the share of sounding cells that differ between seeds 0 and 1.
         first, second = rolls[:2]
         seed_change.append((first != second).sum() / max(1, (first | second).sum()))
-    read = f"first {args.bars} bars" if steps else "whole"
+    read = f"first {args.bars} bars" if args.bars > 0 else "whole"
     print(f"{args.style}: {len(tests)} test files, {read}, {args.seeds} GAN seeds each "
           f"({time.monotonic() - started:.1f} s)")
     print(f"seed 0 against seed 1: {mean(seed_change):.3f} of the sounding accompaniment cells differ")
@@ -162,7 +168,7 @@ def main(argv=None) -> int:
               f"figures (ratio < 1); {count['ties']} more where the baseline equals the real pieces")
 
     # Latency: 8 bars of a melody from the test set, model loaded once; then whole calls that load it too.
-    piece, parts = next((p, r) for p, r in tests if r.shape[1] >= 8 * STEPS_PER_BAR)
+    parts = next(piece.parts for piece in tests if piece.meter == (4, 4) and piece.parts.shape[1] >= 8 * STEPS_PER_BAR)
     melody = Composition((as_tracks(parts[:1, :8 * STEPS_PER_BAR])[0],))
     line = melody_of(melody, chords="top")
     accompanist.roll(line, seed=0)

@@ -10,6 +10,9 @@ bar, the share of its notes that last one 16th, the share of its moves from note
 2 semitones), its mean pitch and how its notes per bar follow the melody's (`follows_melody`). They are met
 on the VALIDATION melodies, read exactly as inference reads them (windows blended, each with its own noise),
 because on melodies it has not heard the generator is less sure of itself than on those it learned from.
+Every piece is read in its own bars, as a composition is (tools.gan.data: pickup rests put back, bar length
+from its time signature): empty bars and pitch classes per bar are counted in them, and where notes start in
+a bar is counted per meter.
 The test pieces are never read here. Per part and decoder the search is block-wise: threshold and bar level
 together (on quantiles of the generator's own output), then change penalty, sharpness and grain together (for
 the "notes" decoder: sharpness with the weight of the part's rhythm in the training pieces, then the weight of
@@ -31,7 +34,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from keycomposer.models.voicing import BAR_STEPS, WIDEST, voice_roll
+from keycomposer.models.voicing import BAR_STEPS, COMMON_TIME, WIDEST, meter_name, meter_steps, voice_roll
 from tools.gan import data
 
 # What a miss of each figure weighs: about what is heard as a difference (5 % of the steps; an empty bar in
@@ -50,6 +53,7 @@ SHARPNESSES = (1.0, 1.5, 2.0, 3.0, 4.0)  # powers of a drawn voice's weights
 NOTE_SHARPNESSES = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0)  # drawn note by note, the rhythm's weights pull against them
 RHYTHM_WEIGHTS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # powers of the style's rhythm
 RHYTHM_STEPS = 32  # notes and rests counted up to two bars; longer ones count as two bars long
+METER_NOTES = 500  # a meter's bars get their own onset weights from this many of a part's notes in them on
 INTERVAL_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)  # powers of the style's intervals (0: every move alike)
 NOTE_COSTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)  # nats each note drawn note by note costs: the intervals' weights
 # favour moves to near pitches, where the generator's probability spreads, and so more notes
@@ -76,15 +80,17 @@ def top_voice(part) -> np.ndarray:
     return top_line(part)
 
 
-def part_figures(roll) -> dict:
-    """The calibrated figures of one (steps, 128) bool part, bars of 16 steps."""
+def part_figures(roll, bar_steps: int = BAR_STEPS) -> dict:
+    """The calibrated figures of one (steps, 128) bool part whose bars are ``bar_steps`` long from step 0: its
+    empty bars and pitch classes per bar in those bars; its notes per bar per 16 steps (a 4/4 bar), so that a
+    piece in 3/8 and one in 4/4 count how busy a part is alike."""
     from keycomposer.music import metrics
 
     lengths = metrics.note_lengths(roll)
     return {
         "sounding": float(roll.any(axis=1).mean()) if len(roll) else float("nan"),
-        "empty_bar_rate": metrics.empty_bar_rate(roll, 16),
-        "pitch_classes_per_bar": metrics.pitch_classes_per_bar(roll, 16),
+        "empty_bar_rate": metrics.empty_bar_rate(roll, bar_steps),
+        "pitch_classes_per_bar": metrics.pitch_classes_per_bar(roll, bar_steps),
         "notes_per_bar": len(lengths) / max(1, -(-len(roll) // 16)),
         "one_step_notes": float((lengths == 1).mean()) if len(lengths) else float("nan"),
         "stepwise_motion": metrics.stepwise_motion(roll),
@@ -127,28 +133,39 @@ def _mean_note_pitch(roll) -> float:
 
 
 def style_motion(pieces, part: int) -> dict:
-    """How one accompaniment part moves in these pieces, as the "notes" decoder weighs it: how often its notes
-    and its rests last 1, 2, ... RHYTHM_STEPS steps, how often a note starts on each 16th of the bar (1 on
-    average), and how often it moves from a note straight to the next by -WIDEST .. +WIDEST semitones (wider
-    moves counted as the widest; 1 on average). Half a count is added to each, so none is impossible. With it,
-    the pieces' melodies' notes per bar (what the "notes" decoder's pace counts a melody's calm against)."""
+    """How one accompaniment part moves in these pieces (tools.gan.data.Piece, barred: bars from step 0), as the
+    "notes" decoder weighs it: how often its notes and its rests last 1, 2, ... RHYTHM_STEPS steps, how often a
+    note starts on each 16th of a 4/4 bar (`onsets`) and of a bar of each other meter with METER_NOTES notes of
+    the part or more (`meter_onsets`; 1 on average each), and how often it moves from a note straight to the next
+    by -WIDEST .. +WIDEST semitones (wider moves counted as the widest; 1 on average). Half a count is added to
+    each, so none is impossible. With it, the pieces' melodies' notes per 16 steps (what the "notes" decoder's
+    pace counts a melody's calm against)."""
     counts = {"note_lengths": np.zeros(RHYTHM_STEPS), "rest_lengths": np.zeros(RHYTHM_STEPS),
-              "onsets": np.zeros(BAR_STEPS), "intervals": np.zeros(2 * WIDEST + 1)}
+              "intervals": np.zeros(2 * WIDEST + 1)}
+    onsets = {meter_name(COMMON_TIME): np.zeros(BAR_STEPS)}
     from keycomposer.music.metrics import line_runs, straight_moves
 
-    for _, roll in pieces:
-        starts, lengths, pitches = line_runs(top_voice(roll[1 + part]))
+    for piece in pieces:
+        starts, lengths, pitches = line_runs(top_voice(piece.parts[1 + part]))
         for name, held in (("note_lengths", pitches >= 0), ("rest_lengths", pitches < 0)):
             np.add.at(counts[name], np.minimum(lengths[held], RHYTHM_STEPS) - 1, 1)
-        np.add.at(counts["onsets"], starts[pitches >= 0] % BAR_STEPS, 1)
+        bar_steps = meter_steps(piece.meter)
+        found = onsets.setdefault(meter_name(piece.meter), np.zeros(bar_steps))
+        np.add.at(found, starts[pitches >= 0] % bar_steps, 1)
         np.add.at(counts["intervals"], np.clip(straight_moves(pitches), -WIDEST, WIDEST) + WIDEST, 1)
-    motion = {name: (count + 0.5) / (count + 0.5).sum() for name, count in counts.items()}
-    for name in ("onsets", "intervals"):
-        motion[name] = motion[name] * len(motion[name])
-    melody_notes = sum(int((line_runs(top_voice(roll[0]))[2] >= 0).sum()) for _, roll in pieces)
-    melody_bars = sum(roll.shape[1] / BAR_STEPS for _, roll in pieces)
-    return {**{name: tuple(float(round(w, 6)) for w in weights) for name, weights in motion.items()},
-            "melody_notes_per_bar": round(melody_notes / max(melody_bars, 1), 6)}
+
+    def weights(count):
+        return (count + 0.5) / (count + 0.5).sum()
+
+    motion = {name: weights(count) for name, count in counts.items()}
+    motion["intervals"] = motion["intervals"] * len(motion["intervals"])
+    motion["onsets"] = weights(onsets.pop(meter_name(COMMON_TIME))) * BAR_STEPS
+    rounded = {name: tuple(float(round(w, 6)) for w in values) for name, values in motion.items()}
+    rounded["meter_onsets"] = tuple((name, tuple(float(round(w, 6)) for w in weights(count) * len(count)))
+                                    for name, count in sorted(onsets.items()) if count.sum() >= METER_NOTES)
+    melody_notes = sum(int((line_runs(top_voice(piece.parts[0]))[2] >= 0).sum()) for piece in pieces)
+    melody_bars = sum(piece.parts.shape[1] / BAR_STEPS for piece in pieces)
+    return {**rounded, "melody_notes_per_bar": round(melody_notes / max(melody_bars, 1), 6)}
 
 
 def mean_figures(rows) -> dict:
@@ -162,10 +179,11 @@ def mean_figures(rows) -> dict:
 
 
 def style_figures(pieces, parts: int = 3) -> list:
-    """Per accompaniment part, its figures averaged over these pieces (each piece counts once), and how it
-    follows the melody over all their stretches."""
-    return [{**mean_figures([part_figures(roll[1 + part]) for _, roll in pieces]),
-             "follows_melody": follows_melody([(top_voice(roll[0]), top_voice(roll[1 + part])) for _, roll in pieces])}
+    """Per accompaniment part, its figures averaged over these pieces (each piece counts once, in its own bars),
+    and how it follows the melody over all their stretches."""
+    return [{**mean_figures([part_figures(piece.parts[1 + part], meter_steps(piece.meter)) for piece in pieces]),
+             "follows_melody": follows_melody([(top_voice(piece.parts[0]), top_voice(piece.parts[1 + part]))
+                                               for piece in pieces])}
             for part in range(parts)]
 
 
@@ -182,30 +200,38 @@ def miss(figures: dict, target: dict) -> float:
 
 
 def readings(accompanist, pieces, seeds: int = SEEDS, first_seed: int = 0) -> list:
-    """(probability, shift, melody) of every piece's melody and seed, read as inference reads a melody (the
-    melody: per step a MIDI pitch or -1); the seeds run from ``first_seed`` on."""
+    """(probability, shift, melody, meter) of every piece's melody and seed, read as inference reads a melody
+    (the melody: per step a MIDI pitch or -1; the pieces barred, as a composition is); the seeds run from
+    ``first_seed`` on."""
     from keycomposer.models.gan import Melody
 
     out = []
-    for index, (_, parts) in enumerate(pieces):
-        melody = Melody(top_voice(parts[0]))
+    for index, piece in enumerate(pieces):
+        melody = Melody(top_voice(piece.parts[0]), piece.meter)
         if (melody.pitches >= 0).any():
-            out.extend((*accompanist.probability(melody, seed=first_seed + index * seeds + seed), melody.pitches)
-                       for seed in range(seeds))
+            out.extend((*accompanist.probability(melody, seed=first_seed + index * seeds + seed), melody.pitches,
+                        piece.meter) for seed in range(seeds))
     return out
+
+
+def reading_meter(reading) -> tuple:
+    """The meter of a reading (probability, shift, melody, meter): 4/4 for one read before meters were."""
+    return reading[3] if len(reading) > 3 else COMMON_TIME
 
 
 def decoded_figures(accompanist, read, part: int, decoding) -> dict:
     """The part's figures over these readings decoded, at the pitches inference writes (the melody's octave
-    shift undone); a reading may lack its melody (then the part cannot follow it: no follows_melody)."""
-    rolls, pairs = [], []
-    for index, (probability, shift, *melody) in enumerate(read):
-        melody = melody[0] if melody else None
-        voice = decoding.voice(probability[:, :, part], seed=(index, part), melody=melody)
-        rolls.append(voice_roll(voice, accompanist.lowest - shift))
+    shift undone), in the bars of each reading's meter; a reading may lack its melody (then the part cannot
+    follow it: no follows_melody) and its meter (then it is read in 4/4)."""
+    rows, pairs = [], []
+    for index, (probability, shift, *rest) in enumerate(read):
+        melody = rest[0] if rest else None
+        meter = rest[1] if len(rest) > 1 else COMMON_TIME
+        voice = decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, meter=meter)
+        rows.append(part_figures(voice_roll(voice, accompanist.lowest - shift), meter_steps(meter)))
         if melody is not None:  # notes are counted as runs of one pitch: the voice's own indices will do
             pairs.append((melody, voice))
-    return {**mean_figures([part_figures(roll) for roll in rolls]), "follows_melody": follows_melody(pairs)}
+    return {**mean_figures(rows), "follows_melody": follows_melody(pairs)}
 
 
 def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, motion=None, log=print,
@@ -223,7 +249,8 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     # being less sure of itself there than on the validation melodies it was set on.
     levels = [part_level(reading[0][:, :, part]) for reading in read]
     tops = np.concatenate([reading[0][:, :, part].max(axis=1) / level for reading, level in zip(read, levels)])
-    presences = np.concatenate([bar_presence(reading[0][:, :, part]) / level for reading, level in zip(read, levels)])
+    presences = np.concatenate([bar_presence(reading[0][:, :, part], meter_steps(reading_meter(reading))) / level
+                                for reading, level in zip(read, levels)])
     thresholds = sorted({float(np.quantile(tops, q)) if q > 0 else 1e-6 for q in THRESHOLD_QUANTILES})
     bar_rests = sorted({float(np.nextafter(np.quantile(presences, q), 1)) if q > 0 else 0.0 for q in BAR_QUANTILES})
     # Numbers that pull against each other are searched together: where the part rests (threshold, bar level),
@@ -437,7 +464,7 @@ def main(argv=None) -> int:
     from keycomposer.models.runtime import models_dir
 
     accompanist = Accompanist(args.style, folder=args.models)
-    splits = data.load(args.style, args.data)
+    splits = data.load(args.style, args.data, barred=True)
     if args.judge:
         by_figure = judge(accompanist, splits, args.judge, args.seeds, args.judge_from)
         misses = np.array([[sum(part.values()) for part in row] for row in by_figure])

@@ -158,7 +158,7 @@ def to_tflite(model, calibration=None) -> bytes:
 
 def melody_range(pieces) -> list:
     """[lowest, highest] MIDI pitch of the melody part over the training pieces (untransposed)."""
-    used = np.nonzero(np.any([parts[0].any(axis=0) for _, parts in pieces], axis=0))[0]
+    used = np.nonzero(np.any([piece.parts[0].any(axis=0) for piece in pieces], axis=0))[0]
     return [int(used.min()), int(used.max())]
 
 

@@ -4,8 +4,12 @@
     .venv-train/bin/python -m tools.gan.data --style quartet    # writes out/gan/quartet.npz (slow: big scores)
 
 A piece is a bool array (4 parts, time steps, 128 MIDI pitches), one step per 16th note, the melody part
-first (soprano, first violin), then the three accompaniment parts top to bottom. Each corpus file is parsed
-once and cached on its own under out/gan/parsed/, so an interrupted run resumes where it stopped.
+first (soprano, first violin), then the three accompaniment parts top to bottom, with its meter (its first
+time signature) and its lead: the 16ths its first bar lacks, where it opens with a pickup. The roll starts
+with the first note's bar as the score does, pickup and all: `load(..., barred=True)` puts the lead's rests
+before it, so that its bars start every bar length from step 0, as a composition's do. Only 7 of the 46
+quartet movements are in 4/4, and most chorales open with a pickup. Each corpus file is parsed once and cached
+on its own under out/gan/parsed/, so an interrupted run resumes where it stopped.
 
 The split is by piece (a chorale; a whole quartet, all its movements together, so no movement of a test
 quartet is heard in training), decided by a hash of the piece's name: the same on every machine and run.
@@ -16,6 +20,7 @@ import hashlib
 import os
 import sys
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,6 +44,15 @@ STYLES = {
     "bach": {"melody": "soprano", "accompaniment": ("alto", "tenor", "bass")},
     "quartet": {"melody": "violin 1", "accompaniment": ("violin 2", "viola", "cello")},
 }
+
+
+class Piece(NamedTuple):
+    """One corpus file: its piece's name (a chorale; a quartet, for each of its movements), its (4, steps, 128)
+    bool parts and its meter (numerator, denominator)."""
+
+    name: str
+    parts: np.ndarray
+    meter: tuple = (4, 4)
 
 
 def split_of(piece: str) -> str:
@@ -107,37 +121,56 @@ def score_to_parts(score) -> np.ndarray:
     return np.stack([part_roll(part, steps) for part in parts])
 
 
+def score_bars(score) -> tuple:
+    """(meter, lead) of a score: its first part's first time signature (4/4 if it has none) and the 16ths its
+    first bar lacks (a pickup's rests; 0 for a whole first bar)."""
+    from music21 import meter
+
+    part = score.parts[0]
+    signature = part.recurse().getElementsByClass(meter.TimeSignature).first()
+    found = (signature.numerator, signature.denominator) if signature is not None else (4, 4)
+    measures = part.getElementsByClass("Measure")
+    lead = int(round(float(measures[0].paddingLeft) * STEPS_PER_QUARTER)) if len(measures) else 0
+    return found, lead
+
+
 def parse_cached(name: str, path: str, folder: str):
-    """The parts of one corpus file, parsed once and kept in folder/parsed/ (None: not four parts)."""
+    """(parts, meter, lead) of one corpus file, parsed once and kept in folder/parsed/ (None: not four parts).
+    A file cached before meters were kept is parsed again."""
     key = hashlib.sha256(path.split("corpus/")[-1].encode()).hexdigest()[:16]
     cached = os.path.join(folder, "parsed", key + ".npz")
     if os.path.exists(cached):
         stored = np.load(cached)
-        return None if stored["parts"].size == 0 else stored["parts"]
+        if "meter" in stored:
+            parts = stored["parts"]
+            return None if parts.size == 0 else (parts, tuple(int(n) for n in stored["meter"]), int(stored["lead"]))
     from music21 import corpus
 
     score = corpus.parse(path)
     try:
         parts = score_to_parts(score)
+        bars = score_bars(score)
     except ValueError:
-        parts = np.zeros((0, 0, MIDI_PITCHES), dtype=bool)
+        parts, bars = np.zeros((0, 0, MIDI_PITCHES), dtype=bool), ((4, 4), 0)
     os.makedirs(os.path.dirname(cached), exist_ok=True)
-    np.savez_compressed(cached, parts=parts, name=name)
-    return None if parts.size == 0 else parts
+    np.savez_compressed(cached, parts=parts, name=name, meter=np.array(bars[0]), lead=bars[1])
+    return None if parts.size == 0 else (parts, *bars)
 
 
 def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
     files = corpus_files(style)
-    pieces, rolls, sources = [], [], []
+    pieces, rolls, sources, meters, leads = [], [], [], [], []
     skipped = []
     started = time.monotonic()
     for done, (piece, path) in enumerate(files, 1):
-        parts = parse_cached(piece, path, folder)
-        if parts is None:
+        parsed = parse_cached(piece, path, folder)
+        if parsed is None:
             skipped.append(path)
         else:
             pieces.append(piece)
-            rolls.append(parts)
+            rolls.append(parsed[0])
+            meters.append(parsed[1])
+            leads.append(parsed[2])
             sources.append(path.split("corpus/")[-1])
         if done % 25 == 0 or done == len(files) or style == "quartet":
             print(f"parsed {done}/{len(files)} files in {time.monotonic() - started:.0f} s ({path.split('corpus/')[-1]})",
@@ -151,23 +184,33 @@ def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
         sources=np.array(sources),
         offsets=np.concatenate([[0], np.cumsum(lengths)]),
         rolls=np.packbits(np.concatenate(rolls, axis=1), axis=2),
+        meters=np.array(meters, dtype=np.int64).reshape(-1, 2),
+        leads=np.array(leads, dtype=np.int64),
     )
     print(f"wrote {out}: {len(pieces)} files, {lengths.sum()} steps; skipped {len(skipped)} without four parts")
     return out
 
 
-def load(style: str, folder: str = CACHE_FOLDER) -> dict:
-    """{'train': [(piece, parts), ...], 'valid': [...], 'test': [...]}: parts is (4, steps, 128) bool. Each
-    piece's split comes from the split rules as they are now, not from when the cache was written."""
+def load(style: str, folder: str = CACHE_FOLDER, barred: bool = False) -> dict:
+    """{'train': [Piece, ...], 'valid': [...], 'test': [...]}: parts (4, steps, 128) bool as the score has them
+    or, ``barred``, after the rests its first bar lacks (its bars then start at step 0). Each piece's split comes
+    from the split rules as they are now, not from when the cache was written. A cache written before meters
+    were kept reads every piece as 4/4 from its first step, as everything read it then."""
     path = os.path.join(folder, f"{style}.npz")
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} is missing: run `python -m tools.gan.data --style {style}` first")
     cache = np.load(path)
     rolls = np.unpackbits(cache["rolls"], axis=2)[:, :, :MIDI_PITCHES].astype(bool)
     offsets = cache["offsets"]
+    count = len(cache["pieces"])
+    meters = cache["meters"] if "meters" in cache else np.full((count, 2), 4)
+    leads = cache["leads"] if "leads" in cache else np.zeros(count, dtype=np.int64)
     out = {name: [] for name, _ in SPLIT_SHARES}
     for k, piece in enumerate(cache["pieces"]):
-        out[split_of_piece(style, str(piece))].append((str(piece), rolls[:, offsets[k]:offsets[k + 1]]))
+        parts = rolls[:, offsets[k]:offsets[k + 1]]
+        if barred and leads[k]:
+            parts = np.concatenate([np.zeros((PARTS, int(leads[k]), MIDI_PITCHES), dtype=bool), parts], axis=1)
+        out[split_of_piece(style, str(piece))].append(Piece(str(piece), parts, tuple(int(n) for n in meters[k])))
     return out
 
 

@@ -27,9 +27,9 @@ def piece_readings(accompanist, pieces) -> list:
     reads it."""
     from tools.gan.calibrate import readings
 
-    with_melody = [(name, roll) for name, roll in pieces if roll[0].any()]  # the pieces `readings` reads
-    return [(name, roll, probability, melody)
-            for (name, roll), (probability, _, melody) in zip(with_melody, readings(accompanist, pieces, seeds=1))]
+    with_melody = [piece for piece in pieces if piece.parts[0].any()]  # the pieces `readings` reads
+    return [(piece.name, piece.parts, probability, melody)
+            for piece, (probability, _, melody, _) in zip(with_melody, readings(accompanist, pieces, seeds=1))]
 
 
 def both_forms(decoding, level: float) -> dict:

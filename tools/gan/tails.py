@@ -24,11 +24,13 @@ READINGS = {"silent": False, "held": True}
 
 
 def snippets(pieces, beats: int, bar_steps: int = 16, every_bars: int = EVERY_BARS) -> list:
-    """(melody pitches, parts of the same whole bars) for each snippet of ``beats`` beats of these pieces."""
+    """(melody pitches, a Piece of the same whole bars) for each snippet of ``beats`` beats of these pieces, cut
+    in 4/4 bars of ``bar_steps``."""
     from tools.gan.calibrate import top_voice
 
     out = []
-    for _, parts in pieces:
+    for piece in pieces:
+        parts = piece.parts
         melody = top_voice(parts[0])
         for start in range(0, len(melody) - 4 * bar_steps + 1, every_bars * bar_steps):
             pitches = melody[start:start + beats * bar_steps // 4]
@@ -36,7 +38,7 @@ def snippets(pieces, beats: int, bar_steps: int = 16, every_bars: int = EVERY_BA
                 continue
             pitches = pitches[:np.nonzero(pitches >= 0)[0][-1] + 1]
             bars = -(-len(pitches) // bar_steps)
-            out.append((pitches, parts[:, start:start + bars * bar_steps]))
+            out.append((pitches, data.Piece(piece.name, parts[:, start:start + bars * bar_steps])))
     return out
 
 
@@ -67,13 +69,13 @@ def main(argv=None) -> int:
     from tools.gan.calibrate import miss, style_figures
 
     accompanist = Accompanist(args.style, folder=args.models)
-    pieces = [piece for piece in data.load(args.style, args.data)["valid"] if not args.piece or piece[0] in args.piece]
+    pieces = [piece for piece in data.load(args.style, args.data)["valid"] if not args.piece or piece.name in args.piece]
     if not pieces:
         parser.error(f"no validation piece is named {', '.join(args.piece)}")
     totals = dict.fromkeys(READINGS, 0.0)
     for beats in (int(b) for b in args.beats.split(",")):
         cut = snippets(pieces, beats)
-        real = style_figures(cut, len(accompanist.tracks))  # the real parts of the snippets' bars
+        real = style_figures([snippet for _, snippet in cut], len(accompanist.tracks))  # the real parts of the snippets' bars
         line = f"{beats:2} beats, {len(cut)} snippets; real notes per bar {notes_per_bar(real)}"
         for name, hold_last in READINGS.items():
             decoded = tail_figures(accompanist, cut, hold_last)

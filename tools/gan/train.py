@@ -42,7 +42,7 @@ class WindowSampler:
 
     def __init__(self, pieces, lowest, rng):
         self.rng, self.lowest = rng, lowest
-        self.pieces = [parts for _, parts in pieces]
+        self.pieces = [piece.parts for piece in pieces]
         windows = []  # (piece index, start, lowest shift, highest shift)
         for index, parts in enumerate(self.pieces):
             for start in range(0, parts.shape[1] - STEPS + 1, WINDOW_START_GRID):

@@ -5,7 +5,10 @@ One shipped int8 generator per style (`models_tflite/gan_<style>.tflite`, its ca
 generator reads 2 bars of 16th notes (32 steps) of melody over a 64-pitch band plus noise; a melody of any
 length is read window by window, one bar apart, and the overlapping windows' outputs are blended before
 any note is chosen, so the accompaniment runs on across window edges instead of restarting every 2 bars.
-Each part is then decoded as one voice, as the card's `decoding` for it says (keycomposer.models.voicing).
+Each part is then decoded as one voice, as the card's `decoding` for it says (keycomposer.models.voicing), in
+the melody's own bars: their length is the composition's first time signature (a 3/4 melody's bars are 12
+16ths: a part sits out whole 3/4 bars, its notes start where the style's start them in a 3/4 bar, and the
+accompaniment ends with the melody's last 3/4 bar).
 
 What the melody is, and what is refused:
 - The melody is every note of every pitched (non-drum) track; drum tracks are kept but not read.

@@ -244,8 +244,17 @@ class PartDecoding:
     def voice(self, probability: np.ndarray, seed=0, melody=None, meter=COMMON_TIME) -> np.ndarray:
         """The part's (steps, pitches) probabilities as one voice: per step a pitch index or REST. A drawn
         voice is drawn from ``seed`` (an int or a tuple of ints): the same seed, the same voice. ``melody`` (per
-        step a pitch or REST, at least as many steps) is read only for the ``pace``. Bars are the melody's:
+        step a pitch or REST, at least as many steps) is read for the ``pace``, and before its first note the
+        voice rests: there is nothing to accompany yet (no chorale part sings before its soprano, and the
+        generator, given no melody, has nothing to write an introduction from). Bars are the melody's:
         ``meter`` ((numerator, denominator)) long each, the first starting at step 0."""
+        voice = self._voice(probability, seed, melody, meter)
+        if melody is not None:
+            sounding = np.flatnonzero(np.asarray(melody)[:len(voice)] >= 0)
+            voice[:sounding[0] if len(sounding) else len(voice)] = REST
+        return voice
+
+    def _voice(self, probability: np.ndarray, seed, melody, meter) -> np.ndarray:
         note_cost = self.change_penalty
         if self.pace:
             if melody is None:

@@ -103,6 +103,15 @@ def test_a_waltz_leaves_out_whole_3_4_bars_not_4_4_ones(bach):
     assert not set(silent_steps_per_bar((4, 4))) <= {0, 12}  # read in 4/4 bars it was not so
 
 
+def test_before_the_melody_s_first_note_every_part_rests(style):
+    """A chorale's parts never sing before the soprano; given no melody, the generator wrote a bass under the
+    3 silent beats before a pickup."""
+    pickup = Melody(np.concatenate([[-1] * 12, np.resize([67, 67, 69, 71, 72, 71, 69, 67], 64)]))
+    roll = Accompanist(style, SHIPPED).roll(pickup, seed=0)
+    assert not roll[:, :12].any()
+    assert roll[:, 12:16].any(axis=(1, 2)).sum() >= 2  # most parts come in with the pickup
+
+
 def test_a_melody_of_one_beat_gets_one_bar(bach):
     assert bach.roll(Melody(np.array([67, 67, 67, 67])), seed=0).shape == (3, 16, 128)
 

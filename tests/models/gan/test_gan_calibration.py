@@ -7,6 +7,7 @@ import pytest
 
 from keycomposer.models.voicing import BAR_STEPS, REST, PartDecoding, voice_roll
 from tools.gan import calibrate
+from tools.gan.data import Piece
 
 
 def readings(count=4, bars=6, pitches=16, seed=0):
@@ -50,7 +51,7 @@ def test_the_decoding_found_reaches_figures_that_a_decoding_can_reach(decoder):
 def test_the_targets_are_each_part_s_figures_averaged_over_the_pieces():
     silent, busy = np.zeros((BAR_STEPS * 2, 128), bool), np.zeros((BAR_STEPS * 2, 128), bool)
     busy[:BAR_STEPS, 60] = True  # one C in the first bar, the second bar empty
-    pieces = [("a", np.stack([busy, busy, busy, busy])), ("b", np.stack([busy, silent, busy, busy]))]
+    pieces = [Piece("a", np.stack([busy, busy, busy, busy])), Piece("b", np.stack([busy, silent, busy, busy]))]
     alto = calibrate.style_figures(pieces)[0]
     assert alto["sounding"] == pytest.approx(0.25)  # 0.5 in one piece, 0 in the other
     assert alto["empty_bar_rate"] == pytest.approx(0.75)
@@ -70,7 +71,7 @@ def test_a_part_s_mean_pitch_counts_each_note_once_however_long_it_lasts():
 def test_the_motion_counts_each_parts_note_and_rest_lengths_where_its_notes_start_and_its_moves():
     alto = np.zeros((BAR_STEPS * 2, 128), bool)
     alto[0:4, 60] = alto[4:6, 62] = alto[8:12, 60] = alto[12:BAR_STEPS * 2, 64] = True  # a rest of 2 at step 6
-    rhythm = calibrate.style_motion([("a", np.stack([alto, alto, alto, alto]))], part=0)
+    rhythm = calibrate.style_motion([Piece("a", np.stack([alto, alto, alto, alto]))], part=0)
     counted = {name: np.round(np.array(weights) * (4 + 0.5 * len(weights)) if name == "note_lengths" else weights, 6)
                for name, weights in rhythm.items()}
     assert counted["note_lengths"][[1, 3, 19]].tolist() == [1.5, 2.5, 1.5]  # lengths 2, 4 (twice), 20; + half a count
@@ -83,6 +84,30 @@ def test_the_motion_counts_each_parts_note_and_rest_lengths_where_its_notes_star
     assert intervals.mean() == pytest.approx(1.0) and len(intervals) == 2 * calibrate.WIDEST + 1
     # C to D (+2) and C to E (+4) go straight from note to note; D to C comes after a rest, so it is no move
     assert set(np.flatnonzero(intervals > intervals.min()) - calibrate.WIDEST) == {2, 4}
+
+
+def test_notes_start_by_their_place_in_the_bars_of_each_piece_s_own_meter():
+    waltz = np.zeros((12 * calibrate.METER_NOTES, 128), bool)
+    waltz[::12, 60] = True  # a 16th on every 3/4 downbeat: just enough notes for weights of its own
+    common = np.zeros((BAR_STEPS * 2, 128), bool)
+    common[4, 60] = common[12, 62] = True  # in 4/4, on beats 2 and 4
+    jig = np.zeros((12 * 2, 128), bool)
+    jig[0, 60] = True  # too few 6/8 notes for weights of their own
+    rhythm = calibrate.style_motion([Piece("a", np.stack([waltz] * 4), (3, 4)), Piece("b", np.stack([common] * 4)),
+                                     Piece("c", np.stack([jig] * 4), (6, 8))], part=0)
+    assert set(np.flatnonzero(np.array(rhythm["onsets"]) > 1)) == {4, 12}  # 4/4 weights from 4/4 bars alone
+    (meter, weights), = rhythm["meter_onsets"]
+    assert meter == "3/4" and len(weights) == 12 and np.argmax(weights) == 0 and np.mean(weights) == pytest.approx(1)
+
+
+def test_empty_bars_and_pitch_classes_per_bar_are_counted_in_the_piece_s_own_bars():
+    roll = np.zeros((12 * 4, 128), bool)
+    roll[:12, 60] = roll[24:36, 64] = True  # 3/4: bars 1 and 3 sound, 2 and 4 rest
+    piece = Piece("waltz", np.stack([roll] * 4), (3, 4))
+    alto = calibrate.style_figures([piece])[0]
+    assert alto["empty_bar_rate"] == 0.5 and alto["pitch_classes_per_bar"] == 1.0
+    assert calibrate.part_figures(roll)["empty_bar_rate"] == 0.0  # read in 4/4 bars, no bar of 16 is empty
+    assert alto["notes_per_bar"] == pytest.approx(2 / 3)  # notes per 16 steps, whatever the meter
 
 
 def test_a_flicker_to_a_neighbour_and_back_is_counted_as_one_step_notes():
@@ -109,7 +134,7 @@ def test_the_searches_find_the_same_decoding_side_by_side_as_one_after_another(m
     piece = np.zeros((2, BAR_STEPS * 4, 128), bool)
     piece[0, :, 72] = True
     piece[1, ::4, 60] = piece[1, 1::4, 62] = True  # 16ths with rests between
-    splits = {"train": [("a", piece)], "valid": [("b", piece), ("c", piece)]}
+    splits = {"train": [Piece("a", piece)], "valid": [Piece("b", piece), Piece("c", piece)]}
     together = calibrate.calibrate(FakeAccompanist(), splits, jobs=2)
     assert together == calibrate.calibrate(FakeAccompanist(), splits, jobs=1)
     assert together["decoding_calibration"]["validation_readings"] == 2 * calibrate.SEEDS
@@ -189,9 +214,9 @@ def test_the_style_s_parts_follow_its_melodies_as_its_pieces_do_and_its_melodies
     melody, follower = line_of_notes([16, 4, 2], pitch=72), line_of_notes([16, 4, 2])
     steady = line_of_notes([4, 4, 4])
     piece = np.stack([roll(melody), roll(follower), roll(steady), roll(steady)])
-    alto, tenor, _ = calibrate.style_figures([("a", piece)])
+    alto, tenor, _ = calibrate.style_figures([Piece("a", piece)])
     assert alto["follows_melody"] == pytest.approx(1.0) and tenor["follows_melody"] == pytest.approx(0.0)
-    assert calibrate.style_motion([("a", piece)], part=0)["melody_notes_per_bar"] == pytest.approx((1 + 4 + 8) / 3)
+    assert calibrate.style_motion([Piece("a", piece)], part=0)["melody_notes_per_bar"] == pytest.approx((1 + 4 + 8) / 3)
 
 
 def test_searching_only_the_pace_finds_how_a_part_follows_the_melody():
@@ -232,13 +257,15 @@ def pieces(count):
     piece[0, :, 72] = True
     for start, pitch in zip(range(0, BAR_STEPS * 2, 2), [60, 62, 64, 60] * 4):  # 8ths that move
         piece[1, start:start + 2, pitch] = True
-    return [(f"p{index}", piece) for index in range(count)]
+    return [Piece(f"p{index}", piece) for index in range(count)]
 
 
 def test_each_validation_melody_is_read_once_per_seed_from_the_first_seed_on():
     recorder = SeedRecorder()
-    assert len(calibrate.readings(recorder, pieces(2), seeds=3, first_seed=100)) == 6
-    assert recorder.seeds == [100, 101, 102, 103, 104, 105]
+    read = calibrate.readings(recorder, pieces(2)[:1] + [Piece("waltz", pieces(1)[0].parts, (3, 4))], seeds=3,
+                              first_seed=100)
+    assert len(read) == 6 and recorder.seeds == [100, 101, 102, 103, 104, 105]
+    assert [meter for *_, meter in read] == [(4, 4)] * 3 + [(3, 4)] * 3
 
 
 def test_judging_a_decoding_reads_fresh_seeds_a_set_at_a_time():

@@ -3,6 +3,7 @@
 import numpy as np
 
 from tools.gan import tails
+from tools.gan.data import Piece
 
 
 def piece(bars=8, rest_at=()):
@@ -17,18 +18,18 @@ def piece(bars=8, rest_at=()):
 
 
 def test_a_snippet_starts_on_a_sounding_downbeat_every_fourth_bar_and_ends_with_its_last_note():
-    cut = tails.snippets([("p", piece(bars=12))], beats=2)
+    cut = tails.snippets([Piece("p", piece(bars=12))], beats=2)
     assert len(cut) == 3  # bars 1, 5 and 9 (a snippet needs 4 bars of the piece after its start)
-    pitches, parts = cut[0]
+    pitches, snippet = cut[0]
     assert list(pitches) == [72] * 3 + [-1] + [73] * 3  # the 16th rest after the last note is cut off
-    assert parts.shape == (4, 16, 128)
+    assert snippet.parts.shape == (4, 16, 128)
 
 
 def test_a_snippet_longer_than_a_bar_brings_the_real_parts_of_all_its_bars():
-    (pitches, parts), *_ = tails.snippets([("p", piece())], beats=5)
-    assert len(pitches) == 19 and parts.shape == (4, 32, 128)
+    (pitches, snippet), *_ = tails.snippets([Piece("p", piece())], beats=5)
+    assert len(pitches) == 19 and snippet.parts.shape == (4, 32, 128)
 
 
 def test_no_snippet_starts_where_the_melody_rests():
-    cut = tails.snippets([("p", piece(bars=12, rest_at=(4,)))], beats=2)
+    cut = tails.snippets([Piece("p", piece(bars=12, rest_at=(4,)))], beats=2)
     assert len(cut) == 2

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from tools.gan import data, model, train
+from tools.gan.data import Piece
 
 
 def test_the_split_of_a_piece_is_pinned_by_its_name():
@@ -34,7 +35,7 @@ def piece_with(melody_pitch, low_pitch, steps=64):
 
 
 def test_a_window_keeps_the_melody_apart_and_transposes_all_parts_together():
-    sampler = train.WindowSampler([("p", piece_with(72, 48))], lowest=33, rng=np.random.default_rng(1))
+    sampler = train.WindowSampler([Piece("p", piece_with(72, 48))], lowest=33, rng=np.random.default_rng(1))
     melody, tracks = sampler.batch(50)
     assert melody.shape == (50, model.STEPS, model.PITCHES, 1) and tracks.shape == (50, model.STEPS, model.PITCHES, 3)
     melody_pitch = melody[:, 0, :, 0].argmax(axis=1)
@@ -46,13 +47,13 @@ def test_a_window_keeps_the_melody_apart_and_transposes_all_parts_together():
 def test_a_window_whose_melody_rests_is_not_an_example():
     parts = piece_with(72, 48, steps=64)
     parts[0, :32] = False  # the first two bars of melody rest
-    sampler = train.WindowSampler([("p", parts)], lowest=33, rng=np.random.default_rng(0))
+    sampler = train.WindowSampler([Piece("p", parts)], lowest=33, rng=np.random.default_rng(0))
     assert sampler.windows[:, 1].min() > 0
 
 
 def test_parts_too_wide_for_the_band_in_any_key_are_left_out():
     with pytest.raises(ValueError, match="no window"):
-        train.WindowSampler([("p", piece_with(100, 30))], lowest=33, rng=np.random.default_rng(0))
+        train.WindowSampler([Piece("p", piece_with(100, 30))], lowest=33, rng=np.random.default_rng(0))
 
 
 def test_the_noise_joins_at_the_bottleneck_of_the_pooled_roll():
@@ -74,6 +75,37 @@ def test_a_cache_is_split_by_the_rules_of_today_not_of_the_day_it_was_written(tm
     np.savez_compressed(tmp_path / "quartet.npz", pieces=np.array(pieces), splits=np.array(["train"] * len(pieces)),
                         offsets=np.arange(0, 16 * len(pieces) + 1, 16), rolls=np.packbits(rolls, axis=2))
     splits = data.load("quartet", str(tmp_path))
-    assert {split: [piece for piece, _ in found] for split, found in splits.items()} == {
+    assert {split: [piece.name for piece in found] for split, found in splits.items()} == {
         "train": ["beethoven/opus18no3", "beethoven/opus18no1"], "valid": ["mozart/k80"], "test": ["haydn/opus1no1"]}
-    assert splits["train"][1][1].shape == (4, 16, 128)
+    assert splits["train"][1].parts.shape == (4, 16, 128)
+    assert splits["train"][1].meter == (4, 4)  # a cache from before meters were kept reads as 4/4
+
+
+def test_a_piece_barred_gets_the_rests_its_pickup_bar_lacks_before_it_and_keeps_its_meter(tmp_path):
+    rolls = np.zeros((4, 20, 128), dtype=bool)
+    rolls[0, 0:4, 72] = True  # a waltz's quarter-note pickup, then a bar of 3/4
+    rolls[0, 4:16, 74] = True
+    rolls[1:, 16:20, 60] = True  # and a 4/4 piece's first beat
+    np.savez_compressed(tmp_path / "quartet.npz", pieces=np.array(["mozart/k155", "mozart/k458"]),
+                        offsets=np.array([0, 16, 20]), rolls=np.packbits(rolls, axis=2),
+                        meters=np.array([[3, 4], [4, 4]]), leads=np.array([8, 0]))
+    waltz, common = data.load("quartet", str(tmp_path), barred=True)["train"]
+    assert waltz.meter == (3, 4) and waltz.parts.shape == (4, 24, 128)
+    assert not waltz.parts[:, :8].any() and waltz.parts[0, 8:12, 72].all()  # the pickup ends its bar
+    assert common.meter == (4, 4) and common.parts.shape == (4, 4, 128)
+    as_scored, _ = data.load("quartet", str(tmp_path))["train"]
+    assert as_scored.parts.shape == (4, 16, 128) and as_scored.parts[0, 0, 72]
+
+
+def test_a_score_s_meter_is_its_first_time_signature_and_its_lead_what_its_pickup_bar_lacks():
+    music21 = pytest.importorskip("music21")
+    part = music21.stream.Part()
+    pickup = music21.stream.Measure(number=0)
+    pickup.append(music21.meter.TimeSignature("3/4"))
+    pickup.append(music21.note.Note("C5", quarterLength=1))
+    pickup.paddingLeft = 2.0
+    part.append(pickup)
+    whole = music21.stream.Measure(number=1)
+    whole.append(music21.note.Note("D5", quarterLength=3))
+    part.append(whole)
+    assert data.score_bars(music21.stream.Score([part])) == ((3, 4), 8)
