@@ -224,9 +224,9 @@ def decoded_figures(accompanist, read, part: int, decoding) -> dict:
     shift undone), in the bars of each reading's meter; a reading may lack its melody (then the part cannot
     follow it: no follows_melody) and its meter (then it is read in 4/4)."""
     rows, pairs = [], []
-    for index, (probability, shift, *rest) in enumerate(read):
-        melody = rest[0] if rest else None
-        meter = rest[1] if len(rest) > 1 else COMMON_TIME
+    for index, reading in enumerate(read):
+        probability, shift = reading[:2]
+        melody, meter = reading[2] if len(reading) > 2 else None, reading_meter(reading)
         voice = decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, meter=meter)
         rows.append(part_figures(voice_roll(voice, accompanist.lowest - shift), meter_steps(meter)))
         if melody is not None:  # notes are counted as runs of one pitch: the voice's own indices will do
