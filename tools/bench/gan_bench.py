@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "host"))
 
 from keycomposer.models.gan import Accompanist, accompany, melody_of  # noqa: E402
-from keycomposer.models.voicing import meter_steps  # noqa: E402
+from keycomposer.models.bars import COMMON_TIME, meter_steps  # noqa: E402
 from keycomposer.music.composition import Composition, TimeSignature  # noqa: E402
 from keycomposer.music.metrics import composition_metrics  # noqa: E402
 from keycomposer.music.pianoroll import from_pianoroll  # noqa: E402
@@ -168,7 +168,7 @@ def main(argv=None) -> int:
               f"figures (ratio < 1); {count['ties']} more where the baseline equals the real pieces")
 
     # Latency: 8 bars of a melody from the test set, model loaded once; then whole calls that load it too.
-    parts = next(piece.parts for piece in tests if piece.meter == (4, 4) and piece.parts.shape[1] >= 8 * STEPS_PER_BAR)
+    parts = next(piece.parts for piece in tests if piece.meter == COMMON_TIME and piece.parts.shape[1] >= 8 * STEPS_PER_BAR)
     melody = Composition((as_tracks(parts[:1, :8 * STEPS_PER_BAR])[0],))
     line = melody_of(melody, chords="top")
     accompanist.roll(line, seed=0)

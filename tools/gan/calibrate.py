@@ -34,7 +34,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from keycomposer.models.voicing import BAR_STEPS, COMMON_TIME, WIDEST, meter_name, meter_steps, voice_roll
+from keycomposer.models.bars import COMMON_TIME, Bars, meter_name, meter_steps
+from keycomposer.models.voicing import BAR_STEPS, WIDEST, voice_roll
 from tools.gan import data
 
 # What a miss of each figure weighs: about what is heard as a difference (5 % of the steps; an empty bar in
@@ -207,7 +208,7 @@ def readings(accompanist, pieces, seeds: int = SEEDS, first_seed: int = 0) -> li
 
     out = []
     for index, piece in enumerate(pieces):
-        melody = Melody(top_voice(piece.parts[0]), piece.meter)
+        melody = Melody(top_voice(piece.parts[0]), Bars.regular(piece.meter))
         if (melody.pitches >= 0).any():
             out.extend((*accompanist.probability(melody, seed=first_seed + index * seeds + seed), melody.pitches,
                         piece.meter) for seed in range(seeds))
@@ -227,7 +228,7 @@ def decoded_figures(accompanist, read, part: int, decoding) -> dict:
     for index, reading in enumerate(read):
         probability, shift = reading[:2]
         melody, meter = reading[2] if len(reading) > 2 else None, reading_meter(reading)
-        voice = decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, meter=meter)
+        voice = decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, bars=Bars.regular(meter))
         rows.append(part_figures(voice_roll(voice, accompanist.lowest - shift), meter_steps(meter)))
         if melody is not None:  # notes are counted as runs of one pitch: the voice's own indices will do
             pairs.append((melody, voice))
@@ -249,7 +250,7 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     # being less sure of itself there than on the validation melodies it was set on.
     levels = [part_level(reading[0][:, :, part]) for reading in read]
     tops = np.concatenate([reading[0][:, :, part].max(axis=1) / level for reading, level in zip(read, levels)])
-    presences = np.concatenate([bar_presence(reading[0][:, :, part], meter_steps(reading_meter(reading))) / level
+    presences = np.concatenate([bar_presence(reading[0][:, :, part], Bars.regular(reading_meter(reading))) / level
                                 for reading, level in zip(read, levels)])
     thresholds = sorted({float(np.quantile(tops, q)) if q > 0 else 1e-6 for q in THRESHOLD_QUANTILES})
     bar_rests = sorted({float(np.nextafter(np.quantile(presences, q), 1)) if q > 0 else 0.0 for q in BAR_QUANTILES})

@@ -51,7 +51,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from keycomposer.models.gan import Accompanist
-    from keycomposer.models.voicing import meter_steps, part_level, voice_roll
+    from keycomposer.models.bars import Bars, meter_steps
+    from keycomposer.models.voicing import part_level, voice_roll
     from keycomposer.music import metrics
 
     accompanist = Accompanist(args.style, folder=args.models)
@@ -71,7 +72,7 @@ def main(argv=None) -> int:
             line = (f"  {split:5} {len(levels):3} pieces: level {levels.mean():.4f} (sd {levels.std():.4f}); "
                     f"real: empty bars {real.mean():.3f}, sounding {sounding:.3f}")
             for form, decoding in forms.items():
-                voices = [decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, meter=meter)
+                voices = [decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, bars=Bars.regular(meter))
                           for index, (_, _, probability, melody, meter) in enumerate(read[split])]
                 empty = np.array([metrics.empty_bar_rate(voice_roll(voice, accompanist.lowest), meter_steps(meter))
                                   for voice, (*_, meter) in zip(voices, read[split])])

@@ -4,8 +4,9 @@ pieces (the test pieces are not read).
 
     .venv/bin/python -m tools.gan.tails --style bach [--piece mozart/k80] [--beats 1,2,3,4]
 
-A snippet is the melody's first BEATS beats from a bar where it sounds on the downbeat (every fourth bar of
-each piece), cut after its last note. Both readings are decoded with the card's decoding, and per length it
+A snippet is the melody's first BEATS quarter notes from a bar where it sounds on the downbeat (every fourth bar
+of each piece, in the piece's own bars: its meter, its pickup's missing beats put back), cut after its last note,
+and read in that meter. Both readings are decoded with the card's decoding, and per length it
 prints the miss (tools/gan/calibrate.py's figures and tolerances: 6 figures until mean pitch joined them on
 2026-12-02) of the decoded parts against the real parts of the same bars, summed over the parts, and the
 parts' notes per bar.
@@ -23,32 +24,34 @@ EVERY_BARS = 4
 READINGS = {"silent": False, "held": True}
 
 
-def snippets(pieces, beats: int, bar_steps: int = 16, every_bars: int = EVERY_BARS) -> list:
-    """(melody pitches, a Piece of the same whole bars) for each snippet of ``beats`` beats of these pieces, cut
-    in 4/4 bars of ``bar_steps``."""
+def snippets(pieces, beats: int, every_bars: int = EVERY_BARS) -> list:
+    """(melody pitches, a Piece of the same whole bars and meter) for each snippet of ``beats`` quarter notes of
+    these pieces (barred: each one's bars start at step 0), from every ``every_bars``-th bar of its meter."""
+    from keycomposer.models.bars import STEPS_PER_QUARTER, meter_steps
     from tools.gan.calibrate import top_voice
 
     out = []
     for piece in pieces:
-        parts = piece.parts
+        parts, bar_steps = piece.parts, meter_steps(piece.meter)
         melody = top_voice(parts[0])
-        for start in range(0, len(melody) - 4 * bar_steps + 1, every_bars * bar_steps):
-            pitches = melody[start:start + beats * bar_steps // 4]
+        for start in range(0, len(melody) - every_bars * bar_steps + 1, every_bars * bar_steps):
+            pitches = melody[start:start + beats * STEPS_PER_QUARTER]
             if pitches[0] < 0:
                 continue
             pitches = pitches[:np.nonzero(pitches >= 0)[0][-1] + 1]
             bars = -(-len(pitches) // bar_steps)
-            out.append((pitches, data.Piece(piece.name, parts[:, start:start + bars * bar_steps])))
+            out.append((pitches, data.Piece(piece.name, parts[:, start:start + bars * bar_steps], piece.meter)))
     return out
 
 
 def tail_figures(accompanist, cut: list, hold_last: bool) -> list:
     """Per accompaniment part, the calibrated figures of its decoded voices over these snippets."""
+    from keycomposer.models.bars import Bars
     from keycomposer.models.gan import Melody
     from tools.gan.calibrate import decoded_figures
 
-    read = [(*accompanist.probability(Melody(pitches), seed=index, hold_last=hold_last), pitches)
-            for index, (pitches, _) in enumerate(cut)]
+    read = [(*accompanist.probability(Melody(pitches, Bars.regular(snippet.meter)), seed=index, hold_last=hold_last),
+             pitches, snippet.meter) for index, (pitches, snippet) in enumerate(cut)]
     return [decoded_figures(accompanist, read, part, decoding) for part, decoding in enumerate(accompanist.decoding)]
 
 
@@ -69,7 +72,7 @@ def main(argv=None) -> int:
     from tools.gan.calibrate import miss, style_figures
 
     accompanist = Accompanist(args.style, folder=args.models)
-    pieces = [piece for piece in data.load(args.style, args.data)["valid"] if not args.piece or piece.name in args.piece]
+    pieces = [piece for piece in data.load(args.style, args.data, barred=True)["valid"] if not args.piece or piece.name in args.piece]
     if not pieces:
         parser.error(f"no validation piece is named {', '.join(args.piece)}")
     totals = dict.fromkeys(READINGS, 0.0)

@@ -6,9 +6,10 @@ generator reads 2 bars of 16th notes (32 steps) of melody over a 64-pitch band p
 length is read window by window, one bar apart, and the overlapping windows' outputs are blended before
 any note is chosen, so the accompaniment runs on across window edges instead of restarting every 2 bars.
 Each part is then decoded as one voice, as the card's `decoding` for it says (keycomposer.models.voicing), in
-the melody's own bars: their length is the composition's first time signature (a 3/4 melody's bars are 12
-16ths: a part sits out whole 3/4 bars, its notes start where the style's start them in a 3/4 bar, and the
-accompaniment ends with the melody's last 3/4 bar).
+the melody's own bars, drawn by every time signature of the composition (keycomposer.models.bars): a 3/4
+melody's bars are 12 16ths, a part sits out whole 3/4 bars, its notes start where the style's start them in a
+3/4 bar, the bars change where the signature does, a pickup bar is read as the end of a whole bar, and the
+accompaniment ends with the melody's last bar.
 
 What the melody is, and what is refused:
 - The melody is every note of every pitched (non-drum) track; drum tracks are kept but not read.
@@ -30,7 +31,8 @@ from typing import Sequence
 import numpy as np
 
 from keycomposer.models.runtime import ModelFileError, load_model
-from keycomposer.models.voicing import BAR_STEPS, COMMON_TIME, PartDecoding, meter_steps, voice_roll
+from keycomposer.models.bars import Bars, meter_steps
+from keycomposer.models.voicing import BAR_STEPS, PartDecoding, voice_roll
 from keycomposer.music.composition import DRUM_CHANNEL, Composition, Note, Track
 from keycomposer.music.instruments import program_number
 from keycomposer.music.pianoroll import tick_to_step
@@ -55,15 +57,10 @@ def model_name(style: str) -> str:
 
 @dataclass(frozen=True)
 class Melody:
-    """A melody as the generator reads it: one pitch or none per 16th step (-1 = rest), in bars of ``meter``
-    (numerator, denominator) from step 0 on."""
+    """A melody as the generator reads it: one pitch or none per 16th step (-1 = rest), in ``bars``."""
 
     pitches: np.ndarray  # (steps,) int
-    meter: tuple = COMMON_TIME
-
-    @property
-    def bar_steps(self) -> int:
-        return meter_steps(self.meter)
+    bars: Bars = Bars()
 
     @property
     def used(self) -> np.ndarray:
@@ -84,21 +81,23 @@ def melody_of(composition: Composition, chords: str = "error") -> Melody:
     )
     if not notes:
         raise AccompanimentError("the melody is empty: there is no pitched note to accompany")
-    # Its bars are the composition's, under its first time signature (as the bar-based metrics count them).
-    signature = composition.time_signatures[0]
-    meter = (signature.numerator, signature.denominator)
-    try:
-        meter_steps(meter)
-    except ValueError as error:
-        raise AccompanimentError(f"the melody's meter: {error}; the GAN reads bars of 16th notes") from None
+    meters = [(step(signature.tick), (signature.numerator, signature.denominator))
+              for signature in composition.time_signatures]
+    for (at, meter), signature in zip(meters, composition.time_signatures):
+        try:
+            meter_steps(meter)
+        except ValueError as error:
+            raise AccompanimentError(f"the melody's meter at beat {signature.tick / composition.resolution + 1:g}: "
+                                     f"{error}; the GAN reads bars of 16th notes") from None
+    bars = Bars.of_signatures(meters)
     chosen: list[tuple[int, int, int]] = []
     for start, end, pitch in notes:
         if chosen and chosen[-1][0] == start:
             if chords == "error" and pitch != chosen[-1][2]:  # the same note twice (a doubled track) is no chord
-                beats_per_bar = max(1, composition.ticks_per_bar // composition.resolution)
-                bar, beat = divmod(start // STEPS_PER_BEAT, beats_per_bar)
+                bar, sixteenth, (_, denominator) = bars.place(start)
+                beat = sixteenth * denominator // (4 * STEPS_PER_BEAT)  # in the meter's own beats: 8ths in 6/8
                 raise AccompanimentError(
-                    f"the melody has a chord at bar {bar + 1}, beat {beat + 1} (pitches {chosen[-1][2]} and {pitch} "
+                    f"the melody has a chord at bar {bar}, beat {beat + 1} (pitches {chosen[-1][2]} and {pitch} "
                     "start together): the GAN accompanies a single voice; pass chords='top' to keep each chord's "
                     "highest note"
                 )
@@ -109,7 +108,7 @@ def melody_of(composition: Composition, chords: str = "error") -> Melody:
     for index, (start, end, pitch) in enumerate(chosen):
         until = min(end, chosen[index + 1][0]) if index + 1 < len(chosen) else end  # legato: cut at the next onset
         pitches[start:until] = pitch
-    return Melody(pitches, meter)
+    return Melody(pitches, bars)
 
 
 def octave_shift(used: np.ndarray, lowest: int, pitches: int, trained: Sequence[int]) -> int:
@@ -150,21 +149,22 @@ class Accompanist:
                                  f"{self.noise_shape}")
 
     def roll(self, melody: Melody, seed: int = 0) -> np.ndarray:
-        """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody padded to whole bars of its
-        meter. The same melody and seed give the same roll."""
+        """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody to the end of its last bar.
+        The same melody and seed give the same roll."""
         probability, shift = self.probability(melody, seed)
-        return self.decode(probability, shift, seed=seed, melody=melody.pitches, meter=melody.meter)
+        return self.decode(probability, shift, seed=seed, melody=melody.pitches, bars=melody.bars)
 
     def probability(self, melody: Melody, seed: int = 0, hold_last: bool = True) -> tuple:
         """(probability (steps, pitches, tracks) of each accompaniment cell in the model's band over the
-        melody's whole bars (of its meter: the windows are read one 4/4 bar apart whatever it is), the octave
+        melody's whole bars (to the end of its last bar: the windows are read one 4/4 bar apart whatever its
+        bars), the octave
         shift the melody was read at): the windows' outputs blended where they
         overlap. The melody's last note is read as held to the end of the last window (a melody shorter than a
         window is read in one); the accompaniment stops with the melody's last bar all the same.
         ``hold_last=False`` reads it silent there instead (tools/gan/tails.py compares the two)."""
         shift = octave_shift(melody.used, self.lowest, self.pitches, self.melody_range)
-        bars = max(1, -(-len(melody.pitches) // melody.bar_steps))
-        steps = max(self.steps, -(-(bars * melody.bar_steps) // HOP_STEPS) * HOP_STEPS)
+        end = melody.bars.end(len(melody.pitches))
+        steps = max(self.steps, -(-end // HOP_STEPS) * HOP_STEPS)
         band = np.zeros((steps, self.pitches), dtype=np.float32)
         sounding = np.nonzero(melody.pitches >= 0)[0]
         band[sounding, melody.pitches[sounding] + shift - self.lowest] = 1.0
@@ -184,20 +184,20 @@ class Accompanist:
             noise = rng.standard_normal((1,) + self.noise_shape).astype(np.float32)
             total[start:start + self.steps] += self._generate(melody_window, noise)[0] * weight[:, None, None]
             weights[start:start + self.steps] += weight
-        return (total / weights[:, None, None])[:bars * melody.bar_steps], shift
+        return (total / weights[:, None, None])[:end], shift
 
     def _generate(self, melody_window: np.ndarray, noise: np.ndarray) -> np.ndarray:
         # TFLite may list the inputs in either order: the melody is the one of the melody's shape.
         melody_first = tuple(self.model.inputs[0]["shape"][1:]) == melody_window.shape[1:]
         return self.model(*((melody_window, noise) if melody_first else (noise, melody_window)))
 
-    def decode(self, probability: np.ndarray, shift: int, seed: int = 0, melody=None, meter=COMMON_TIME) -> np.ndarray:
+    def decode(self, probability: np.ndarray, shift: int, seed: int = 0, melody=None, bars: Bars = Bars()) -> np.ndarray:
         """Each accompaniment part as one voice, as in both corpora (its card's `PartDecoding`; a drawn voice is
-        drawn from ``seed``, its pace follows ``melody``, per step a pitch or -1, its bars are ``meter`` long),
+        drawn from ``seed``, its pace follows ``melody``, per step a pitch or -1, in the melody's ``bars``),
         the pitches moved back by the melody's octave shift: a bool roll (tracks, steps, 128)."""
         roll = np.zeros((len(self.tracks), len(probability), 128), dtype=bool)
         for track, decoding in enumerate(self.decoding):
-            voice = decoding.voice(probability[:, :, track], seed=(seed, track), melody=melody, meter=meter)
+            voice = decoding.voice(probability[:, :, track], seed=(seed, track), melody=melody, bars=bars)
             roll[track] = voice_roll(voice, self.lowest - shift)
         return roll
 

@@ -42,10 +42,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from keycomposer.models.bars import COMMON_TIME, STEPS_PER_QUARTER, Bars, meter_name, meter_steps, parse_meter
 from keycomposer.music.metrics import line_runs
 
 BAR_STEPS = 16  # the models read 16th notes, 16 of them to a 4/4 bar
-COMMON_TIME = (4, 4)  # the meter a melody with no time signature is read in
 REST = -1
 DECODERS = ("path", "sample", "notes")
 LONGEST = 64  # steps: the longest note or rest the "notes" decoder draws as one (longer ones join)
@@ -54,29 +54,6 @@ PACE_WINDOW = 32  # steps: the melody's notes per bar are counted over the 2 bar
 CALMEST_PACE = 0.5  # notes per bar: a melody holding one note through the window counts as this calm, not as 0
 MINIMUM_LEVEL = 1e-6
 RELATIVE_HIGHEST = 10  # a relative threshold or bar level above 10 times the part's level silences it all
-STEPS_PER_QUARTER = 4
-
-
-def meter_steps(meter) -> int:
-    """16ths in a bar of ``meter`` (numerator, denominator): 16 in 4/4, 12 in 3/4 and 6/8."""
-    numerator, denominator = meter
-    steps, remainder = divmod(numerator * STEPS_PER_QUARTER * 4, denominator)
-    if steps < 1 or remainder:
-        raise ValueError(f"a bar of {numerator}/{denominator} is not a whole number of 16th notes")
-    return steps
-
-
-def meter_name(meter) -> str:
-    return f"{meter[0]}/{meter[1]}"
-
-
-def parse_meter(name: str) -> tuple:
-    """(numerator, denominator) of a meter written "3/4"; ValueError naming it otherwise."""
-    numerator, slash, denominator = str(name).partition("/")
-    if not (slash and numerator.isdigit() and denominator.isdigit() and int(numerator) > 0
-            and int(denominator) in (1, 2, 4, 8, 16)):
-        raise ValueError(f"{name!r} is not a meter such as \"3/4\"")
-    return int(numerator), int(denominator)
 
 
 @dataclass(frozen=True)
@@ -241,20 +218,21 @@ class PartDecoding:
         weights[0] = self.onsets[0]
         return tuple(float(w) for w in weights)
 
-    def voice(self, probability: np.ndarray, seed=0, melody=None, meter=COMMON_TIME) -> np.ndarray:
+    def voice(self, probability: np.ndarray, seed=0, melody=None, bars: Bars = Bars()) -> np.ndarray:
         """The part's (steps, pitches) probabilities as one voice: per step a pitch index or REST. A drawn
         voice is drawn from ``seed`` (an int or a tuple of ints): the same seed, the same voice. ``melody`` (per
         step a pitch or REST, at least as many steps) is read for the ``pace``, and before its first note the
         voice rests: there is nothing to accompany yet (no chorale part sings before its soprano, and the
-        generator, given no melody, has nothing to write an introduction from). Bars are the melody's:
-        ``meter`` ((numerator, denominator)) long each, the first starting at step 0."""
-        voice = self._voice(probability, seed, melody, meter)
+        generator, given no melody, has nothing to write an introduction from). ``bars`` are the melody's
+        (`keycomposer.models.bars`): the part sits out whole ones, and its notes start where the style starts
+        them in a bar of each one's meter."""
+        voice = self._voice(probability, seed, melody, bars)
         if melody is not None:
             sounding = np.flatnonzero(np.asarray(melody)[:len(voice)] >= 0)
             voice[:sounding[0] if len(sounding) else len(voice)] = REST
         return voice
 
-    def _voice(self, probability: np.ndarray, seed, melody, meter) -> np.ndarray:
+    def _voice(self, probability: np.ndarray, seed, melody, bars) -> np.ndarray:
         note_cost = self.change_penalty
         if self.pace:
             if melody is None:
@@ -263,8 +241,8 @@ class PartDecoding:
             note_cost = self.change_penalty + self.pace * np.pad(calm, (0, len(probability) - len(calm)))
         level = part_level(probability) if self.relative else 1.0
         threshold, bar_rest = min(1.0, self.threshold * level), self.bar_rest * level
-        bar_steps = meter_steps(meter)
-        quiet = np.repeat(bar_presence(probability, bar_steps) < bar_rest, bar_steps)[:len(probability)]
+        starts = bars.starts(len(probability))
+        quiet = np.repeat(bar_presence(probability, bars) < bar_rest, np.diff(np.append(starts, len(probability))))
         bias = register_bias(probability, self.register) if self.register else None
         probability = np.where(quiet[:, None], 0.0, probability)
         if self.decoder == "path":
@@ -274,7 +252,8 @@ class PartDecoding:
             intervals = np.power(self.intervals, self.interval_weight) if self.intervals else None
             return voice_notes(probability, threshold, np.random.default_rng(seed), self.sharpness,
                                np.power(self.note_lengths, power), np.power(self.rest_lengths, power),
-                               np.power(self.onsets_for(meter), power), intervals, note_cost, bias)
+                               np.power(bars.by_place(self.onsets_for, len(probability)), power), intervals, note_cost,
+                               bias)
         # Drawn on a coarser grid, each position weighs its steps' mean probabilities.
         steps = len(probability)
         padded = np.zeros((-(-steps // self.grain) * self.grain, probability.shape[1]))
@@ -322,13 +301,13 @@ def register_bias(probability: np.ndarray, register: float) -> np.ndarray:
     return register * (pitches - centre) / 12
 
 
-def bar_presence(probability: np.ndarray, bar_steps: int = BAR_STEPS) -> np.ndarray:
-    """How strongly a part sounds in each bar (``bar_steps`` long) of its (steps, pitches) probabilities: the mean
-    over the bar's steps of the most likely pitch's probability (a last, partial bar over the steps it has)."""
+def bar_presence(probability: np.ndarray, bars: Bars = Bars()) -> np.ndarray:
+    """How strongly a part sounds in each of ``bars`` over its (steps, pitches) probabilities: the mean over the
+    bar's steps of the most likely pitch's probability (a last, partial bar over the steps it has)."""
     if len(probability) == 0:
         return np.zeros(0)
     top = probability.max(axis=1)
-    starts = np.arange(0, len(top), bar_steps)
+    starts = bars.starts(len(top))
     return np.add.reduceat(top, starts) / np.diff(np.append(starts, len(top)))
 
 
@@ -421,7 +400,8 @@ def voice_notes(probability: np.ndarray, threshold: float, rng, sharpness: float
     A hidden semi-Markov chain: the voice is a row of segments, each a pitch or a rest held for some steps. A
     segment weighs the product over its steps of p ** ``sharpness`` (a pitch) or ``threshold`` ** ``sharpness``
     (a rest), times the weight of its length (``note_lengths`` or ``rest_lengths``, from 1 step up) and, for a
-    note, of the 16th of the bar it starts on (``onsets``) and, straight after another note, of the move from it
+    note, of the 16th of the bar it starts on (``onsets``: one weight per 16th of a bar, repeated bar after bar,
+    or one per step) and, straight after another note, of the move from it
     (``intervals``: -WIDEST .. +WIDEST semitones; None weighs every move 1), and every note but a first one
     weighs exp(-``note_cost``); each step of a pitch weighs exp(``bias``) of that pitch more. A note is
     followed by another pitch or a rest (the same pitch again would sound as one longer note); a rest may

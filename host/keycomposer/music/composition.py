@@ -148,8 +148,25 @@ class Composition:
 
     @property
     def ticks_per_bar(self) -> int:
-        """Bar length under the first time signature (the one bar-based metrics use)."""
+        """Bar length under the first time signature (see `bar_lines` for a piece whose meter changes)."""
         return self.time_signatures[0].ticks_per_bar(self.resolution)
+
+    def bar_lines(self, until: int | None = None) -> tuple[int, ...]:
+        """The ticks of the bar lines from tick 0 up to the first one at or after ``until`` (default: the end):
+        each time signature starts a bar where it stands, and bars of its meter follow until the next one (MIDI's
+        rule; a signature inside a bar cuts that bar short). The last line closes the last bar."""
+        until = self.end if until is None else until
+        lines = []
+        for index, signature in enumerate(self.time_signatures):
+            following = self.time_signatures[index + 1].tick if index + 1 < len(self.time_signatures) else None
+            line, length = signature.tick, max(1, signature.ticks_per_bar(self.resolution))
+            while (following is None or line < following) and (not lines or lines[-1] < until):
+                if not lines or line > lines[-1]:
+                    lines.append(line)
+                line += length
+            if lines[-1] >= until:
+                break
+        return tuple(lines)
 
     @property
     def bpm(self) -> float:

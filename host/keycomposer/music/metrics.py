@@ -41,21 +41,36 @@ def _spans(cells: np.ndarray, steps_per_span: int) -> np.ndarray:
     return padded.reshape(spans, steps_per_span, cells.shape[1])
 
 
-def _empty_rate(roll: np.ndarray, steps_per_span: int) -> float:
-    busy = _spans(_sounding(roll), steps_per_span).any(axis=(1, 2))
+def _per_bar(cells: np.ndarray, bars) -> np.ndarray:
+    """(bars, width): whether each column of (steps, width) cells is set anywhere in each bar. ``bars`` is the
+    steps in a bar (bars of one length from step 0, a last partial one padded) or the first step of every bar
+    (rising from 0: a piece whose meter changes; bars starting past the cells are not in them)."""
+    if np.ndim(bars) == 0:
+        return _spans(cells, int(bars)).any(axis=1)
+    starts = np.asarray(bars, dtype=np.int64)
+    if len(cells) == 0:
+        return np.zeros((0, cells.shape[1]), dtype=bool)
+    if len(starts) == 0 or starts[0] != 0 or (np.diff(starts) <= 0).any():
+        raise ValueError(f"bar starts must rise from step 0, got {starts.tolist()[:8]}")
+    return np.logical_or.reduceat(cells, starts[starts < len(cells)], axis=0)
+
+
+def _empty_rate(roll: np.ndarray, steps_per_span) -> float:
+    busy = _per_bar(_sounding(roll), steps_per_span).any(axis=1)
     if len(busy) == 0:
         return math.nan
     return float(np.count_nonzero(~busy) / len(busy))
 
 
-def empty_bar_rate(roll: np.ndarray, steps_per_bar: int) -> float:
-    """EB = #(bars where no note sounds) / #(bars). A last, partial bar counts as a bar."""
+def empty_bar_rate(roll: np.ndarray, steps_per_bar) -> float:
+    """EB = #(bars where no note sounds) / #(bars). A last, partial bar counts as a bar. ``steps_per_bar``: the
+    bar's length, or the first step of every bar where the meter changes."""
     return _empty_rate(roll, steps_per_bar)
 
 
 def empty_beat_rate(roll: np.ndarray, steps_per_beat: int) -> float:
     """#(beats where no note sounds) / #(beats). A last, partial beat counts as a beat."""
-    return _empty_rate(roll, steps_per_beat)
+    return _empty_rate(roll, int(steps_per_beat))
 
 
 def n_pitches_used(roll: np.ndarray) -> int:
@@ -76,10 +91,11 @@ def n_pitch_classes_used(roll: np.ndarray) -> int:
     return int(np.count_nonzero(chroma(roll).any(axis=0)))
 
 
-def pitch_classes_per_bar(roll: np.ndarray, steps_per_bar: int) -> float:
+def pitch_classes_per_bar(roll: np.ndarray, steps_per_bar) -> float:
     """MuseGAN's UPC as its paper defines it: the number of pitch classes used in a bar (0..12), averaged
-    over the bars where anything sounds (an empty bar is counted by EB, not here). A last, partial bar counts."""
-    per_bar = _spans(chroma(roll) > 0, steps_per_bar).any(axis=1).sum(axis=1)
+    over the bars where anything sounds (an empty bar is counted by EB, not here). A last, partial bar counts.
+    ``steps_per_bar`` as in `empty_bar_rate`."""
+    per_bar = _per_bar(chroma(roll) > 0, steps_per_bar).sum(axis=1)
     sounding = per_bar[per_bar > 0]
     return float(sounding.mean()) if len(sounding) else math.nan
 
@@ -271,23 +287,26 @@ def _mean_distance(centroids_a: np.ndarray, centroids_b: np.ndarray) -> float:
 def composition_metrics(composition: Composition) -> dict:
     """All metrics of a composition as plain data (JSON-ready; NaN becomes None).
 
-    Rolls are taken at 24 steps per beat and padded to whole bars. ``overall`` merges the pitched
+    Rolls are taken at 24 steps per beat and padded to whole bars, the bars its time signatures draw
+    (`Composition.bar_lines`: where the meter changes, so do the bars). ``overall`` merges the pitched
     (non-drum) tracks; ``tonal_distance`` is given for every pair of pitched tracks. A drum track's
     drum-in-pattern rate counts note onsets, as the MuseGAN paper defines it ("ratio of notes in
     8- or 16-beat patterns"), rather than every step a drum note is held.
     """
     spb = METRIC_STEPS_PER_BEAT
-    steps_per_bar = composition.ticks_per_bar * spb // composition.resolution or spb
-    bars = -(-pianoroll_length(composition, spb) // steps_per_bar)
-    steps = bars * steps_per_bar
+    length = pianoroll_length(composition, spb)
+    lines = sorted({tick_to_step(tick, composition.resolution, spb)
+                    for tick in composition.bar_lines(-(-length * composition.resolution // spb))})
+    bar_starts, steps = lines[:-1], max(lines[-1], length)
+    bars = len(bar_starts)
 
     def pitched_metrics(roll: np.ndarray) -> dict:
         tonic, mode, rate = best_key(roll)
         return {
-            "empty_bar_rate": empty_bar_rate(roll, steps_per_bar),
+            "empty_bar_rate": empty_bar_rate(roll, bar_starts),
             "pitches_used": n_pitches_used(roll),
             "pitch_classes_used": n_pitch_classes_used(roll),
-            "pitch_classes_per_bar": pitch_classes_per_bar(roll, steps_per_bar),
+            "pitch_classes_per_bar": pitch_classes_per_bar(roll, bar_starts),
             "polyphonic_rate": polyphonic_rate(roll),
             "qualified_note_rate": qualified_note_rate(roll),
             "stepwise_motion": stepwise_motion(roll),
@@ -305,7 +324,7 @@ def composition_metrics(composition: Composition) -> dict:
                  "notes": len(track.notes)}
         if track.is_drum:
             entry.update({
-                "empty_bar_rate": empty_bar_rate(roll, steps_per_bar),
+                "empty_bar_rate": empty_bar_rate(roll, bar_starts),
                 "drum_in_pattern_rate": drum_in_pattern_rate(_onset_roll(track, composition.resolution, steps), spb),
             })
         else:

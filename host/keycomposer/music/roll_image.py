@@ -36,8 +36,8 @@ def render_pianoroll(composition: Composition, steps_per_beat: int = 4, step_wid
     low = max(0, min(note.pitch for _, note in notes) - 2)
     high = min(127, max(note.pitch for _, note in notes) + 2)
     resolution = composition.resolution
-    bar = composition.ticks_per_bar
-    total_ticks = -(-composition.end // bar) * bar
+    bar_lines = composition.bar_lines()  # where the meter changes, so do the bars
+    total_ticks = bar_lines[-1]
     steps = max(1, -(-total_ticks * steps_per_beat // resolution))
     step_width = max(1, min(step_width, MAX_WIDTH // steps))
     width = steps * step_width
@@ -58,8 +58,9 @@ def render_pianoroll(composition: Composition, steps_per_beat: int = 4, step_wid
         if pitch % 12 == 0:
             image[top + row_height - 1] = (190, 190, 200)
     for tick in range(0, total_ticks + 1, resolution):
-        x = min(width - 1, x_of(tick))
-        image[:, x] = (150, 150, 160) if tick % bar == 0 else (215, 215, 222)
+        image[:, min(width - 1, x_of(tick))] = (215, 215, 222)  # beats
+    for tick in bar_lines:
+        image[:, min(width - 1, x_of(tick))] = (150, 150, 160)
 
     for index, note in notes:
         colour = np.array(track_colour(index))

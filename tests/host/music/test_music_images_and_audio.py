@@ -57,6 +57,17 @@ def test_each_track_is_drawn_in_its_own_colour(tmp_path):
     assert columns_0.max() < columns_1.min()
 
 
+def test_bar_lines_are_drawn_where_the_time_signatures_put_them():
+    from keycomposer.music import TimeSignature
+
+    # a bar of 4/4, then 3/4: bar lines at beats 0, 4, 7 and 10, beat lines between them
+    changing = Composition((Track((Note(0, 60, 480 * 10),)),), resolution=480,
+                           time_signatures=(TimeSignature(0, 4, 4), TimeSignature(480 * 4, 3, 4)))
+    image = render_pianoroll(changing, steps_per_beat=1, step_width=8)
+    bar_grey = (image[0] == (150, 150, 160)).all(axis=1)
+    assert np.flatnonzero(bar_grey).tolist() == [0, 32, 56, 79]  # the closing line at the picture's right edge
+
+
 def test_an_empty_composition_cannot_be_drawn():
     with pytest.raises(ValueError, match="no notes"):
         render_pianoroll(Composition())

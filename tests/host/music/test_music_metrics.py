@@ -24,6 +24,26 @@ def test_empty_bar_and_beat_rates_count_silent_spans():
     assert math.isnan(metrics.empty_bar_rate(np.zeros((0, 128)), 8))
 
 
+def test_bars_given_by_their_starts_may_differ_in_length():
+    roll = roll_with([(0, 60), (13, 62)], steps=16)  # bars of 8, 4 and 4 steps: the middle one silent
+    assert metrics.empty_bar_rate(roll, [0, 8, 12]) == pytest.approx(1 / 3)
+    assert metrics.pitch_classes_per_bar(roll_with([(0, 60), (9, 62), (10, 64)], steps=16), [0, 8, 12]) == 1.5
+    with pytest.raises(ValueError, match="must rise from step 0"):
+        metrics.empty_bar_rate(roll, [0, 8, 8])
+
+
+def test_a_piece_whose_meter_changes_is_counted_in_the_bars_its_signatures_draw():
+    from keycomposer.music import TimeSignature
+
+    # two bars of 4/4, then 3/4 from tick 3840: notes in the first 4/4 bar and the second 3/4 bar
+    notes = (Note(0, 60, 480), Note(5280, 62, 480))
+    changing = Composition((Track(notes),), time_signatures=(TimeSignature(0, 4, 4), TimeSignature(3840, 3, 4)))
+    result = composition_metrics(changing)
+    assert result["bars"] == 4 and result["overall"]["empty_bar_rate"] == 0.5
+    in_first_meter = composition_metrics(Composition((Track(notes),)))  # 4/4 throughout: 3 bars, one silent
+    assert in_first_meter["bars"] == 3 and in_first_meter["overall"]["empty_bar_rate"] == pytest.approx(1 / 3)
+
+
 def test_pitches_and_pitch_classes_used():
     roll = roll_with([(0, 60), (1, 72), (2, 61), (3, 60)])
     assert metrics.n_pitches_used(roll) == 3

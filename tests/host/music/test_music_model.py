@@ -45,6 +45,17 @@ def test_seconds_follow_tempo_changes():
     assert composition.seconds(400) == pytest.approx(2.0 + 1.0)
 
 
+def test_each_time_signature_starts_a_bar_and_its_bars_follow_until_the_next():
+    changing = Composition(resolution=4, time_signatures=(TimeSignature(0, 4, 4), TimeSignature(32, 3, 4)))
+    assert changing.bar_lines(60) == (0, 16, 32, 44, 56, 68)  # the last line closes the bar holding tick 59
+    assert changing.bar_lines(32) == (0, 16, 32) and changing.bar_lines(0) == (0,)
+    cut_short = Composition(resolution=4, time_signatures=(TimeSignature(0, 4, 4), TimeSignature(24, 3, 4)))
+    assert cut_short.bar_lines(40) == (0, 16, 24, 36, 48)  # a signature inside a bar ends that bar there
+    same_again = Composition(resolution=4, time_signatures=(TimeSignature(0, 3, 4), TimeSignature(24, 3, 4)))
+    assert same_again.bar_lines(40) == (0, 12, 24, 36, 48)
+    assert Composition((Track((Note(0, 60, 20),)),), resolution=4).bar_lines() == (0, 16, 32)  # to the end
+
+
 def test_bar_length_follows_the_time_signature():
     assert Composition(resolution=480, time_signatures=(TimeSignature(0, 6, 8),)).ticks_per_bar == 1440
     assert Composition(resolution=480, time_signatures=(TimeSignature(0, 3, 4),)).ticks_per_bar == 1440

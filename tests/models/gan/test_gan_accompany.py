@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from keycomposer.models import runtime
+from keycomposer.models.bars import Bars
 from keycomposer.models.gan import STYLES, AccompanimentError, Accompanist, Melody, accompany, melody_of
 from keycomposer.music.composition import Composition, Note, Tempo, TimeSignature, Track
 
@@ -82,7 +83,7 @@ def test_any_length_is_accompanied_to_its_last_whole_bar(bach, bars):
 @pytest.mark.parametrize("meter, bars", [((3, 4), 5), ((6, 8), 3), ((2, 4), 7)])
 def test_a_melody_in_another_meter_is_accompanied_to_its_own_last_bar_and_no_further(bach, meter, bars):
     steps = bars * 16 * meter[0] // meter[1]
-    melody = Melody(np.resize([60, 62, 64, 65, 67, 65, 64, 62], steps).repeat(1), meter)
+    melody = Melody(np.resize([60, 62, 64, 65, 67, 65, 64, 62], steps).repeat(1), Bars.regular(meter))
     roll = bach.roll(melody, seed=1)
     assert roll.shape == (3, steps, 128) and roll[:, -1].any()
 
@@ -91,16 +92,24 @@ def test_a_waltz_leaves_out_whole_3_4_bars_not_4_4_ones(bach):
     """Where a part sits out a bar under a waltz, it sits out one of the waltz's bars (12 16ths), not 16 steps
     across two of them: with a threshold that never rests, every bar is silent throughout or nowhere."""
     tune = np.resize([67] * 8 + [-1] * 4, 120)
-    probability, _ = bach.probability(Melody(tune, (3, 4)), seed=2)
+    probability, _ = bach.probability(Melody(tune, Bars.regular((3, 4))), seed=2)
     decoding = bach.decoding[0]
     sits_out = type(decoding)(**{**decoding.__dict__, "threshold": 1e-6, "bar_rest": 0.9, "relative": True})
 
     def silent_steps_per_bar(meter):
-        voice = sits_out.voice(probability[:, :, 0], seed=0, melody=tune, meter=meter)
+        voice = sits_out.voice(probability[:, :, 0], seed=0, melody=tune, bars=Bars.regular(meter))
         return (voice.reshape(10, 12) == -1).sum(axis=1)
 
     assert set(silent_steps_per_bar((3, 4))) == {0, 12}
     assert not set(silent_steps_per_bar((4, 4))) <= {0, 12}  # read in 4/4 bars it was not so
+
+
+def test_a_melody_that_changes_meter_is_accompanied_in_its_own_bars_to_its_last_one(bach):
+    """Two bars of 4/4, then 3/4: read in its first meter alone, the accompaniment ran on to step 80."""
+    notes = tuple(Note(beat * BEAT, 60 + 2 * (beat % 5), BEAT, 100) for beat in range(8 + 7))
+    song = Composition((Track(notes),), time_signatures=(TimeSignature(0, 4, 4), TimeSignature(8 * BEAT, 3, 4)))
+    roll = bach.roll(melody_of(song), seed=0)
+    assert roll.shape[1] == 32 + 36 and roll[:, -1].any()  # its last 3/4 bar ends there
 
 
 def test_before_the_melody_s_first_note_every_part_rests(style):

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from keycomposer.models import runtime
+from keycomposer.models.bars import Bars, meter_steps, parse_meter
 from keycomposer.models.voicing import (BAR_STEPS, CALMEST_PACE, PACE_WINDOW, REST, WIDEST, PartDecoding,
-                                      bar_presence, melody_pace, meter_steps, parse_meter, part_level, register_bias,
-                                      voice_notes, voice_path, voice_sample)
+                                      bar_presence, melody_pace, part_level, register_bias, voice_notes, voice_path,
+                                      voice_sample)
 from keycomposer.music.metrics import line_runs, straight_moves
 
 
@@ -46,9 +47,31 @@ def test_in_three_four_the_bar_the_generator_barely_hears_is_a_bar_of_twelve_16t
     probability = melodic_part(bars=3)[:36]
     probability[12:24] *= 0.3  # the second 3/4 bar, heard faintly
     decoding = PartDecoding(threshold=0.05, change_penalty=0.5, bar_rest=0.2)
-    assert bar_presence(probability, 12)[1] < 0.2 < bar_presence(probability, 12)[[0, 2]].min()
-    voice = decoding.voice(probability, meter=(3, 4))
+    waltz = Bars.regular((3, 4))
+    assert bar_presence(probability, waltz)[1] < 0.2 < bar_presence(probability, waltz)[[0, 2]].min()
+    voice = decoding.voice(probability, bars=waltz)
     assert (voice[12:24] == REST).all() and (np.delete(voice, np.r_[12:24]) != REST).all()
+
+
+def test_after_a_change_of_meter_the_bar_the_generator_barely_hears_is_a_bar_of_the_new_meter():
+    probability = melodic_part(bars=4)[:56]  # two bars of 4/4, then two of 3/4
+    probability[44:56] *= 0.3  # the second 3/4 bar, heard faintly
+    decoding = PartDecoding(threshold=0.05, change_penalty=0.5, bar_rest=0.2)
+    voice = decoding.voice(probability, bars=Bars.of_signatures([(0, (4, 4)), (32, (3, 4))]))
+    assert (voice[44:56] == REST).all() and (voice[:44] != REST).all()
+    # read in 4/4 alone, the faint stretch straddles two bars and neither is left silent
+    assert (decoding.voice(probability)[44:56] != REST).any()
+
+
+def test_notes_start_where_the_style_starts_them_in_each_bar_s_own_meter():
+    waltz = tuple(8.0 if step == 0 else 0.001 for step in range(12))  # only on a 3/4 downbeat
+    common = tuple(8.0 if step == 0 else 0.001 for step in range(16))  # only on a 4/4 downbeat
+    decoding = PartDecoding(0.01, decoder="notes", note_lengths=(0.25,) * 16, rest_lengths=(1.0,),
+                            onsets=common, meter_onsets=(("3/4", waltz),), rhythm_weight=1.0)
+    bars = Bars.of_signatures([(0, (4, 4)), (32, (3, 4))])  # bar lines at 0, 16, 32, 44, 56, 68
+    starts = np.concatenate([note_lengths_of(decoding.voice(melodic_part(bars=5)[:80], seed=seed, bars=bars))[1]
+                             for seed in range(4)])
+    assert np.isin(starts, [0, 16, 32, 44, 56, 68]).mean() > 0.9
 
 
 def test_a_bar_is_as_many_16ths_as_its_meter_says_and_a_meter_of_no_whole_16ths_is_named():
@@ -64,7 +87,8 @@ def test_notes_start_where_the_style_starts_them_in_the_bars_of_the_melody_s_met
     waltz = tuple(8.0 if step == 0 else 0.001 for step in range(12))  # only on a 3/4 downbeat
     decoding = PartDecoding(0.01, decoder="notes", note_lengths=(0.25,) * 12, rest_lengths=(1.0,),
                             onsets=FLAT_ONSETS, meter_onsets=(("3/4", waltz),), rhythm_weight=1.0)
-    starts = np.concatenate([note_lengths_of(decoding.voice(melodic_part(bars=6)[:72], seed=seed, meter=(3, 4)))[1]
+    starts = np.concatenate([note_lengths_of(decoding.voice(melodic_part(bars=6)[:72], seed=seed,
+                                                                     bars=Bars.regular((3, 4))))[1]
                              for seed in range(4)])
     assert np.mean(starts % 12 == 0) > 0.9
     assert decoding.onsets_for((3, 4)) == waltz and decoding.onsets_for((4, 4)) == FLAT_ONSETS

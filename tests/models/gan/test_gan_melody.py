@@ -98,14 +98,29 @@ def test_a_melody_doubled_in_two_tracks_is_one_voice_not_a_chord():
     assert melody.pitches.tolist() == [60] * 4
 
 
-def test_the_melody_is_read_in_the_bars_of_its_first_time_signature():
+def test_the_melody_is_read_in_the_bars_its_time_signatures_draw():
     from keycomposer.music.composition import TimeSignature
 
     def in_meter(*signatures):
         return Composition((Track((Note(0, 60, BEAT),)),), time_signatures=signatures)
 
-    assert melody_of(piece((0, [Note(0, 60, BEAT)]))).meter == (4, 4)
-    assert melody_of(in_meter(TimeSignature(0, 6, 8), TimeSignature(12 * BEAT, 2, 4))).meter == (6, 8)
-    assert melody_of(in_meter(TimeSignature(0, 6, 8))).bar_steps == 12
-    with pytest.raises(AccompanimentError, match="3/32 is not a whole number of 16th notes"):
-        melody_of(in_meter(TimeSignature(0, 3, 32)))
+    assert melody_of(piece((0, [Note(0, 60, BEAT)]))).bars.starts(40).tolist() == [0, 16, 32]
+    # 6/8 for 4 bars (12 quarter notes), then 2/4
+    changing = melody_of(in_meter(TimeSignature(0, 6, 8), TimeSignature(12 * BEAT, 2, 4)))
+    assert changing.bars.starts(64).tolist() == [0, 12, 24, 36, 48, 56]
+    # a one-beat pickup written as a bar of 1/4 is the last beat of a 3/4 bar
+    pickup = melody_of(in_meter(TimeSignature(0, 1, 4), TimeSignature(BEAT, 3, 4)))
+    assert pickup.bars.place(0) == (1, 8, (3, 4)) and pickup.bars.place(4) == (2, 0, (3, 4))
+    with pytest.raises(AccompanimentError, match="meter at beat 5: a bar of 3/32 is not a whole number of 16th notes"):
+        melody_of(in_meter(TimeSignature(0, 4, 4), TimeSignature(4 * BEAT, 3, 32)))
+
+
+def test_a_chord_after_a_change_of_meter_is_placed_in_the_new_bars_and_beats():
+    from keycomposer.music.composition import TimeSignature
+
+    # two bars of 4/4, then 6/8: the chord on the 6/8 bar's fourth 8th (beat 4 of that meter)
+    chord_at = 8 * BEAT + 3 * BEAT // 2
+    song = Composition((Track((Note(chord_at, 60, BEAT // 2), Note(chord_at, 64, BEAT // 2))),),
+                       time_signatures=(TimeSignature(0, 4, 4), TimeSignature(8 * BEAT, 6, 8)))
+    with pytest.raises(AccompanimentError, match="chord at bar 3, beat 4"):
+        melody_of(song)

@@ -33,3 +33,12 @@ def test_a_snippet_longer_than_a_bar_brings_the_real_parts_of_all_its_bars():
 def test_no_snippet_starts_where_the_melody_rests():
     cut = tails.snippets([Piece("p", piece(bars=12, rest_at=(4,)))], beats=2)
     assert len(cut) == 2
+
+
+def test_a_waltz_is_cut_on_its_own_bar_lines_and_its_snippets_keep_its_meter():
+    waltz = piece(bars=9)[:, :9 * 12]  # 9 bars of 3/4
+    cut = tails.snippets([Piece("w", waltz, (3, 4))], beats=4)
+    assert len(cut) == 2  # bars 1 and 5 of 3/4 (steps 0 and 48), not steps 0 and 64
+    (pitches, snippet), (later, _) = cut
+    assert snippet.meter == (3, 4) and snippet.parts.shape == (4, 24, 128)  # 4 quarters span two 3/4 bars
+    assert later[0] == waltz[0, 48].argmax()
