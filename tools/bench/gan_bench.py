@@ -3,8 +3,9 @@
     .venv/bin/python tools/bench/gan_bench.py --style bach [--bars 16] [--seeds 2]
 
 For every test piece of the style (tools/gan/data.py's split: never seen in training), read in its own bars
-(its pickup's missing beats put back as rests, its bar length from its time signature: "first 16 bars" are 16
-of them, and a bar's figures are counted in them), the melody part is given to three accompanists: the GAN (models_tflite/gan_<style>.tflite), the composer (the piece's own
+(its pickup's missing beats put back as rests, its bars as its time signatures and measures draw them, given
+to every accompanist as a MIDI file would give them: "first 16 bars" are 16 of them, and a bar's figures are
+counted in them), the melody part is given to three accompanists: the GAN (models_tflite/gan_<style>.tflite), the composer (the piece's own
 parts: the target) and a baseline that copies the melody one octave down into every track. Per track it
 prints MuseGAN's metrics (empty bar rate, used pitch classes per bar, qualified note rate, polyphonic rate), the
 tonal distance between the melody and that track, and figures of our own that tell one voice from another
@@ -32,7 +33,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "host"))
 
 from keycomposer.models.gan import Accompanist, accompany, melody_of  # noqa: E402
-from keycomposer.models.bars import COMMON_TIME, meter_steps  # noqa: E402
+from keycomposer.models.bars import COMMON_TIME  # noqa: E402
 from keycomposer.music.composition import Composition, TimeSignature  # noqa: E402
 from keycomposer.music.metrics import composition_metrics  # noqa: E402
 from keycomposer.music.pianoroll import from_pianoroll  # noqa: E402
@@ -57,9 +58,10 @@ def as_tracks(roll):
     return from_pianoroll(roll, steps_per_beat=4, resolution=RESOLUTION).tracks
 
 
-def in_meter(tracks, meter, name=""):
-    """A composition of these tracks in bars of ``meter`` (its first bar starting at tick 0)."""
-    return Composition(tuple(tracks), RESOLUTION, time_signatures=(TimeSignature(0, *meter),), name=name)
+def in_bars(tracks, bars, name=""):
+    """A composition of these tracks whose time signatures draw ``bars`` (keycomposer.models.bars.Bars)."""
+    signatures = tuple(TimeSignature(step * STEP_TICKS, *meter) for step, meter in bars.signatures())
+    return Composition(tuple(tracks), RESOLUTION, time_signatures=signatures, name=name)
 
 
 def figures(composition: Composition) -> list:
@@ -105,15 +107,15 @@ def main(argv=None) -> int:
     seed_change = []
     started = time.monotonic()
     for piece in tests:
-        bar_steps = meter_steps(piece.meter)
-        parts = piece.parts[:, :args.bars * bar_steps if args.bars > 0 else None]
+        starts = piece.bars.starts(piece.parts.shape[1])
+        parts = piece.parts[:, :starts[args.bars] if 0 < args.bars < len(starts) else None]
         if not parts[0].any():
             continue
-        melody = in_meter(as_tracks(parts[:1]), piece.meter, piece.name)
-        real = in_meter(as_tracks(parts), piece.meter)
+        melody = in_bars(as_tracks(parts[:1]), piece.bars, piece.name)
+        real = in_bars(as_tracks(parts), piece.bars)
         octave_down = np.zeros_like(parts[0])
         octave_down[:, :-12] = parts[0][:, 12:]
-        baseline = in_meter(as_tracks(np.stack([parts[0], octave_down, octave_down, octave_down])), piece.meter)
+        baseline = in_bars(as_tracks(np.stack([parts[0], octave_down, octave_down, octave_down])), piece.bars)
         results["real"].append(figures(real))
         results["baseline"].append(figures(baseline))
         melody_line = top_voice(parts[0])

@@ -10,9 +10,9 @@ bar, the share of its notes that last one 16th, the share of its moves from note
 2 semitones), its mean pitch and how its notes per bar follow the melody's (`follows_melody`). They are met
 on the VALIDATION melodies, read exactly as inference reads them (windows blended, each with its own noise),
 because on melodies it has not heard the generator is less sure of itself than on those it learned from.
-Every piece is read in its own bars, as a composition is (tools.gan.data: pickup rests put back, bar length
-from its time signature): empty bars and pitch classes per bar are counted in them, and where notes start in
-a bar is counted per meter.
+Every piece is read in its own bars, as a composition is (tools.gan.data: pickup rests put back, bars as its
+time signatures and measures draw them): empty bars and pitch classes per bar are counted in them, and where
+notes start in a bar is counted per meter.
 The test pieces are never read here. Per part and decoder the search is block-wise: threshold and bar level
 together (on quantiles of the generator's own output), then change penalty, sharpness and grain together (for
 the "notes" decoder: sharpness with the weight of the part's rhythm in the training pieces, then the weight of
@@ -81,17 +81,17 @@ def top_voice(part) -> np.ndarray:
     return top_line(part)
 
 
-def part_figures(roll, bar_steps: int = BAR_STEPS) -> dict:
-    """The calibrated figures of one (steps, 128) bool part whose bars are ``bar_steps`` long from step 0: its
-    empty bars and pitch classes per bar in those bars; its notes per bar per 16 steps (a 4/4 bar), so that a
-    piece in 3/8 and one in 4/4 count how busy a part is alike."""
+def part_figures(roll, bars=BAR_STEPS) -> dict:
+    """The calibrated figures of one (steps, 128) bool part whose bars are ``bars`` (their length from step 0, or
+    the first step of each): its empty bars and pitch classes per bar in those bars; its notes per bar per 16
+    steps (a 4/4 bar), so that a piece in 3/8 and one in 4/4 count how busy a part is alike."""
     from keycomposer.music import metrics
 
     lengths = metrics.note_lengths(roll)
     return {
         "sounding": float(roll.any(axis=1).mean()) if len(roll) else float("nan"),
-        "empty_bar_rate": metrics.empty_bar_rate(roll, bar_steps),
-        "pitch_classes_per_bar": metrics.pitch_classes_per_bar(roll, bar_steps),
+        "empty_bar_rate": metrics.empty_bar_rate(roll, bars),
+        "pitch_classes_per_bar": metrics.pitch_classes_per_bar(roll, bars),
         "notes_per_bar": len(lengths) / max(1, -(-len(roll) // 16)),
         "one_step_notes": float((lengths == 1).mean()) if len(lengths) else float("nan"),
         "stepwise_motion": metrics.stepwise_motion(roll),
@@ -137,7 +137,8 @@ def style_motion(pieces, part: int) -> dict:
     """How one accompaniment part moves in these pieces (tools.gan.data.Piece, barred: bars from step 0), as the
     "notes" decoder weighs it: how often its notes and its rests last 1, 2, ... RHYTHM_STEPS steps, how often a
     note starts on each 16th of a 4/4 bar (`onsets`) and of a bar of each other meter with METER_NOTES notes of
-    the part or more (`meter_onsets`; 1 on average each), and how often it moves from a note straight to the next
+    the part or more (`meter_onsets`; 1 on average each; each bar counted in its own meter, a bar that lacks its
+    first 16ths from where it starts in a whole one), and how often it moves from a note straight to the next
     by -WIDEST .. +WIDEST semitones (wider moves counted as the widest; 1 on average). Half a count is added to
     each, so none is impossible. With it, the pieces' melodies' notes per 16 steps (what the "notes" decoder's
     pace counts a melody's calm against)."""
@@ -150,9 +151,11 @@ def style_motion(pieces, part: int) -> dict:
         starts, lengths, pitches = line_runs(top_voice(piece.parts[1 + part]))
         for name, held in (("note_lengths", pitches >= 0), ("rest_lengths", pitches < 0)):
             np.add.at(counts[name], np.minimum(lengths[held], RHYTHM_STEPS) - 1, 1)
-        bar_steps = meter_steps(piece.meter)
-        found = onsets.setdefault(meter_name(piece.meter), np.zeros(bar_steps))
-        np.add.at(found, starts[pitches >= 0] % bar_steps, 1)
+        note_starts = starts[pitches >= 0]
+        for bar in piece.bars.bars(piece.parts.shape[1]):
+            found = onsets.setdefault(meter_name(bar.meter), np.zeros(meter_steps(bar.meter)))
+            inside = note_starts[(note_starts >= bar.start) & (note_starts < bar.end)]
+            np.add.at(found, inside - bar.start + bar.skipped, 1)
         np.add.at(counts["intervals"], np.clip(straight_moves(pitches), -WIDEST, WIDEST) + WIDEST, 1)
 
     def weights(count):
@@ -182,7 +185,8 @@ def mean_figures(rows) -> dict:
 def style_figures(pieces, parts: int = 3) -> list:
     """Per accompaniment part, its figures averaged over these pieces (each piece counts once, in its own bars),
     and how it follows the melody over all their stretches."""
-    return [{**mean_figures([part_figures(piece.parts[1 + part], meter_steps(piece.meter)) for piece in pieces]),
+    return [{**mean_figures([part_figures(piece.parts[1 + part], piece.bars.starts(piece.parts.shape[1]))
+                             for piece in pieces]),
              "follows_melody": follows_melody([(top_voice(piece.parts[0]), top_voice(piece.parts[1 + part]))
                                                for piece in pieces])}
             for part in range(parts)]
@@ -201,35 +205,35 @@ def miss(figures: dict, target: dict) -> float:
 
 
 def readings(accompanist, pieces, seeds: int = SEEDS, first_seed: int = 0) -> list:
-    """(probability, shift, melody, meter) of every piece's melody and seed, read as inference reads a melody
+    """(probability, shift, melody, bars) of every piece's melody and seed, read as inference reads a melody
     (the melody: per step a MIDI pitch or -1; the pieces barred, as a composition is); the seeds run from
     ``first_seed`` on."""
     from keycomposer.models.gan import Melody
 
     out = []
     for index, piece in enumerate(pieces):
-        melody = Melody(top_voice(piece.parts[0]), Bars.regular(piece.meter))
+        melody = Melody(top_voice(piece.parts[0]), piece.bars)
         if (melody.pitches >= 0).any():
             out.extend((*accompanist.probability(melody, seed=first_seed + index * seeds + seed), melody.pitches,
-                        piece.meter) for seed in range(seeds))
+                        piece.bars) for seed in range(seeds))
     return out
 
 
-def reading_meter(reading) -> tuple:
-    """The meter of a reading (probability, shift, melody, meter): 4/4 for one read before meters were."""
-    return reading[3] if len(reading) > 3 else COMMON_TIME
+def reading_bars(reading) -> Bars:
+    """The bars of a reading (probability, shift, melody, bars): 4/4 bars for one without."""
+    return reading[3] if len(reading) > 3 else Bars()
 
 
 def decoded_figures(accompanist, read, part: int, decoding) -> dict:
     """The part's figures over these readings decoded, at the pitches inference writes (the melody's octave
-    shift undone), in the bars of each reading's meter; a reading may lack its melody (then the part cannot
-    follow it: no follows_melody) and its meter (then it is read in 4/4)."""
+    shift undone), in each reading's bars; a reading may lack its melody (then the part cannot follow it: no
+    follows_melody) and its bars (then it is read in 4/4)."""
     rows, pairs = [], []
     for index, reading in enumerate(read):
         probability, shift = reading[:2]
-        melody, meter = reading[2] if len(reading) > 2 else None, reading_meter(reading)
-        voice = decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, bars=Bars.regular(meter))
-        rows.append(part_figures(voice_roll(voice, accompanist.lowest - shift), meter_steps(meter)))
+        melody, bars = reading[2] if len(reading) > 2 else None, reading_bars(reading)
+        voice = decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, bars=bars)
+        rows.append(part_figures(voice_roll(voice, accompanist.lowest - shift), bars.starts(len(voice))))
         if melody is not None:  # notes are counted as runs of one pitch: the voice's own indices will do
             pairs.append((melody, voice))
     return {**mean_figures(rows), "follows_melody": follows_melody(pairs)}
@@ -250,7 +254,7 @@ def calibrate_part(accompanist, read, part: int, target: dict, decoder: str, mot
     # being less sure of itself there than on the validation melodies it was set on.
     levels = [part_level(reading[0][:, :, part]) for reading in read]
     tops = np.concatenate([reading[0][:, :, part].max(axis=1) / level for reading, level in zip(read, levels)])
-    presences = np.concatenate([bar_presence(reading[0][:, :, part], Bars.regular(reading_meter(reading))) / level
+    presences = np.concatenate([bar_presence(reading[0][:, :, part], reading_bars(reading)) / level
                                 for reading, level in zip(read, levels)])
     thresholds = sorted({float(np.quantile(tops, q)) if q > 0 else 1e-6 for q in THRESHOLD_QUANTILES})
     bar_rests = sorted({float(np.nextafter(np.quantile(presences, q), 1)) if q > 0 else 0.0 for q in BAR_QUANTILES})

@@ -5,10 +5,12 @@
 
 A piece is a bool array (4 parts, time steps, 128 MIDI pitches), one step per 16th note, the melody part
 first (soprano, first violin), then the three accompaniment parts top to bottom, with its meter (its first
-time signature) and its lead: the 16ths its first bar lacks, where it opens with a pickup. The roll starts
-with the first note's bar as the score does, pickup and all: `load(..., barred=True)` puts the lead's rests
-before it, so that its bars start every bar length from step 0, as a composition's do. Only 7 of the 46
-quartet movements are in 4/4, and most chorales open with a pickup. Each corpus file is parsed once and cached
+time signature), its lead (the 16ths its first bar lacks, where it opens with a pickup) and its later bar
+changes: where the meter changes (7 of the quartet files hold all four movements of a quartet, each in its own
+meter) or a bar starts off the bar lines before it (a movement's pickup, a bar split at a repeat sign). The
+roll starts with the first note's bar as the score does, pickup and all: `load(..., barred=True)` puts the
+lead's rests before it, so that its bars start at step 0, as a composition's do (`Piece.bars`). Only 7 of the
+46 quartet movements are in 4/4, and most chorales open with a pickup. Each corpus file is parsed once and cached
 on its own under out/gan/parsed/, so an interrupted run resumes where it stopped.
 
 The split is by piece (a chorale; a whole quartet, all its movements together, so no movement of a test
@@ -48,11 +50,20 @@ STYLES = {
 
 class Piece(NamedTuple):
     """One corpus file: its piece's name (a chorale; a quartet, for each of its movements), its (4, steps, 128)
-    bool parts and its meter (numerator, denominator)."""
+    bool parts, its meter (numerator, denominator) and its later bar changes ((step, meter, skipped), as in
+    `keycomposer.models.bars.Bars`)."""
 
     name: str
     parts: np.ndarray
     meter: tuple = (4, 4)
+    changes: tuple = ()
+
+    @property
+    def bars(self):
+        """Its bars, the first starting at step 0 (a piece loaded barred)."""
+        from keycomposer.models.bars import Bars
+
+        return Bars(((0, tuple(self.meter), 0),) + tuple(self.changes))
 
 
 def split_of(piece: str) -> str:
@@ -122,28 +133,56 @@ def score_to_parts(score) -> np.ndarray:
 
 
 def score_bars(score) -> tuple:
-    """(meter, lead) of a score: its first part's first time signature (4/4 if it has none) and the 16ths its
-    first bar lacks (a pickup's rests; 0 for a whole first bar)."""
-    from music21 import meter
+    """(meter, lead, changes) of a score, read from its first part's measures: its first time signature (4/4 if
+    it has none), the 16ths its first bar lacks (a pickup's rests; 0 for a whole first bar), and each later
+    measure that starts off the bar lines before it, as (step from the score's start, meter, the 16ths its bar
+    lacks): a new meter, a movement's pickup, the second half of a bar split at a repeat sign."""
+    from music21 import meter as music21_meter
+
+    from keycomposer.models.bars import meter_steps
+
+    def steps(quarters) -> int:
+        return int(round(float(quarters) * STEPS_PER_QUARTER))
 
     part = score.parts[0]
-    signature = part.recurse().getElementsByClass(meter.TimeSignature).first()
+    signature = part.recurse().getElementsByClass(music21_meter.TimeSignature).first()
     found = (signature.numerator, signature.denominator) if signature is not None else (4, 4)
-    measures = part.getElementsByClass("Measure")
-    lead = int(round(float(measures[0].paddingLeft) * STEPS_PER_QUARTER)) if len(measures) else 0
-    return found, lead
+    measures = list(part.getElementsByClass("Measure"))
+    if not measures:
+        return found, 0, ()
+    lead = steps(measures[0].paddingLeft)
+    meter = running = found
+    line, length = -lead, meter_steps(found)  # a bar line of the bars now running, and their length
+    changes = []
+    for measure in measures[1:]:
+        if measure.timeSignature is not None:
+            meter = (measure.timeSignature.numerator, measure.timeSignature.denominator)
+        try:
+            bar = meter_steps(meter)
+        except ValueError:
+            continue  # a meter the models cannot read in 16ths: its bars are read on in the meter before it
+        start, skipped = steps(measure.offset), steps(measure.paddingLeft)
+        if measure.timeSignature is not None and not skipped and steps(measure.duration.quarterLength) < bar:
+            skipped = bar - steps(measure.duration.quarterLength)  # a new section's pickup bar
+        if meter == running and (start - skipped - line) % length == 0:
+            continue  # on the bar lines already running
+        skipped = skipped if 0 <= skipped < bar else 0
+        changes.append((start, meter, skipped))
+        running, line, length = meter, start - skipped, bar
+    return found, lead, tuple(changes)
 
 
 def parse_cached(name: str, path: str, folder: str):
-    """(parts, meter, lead) of one corpus file, parsed once and kept in folder/parsed/ (None: not four parts).
-    A file cached before meters were kept is parsed again."""
+    """(parts, meter, lead, changes) of one corpus file, parsed once and kept in folder/parsed/ (None: not four
+    parts). A file cached before its bar changes were kept is parsed again."""
     key = hashlib.sha256(path.split("corpus/")[-1].encode()).hexdigest()[:16]
     cached = os.path.join(folder, "parsed", key + ".npz")
     if os.path.exists(cached):
         stored = np.load(cached)
-        if "meter" in stored:
+        if "changes" in stored:
             parts = stored["parts"]
-            return None if parts.size == 0 else (parts, tuple(int(n) for n in stored["meter"]), int(stored["lead"]))
+            return None if parts.size == 0 else (parts, tuple(int(n) for n in stored["meter"]), int(stored["lead"]),
+                                                 _changes(stored["changes"]))
     from music21 import corpus
 
     score = corpus.parse(path)
@@ -151,15 +190,26 @@ def parse_cached(name: str, path: str, folder: str):
         parts = score_to_parts(score)
         bars = score_bars(score)
     except ValueError:
-        parts, bars = np.zeros((0, 0, MIDI_PITCHES), dtype=bool), ((4, 4), 0)
+        parts, bars = np.zeros((0, 0, MIDI_PITCHES), dtype=bool), ((4, 4), 0, ())
     os.makedirs(os.path.dirname(cached), exist_ok=True)
-    np.savez_compressed(cached, parts=parts, name=name, meter=np.array(bars[0]), lead=bars[1])
+    np.savez_compressed(cached, parts=parts, name=name, meter=np.array(bars[0]), lead=bars[1],
+                        changes=_change_rows(bars[2]))
     return None if parts.size == 0 else (parts, *bars)
+
+
+def _change_rows(changes) -> np.ndarray:
+    """Bar changes as stored: one row (step, numerator, denominator, skipped) each."""
+    return np.array([(step, *meter, skipped) for step, meter, skipped in changes], dtype=np.int64).reshape(-1, 4)
+
+
+def _changes(rows) -> tuple:
+    return tuple((int(step), (int(numerator), int(denominator)), int(skipped))
+                 for step, numerator, denominator, skipped in rows)
 
 
 def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
     files = corpus_files(style)
-    pieces, rolls, sources, meters, leads = [], [], [], [], []
+    pieces, rolls, sources, meters, leads, changes = [], [], [], [], [], []
     skipped = []
     started = time.monotonic()
     for done, (piece, path) in enumerate(files, 1):
@@ -171,6 +221,7 @@ def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
             rolls.append(parsed[0])
             meters.append(parsed[1])
             leads.append(parsed[2])
+            changes.append(_change_rows(parsed[3]))
             sources.append(path.split("corpus/")[-1])
         if done % 25 == 0 or done == len(files) or style == "quartet":
             print(f"parsed {done}/{len(files)} files in {time.monotonic() - started:.0f} s ({path.split('corpus/')[-1]})",
@@ -186,6 +237,8 @@ def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
         rolls=np.packbits(np.concatenate(rolls, axis=1), axis=2),
         meters=np.array(meters, dtype=np.int64).reshape(-1, 2),
         leads=np.array(leads, dtype=np.int64),
+        changes=np.concatenate(changes + [np.zeros((0, 4), dtype=np.int64)]),
+        change_offsets=np.concatenate([[0], np.cumsum([len(rows) for rows in changes], dtype=np.int64)]),
     )
     print(f"wrote {out}: {len(pieces)} files, {lengths.sum()} steps; skipped {len(skipped)} without four parts")
     return out
@@ -195,7 +248,8 @@ def load(style: str, folder: str = CACHE_FOLDER, barred: bool = False) -> dict:
     """{'train': [Piece, ...], 'valid': [...], 'test': [...]}: parts (4, steps, 128) bool as the score has them
     or, ``barred``, after the rests its first bar lacks (its bars then start at step 0). Each piece's split comes
     from the split rules as they are now, not from when the cache was written. A cache written before meters
-    were kept reads every piece as 4/4 from its first step, as everything read it then."""
+    were kept reads every piece as 4/4 from its first step, as everything read it then; one written before bar
+    changes were kept reads each piece in its first meter throughout."""
     path = os.path.join(folder, f"{style}.npz")
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} is missing: run `python -m tools.gan.data --style {style}` first")
@@ -205,12 +259,17 @@ def load(style: str, folder: str = CACHE_FOLDER, barred: bool = False) -> dict:
     count = len(cache["pieces"])
     meters = cache["meters"] if "meters" in cache else np.full((count, 2), 4)
     leads = cache["leads"] if "leads" in cache else np.zeros(count, dtype=np.int64)
+    change_offsets = cache["change_offsets"] if "change_offsets" in cache else np.zeros(count + 1, dtype=np.int64)
+    change_rows = cache["changes"] if "changes" in cache else np.zeros((0, 4), dtype=np.int64)
     out = {name: [] for name, _ in SPLIT_SHARES}
     for k, piece in enumerate(cache["pieces"]):
         parts = rolls[:, offsets[k]:offsets[k + 1]]
+        changes = _changes(change_rows[change_offsets[k]:change_offsets[k + 1]])
         if barred and leads[k]:
             parts = np.concatenate([np.zeros((PARTS, int(leads[k]), MIDI_PITCHES), dtype=bool), parts], axis=1)
-        out[split_of_piece(style, str(piece))].append(Piece(str(piece), parts, tuple(int(n) for n in meters[k])))
+            changes = tuple((step + int(leads[k]), meter, skipped) for step, meter, skipped in changes)
+        out[split_of_piece(style, str(piece))].append(
+            Piece(str(piece), parts, tuple(int(n) for n in meters[k]), changes))
     return out
 
 

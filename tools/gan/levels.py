@@ -23,13 +23,13 @@ SPLITS = ("train", "valid")
 
 
 def piece_readings(accompanist, pieces) -> list:
-    """(name, roll, probability, melody, meter) per piece with a melody, one generation each, read as the
+    """(name, roll, probability, melody, bars) per piece with a melody, one generation each, read as the
     calibration reads it."""
     from tools.gan.calibrate import readings
 
     with_melody = [piece for piece in pieces if piece.parts[0].any()]  # the pieces `readings` reads
-    return [(piece.name, piece.parts, probability, melody, meter)
-            for piece, (probability, _, melody, meter) in zip(with_melody, readings(accompanist, pieces, seeds=1))]
+    return [(piece.name, piece.parts, probability, melody, bars)
+            for piece, (probability, _, melody, bars) in zip(with_melody, readings(accompanist, pieces, seeds=1))]
 
 
 def both_forms(decoding, level: float) -> dict:
@@ -51,7 +51,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from keycomposer.models.gan import Accompanist
-    from keycomposer.models.bars import Bars, meter_steps
     from keycomposer.models.voicing import part_level, voice_roll
     from keycomposer.music import metrics
 
@@ -66,16 +65,16 @@ def main(argv=None) -> int:
               f"{forms['fixed'].bar_rest:.4f} = relative {forms['relative'].threshold:.3f}, {forms['relative'].bar_rest:.3f}")
         for split in SPLITS:
             levels = np.array([part_level(probability[:, :, part]) for _, _, probability, _, _ in read[split]])
-            real = np.array([metrics.empty_bar_rate(roll[1 + part], meter_steps(meter))
-                             for _, roll, _, _, meter in read[split]])
+            real = np.array([metrics.empty_bar_rate(roll[1 + part], bars.starts(roll.shape[1]))
+                             for _, roll, _, _, bars in read[split]])
             sounding = np.mean([roll[1 + part].any(axis=1).mean() for _, roll, _, _, _ in read[split]])
             line = (f"  {split:5} {len(levels):3} pieces: level {levels.mean():.4f} (sd {levels.std():.4f}); "
                     f"real: empty bars {real.mean():.3f}, sounding {sounding:.3f}")
             for form, decoding in forms.items():
-                voices = [decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, bars=Bars.regular(meter))
-                          for index, (_, _, probability, melody, meter) in enumerate(read[split])]
-                empty = np.array([metrics.empty_bar_rate(voice_roll(voice, accompanist.lowest), meter_steps(meter))
-                                  for voice, (*_, meter) in zip(voices, read[split])])
+                voices = [decoding.voice(probability[:, :, part], seed=(index, part), melody=melody, bars=bars)
+                          for index, (_, _, probability, melody, bars) in enumerate(read[split])]
+                empty = np.array([metrics.empty_bar_rate(voice_roll(voice, accompanist.lowest), bars.starts(len(voice)))
+                                  for voice, (*_, bars) in zip(voices, read[split])])
                 correlation = np.corrcoef(levels, empty - real)[0, 1] if len(levels) > 2 else float("nan")
                 line += (f"; {form}: empty bars {empty.mean():.3f}, sounding "
                          f"{np.mean([(voice >= 0).mean() for voice in voices]):.3f}, corr(level, error) {correlation:+.2f}")

@@ -26,21 +26,30 @@ READINGS = {"silent": False, "held": True}
 
 def snippets(pieces, beats: int, every_bars: int = EVERY_BARS) -> list:
     """(melody pitches, a Piece of the same whole bars and meter) for each snippet of ``beats`` quarter notes of
-    these pieces (barred: each one's bars start at step 0), from every ``every_bars``-th bar of its meter."""
+    these pieces (barred: each one's bars start at step 0), from every ``every_bars``-th bar; a snippet whose
+    bars are not whole bars of one meter (where the meter changes, a pickup, a bar split at a repeat sign) is
+    left out."""
     from keycomposer.models.bars import STEPS_PER_QUARTER, meter_steps
     from tools.gan.calibrate import top_voice
 
     out = []
     for piece in pieces:
-        parts, bar_steps = piece.parts, meter_steps(piece.meter)
+        parts, bars = piece.parts, piece.bars.bars(piece.parts.shape[1])
         melody = top_voice(parts[0])
-        for start in range(0, len(melody) - every_bars * bar_steps + 1, every_bars * bar_steps):
+        for first in range(0, len(bars), every_bars):
+            start, meter = bars[first].start, bars[first].meter
+            bar_steps = meter_steps(meter)
+            span = max(every_bars * bar_steps, beats * STEPS_PER_QUARTER)  # a snippet needs this much of the piece
+            if start + span > len(melody) or any(
+                    bar.meter != meter or bar.skipped or bar.end - bar.start != bar_steps
+                    for bar in bars[first:] if bar.start < start + span):
+                continue
             pitches = melody[start:start + beats * STEPS_PER_QUARTER]
             if pitches[0] < 0:
                 continue
             pitches = pitches[:np.nonzero(pitches >= 0)[0][-1] + 1]
-            bars = -(-len(pitches) // bar_steps)
-            out.append((pitches, data.Piece(piece.name, parts[:, start:start + bars * bar_steps], piece.meter)))
+            whole = -(-len(pitches) // bar_steps) * bar_steps
+            out.append((pitches, data.Piece(piece.name, parts[:, start:start + whole], meter)))
     return out
 
 

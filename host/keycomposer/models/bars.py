@@ -101,9 +101,18 @@ class Bars:
                 changes[0] = (0, following, meter_steps(following) - length)
         return cls(tuple(changes))
 
-    @property
-    def first_meter(self) -> tuple:
-        return self.changes[0][1]
+    def signatures(self) -> list:
+        """(step, meter) time signatures that draw these bars: one per change, and a bar that lacks its first
+        16ths written as a bar of its own of that many 16ths (n/16) before it, as a MIDI file can say it."""
+        out = []
+        for index, (step, meter, skipped) in enumerate(self.changes):
+            following = self.changes[index + 1][0] if index + 1 < len(self.changes) else None
+            if skipped:
+                out.append((step, (meter_steps(meter) - skipped, 16)))
+                step += meter_steps(meter) - skipped
+            if following is None or step < following:
+                out.append((step, meter))
+        return out
 
     def bars(self, steps: int) -> list:
         """Every `Bar` that begins before step ``steps``; the last runs to its own end, which may lie past it."""

@@ -63,3 +63,10 @@ def test_bar_changes_that_cannot_be_are_refused_by_name(changes, problem):
 def test_a_meter_of_no_whole_16ths_is_named_with_where_it_stands():
     with pytest.raises(ValueError, match="at 16th 16: a bar of 3/32 is not a whole number of 16th notes"):
         Bars.of_signatures([(0, (4, 4)), (16, (3, 32))])
+
+
+def test_bars_written_as_time_signatures_read_back_as_the_same_bar_lines():
+    bars = Bars(((0, (3, 4), 8), (28, (3, 8), 0), (46, (2, 2), 12), (54, (2, 2), 0)))
+    written = bars.signatures()
+    assert written[:3] == [(0, (4, 16)), (4, (3, 4)), (28, (3, 8))]  # the pickup as a bar of four 16ths
+    assert Bars.of_signatures(written).starts(120).tolist() == bars.starts(120).tolist()

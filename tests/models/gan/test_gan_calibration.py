@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from keycomposer.models.bars import Bars
 from keycomposer.models.voicing import BAR_STEPS, REST, PartDecoding, voice_roll
 from tools.gan import calibrate
 from tools.gan.data import Piece
@@ -98,6 +99,18 @@ def test_notes_start_by_their_place_in_the_bars_of_each_piece_s_own_meter():
     assert set(np.flatnonzero(np.array(rhythm["onsets"]) > 1)) == {4, 12}  # 4/4 weights from 4/4 bars alone
     (meter, weights), = rhythm["meter_onsets"]
     assert meter == "3/4" and len(weights) == 12 and np.argmax(weights) == 0 and np.mean(weights) == pytest.approx(1)
+
+
+def test_where_a_piece_changes_meter_its_notes_and_bars_are_counted_in_the_new_meter():
+    # two silent bars of 4/4, then a 3/4 movement opening with a one-beat pickup (its bar lacks 8 16ths)
+    roll = np.zeros((32 + 4 + 12 * calibrate.METER_NOTES, 128), bool)
+    roll[32, 60] = True  # the pickup: the last beat of a 3/4 bar
+    roll[36::12, 62] = True  # every 3/4 downbeat after it
+    piece = Piece("suite", np.stack([roll] * 4), (4, 4), ((32, (3, 4), 8),))
+    (meter, weights), = calibrate.style_motion([piece], part=0)["meter_onsets"]
+    assert meter == "3/4" and np.argmax(weights) == 0 and weights[8] > weights[1] == weights[4]
+    alto = calibrate.style_figures([piece])[0]
+    assert alto["empty_bar_rate"] == pytest.approx(2 / (2 + 1 + calibrate.METER_NOTES))
 
 
 def test_empty_bars_and_pitch_classes_per_bar_are_counted_in_the_piece_s_own_bars():
@@ -265,7 +278,7 @@ def test_each_validation_melody_is_read_once_per_seed_from_the_first_seed_on():
     read = calibrate.readings(recorder, pieces(2)[:1] + [Piece("waltz", pieces(1)[0].parts, (3, 4))], seeds=3,
                               first_seed=100)
     assert len(read) == 6 and recorder.seeds == [100, 101, 102, 103, 104, 105]
-    assert [meter for *_, meter in read] == [(4, 4)] * 3 + [(3, 4)] * 3
+    assert [bars for *_, bars in read] == [Bars()] * 3 + [Bars.regular((3, 4))] * 3
 
 
 def test_judging_a_decoding_reads_fresh_seeds_a_set_at_a_time():

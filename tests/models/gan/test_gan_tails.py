@@ -42,3 +42,9 @@ def test_a_waltz_is_cut_on_its_own_bar_lines_and_its_snippets_keep_its_meter():
     (pitches, snippet), (later, _) = cut
     assert snippet.meter == (3, 4) and snippet.parts.shape == (4, 24, 128)  # 4 quarters span two 3/4 bars
     assert later[0] == waltz[0, 48].argmax()
+
+
+def test_no_snippet_runs_across_a_change_of_meter():
+    changing = Piece("c", piece(bars=12)[:, :48 + 9 * 12], (4, 4), ((48, (3, 4), 0),))  # 3 bars of 4/4, 9 of 3/4
+    cut = tails.snippets([changing], beats=2)
+    assert [snippet.meter for _, snippet in cut] == [(3, 4), (3, 4)]  # bars 5 and 9; bar 1's four bars change meter

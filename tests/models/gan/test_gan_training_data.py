@@ -88,13 +88,15 @@ def test_a_piece_barred_gets_the_rests_its_pickup_bar_lacks_before_it_and_keeps_
     rolls[1:, 16:20, 60] = True  # and a 4/4 piece's first beat
     np.savez_compressed(tmp_path / "quartet.npz", pieces=np.array(["mozart/k155", "mozart/k458"]),
                         offsets=np.array([0, 16, 20]), rolls=np.packbits(rolls, axis=2),
-                        meters=np.array([[3, 4], [4, 4]]), leads=np.array([8, 0]))
+                        meters=np.array([[3, 4], [4, 4]]), leads=np.array([8, 0]),
+                        changes=np.array([[4, 2, 4, 0]]), change_offsets=np.array([0, 1, 1]))  # 2/4 after the pickup
     waltz, common = data.load("quartet", str(tmp_path), barred=True)["train"]
     assert waltz.meter == (3, 4) and waltz.parts.shape == (4, 24, 128)
+    assert waltz.changes == ((12, (2, 4), 0),) and waltz.bars.starts(24).tolist() == [0, 12, 20]
     assert not waltz.parts[:, :8].any() and waltz.parts[0, 8:12, 72].all()  # the pickup ends its bar
     assert common.meter == (4, 4) and common.parts.shape == (4, 4, 128)
     as_scored, _ = data.load("quartet", str(tmp_path))["train"]
-    assert as_scored.parts.shape == (4, 16, 128) and as_scored.parts[0, 0, 72]
+    assert as_scored.parts.shape == (4, 16, 128) and as_scored.parts[0, 0, 72] and as_scored.changes[0][0] == 4
 
 
 def test_a_score_s_meter_is_its_first_time_signature_and_its_lead_what_its_pickup_bar_lacks():
@@ -108,4 +110,22 @@ def test_a_score_s_meter_is_its_first_time_signature_and_its_lead_what_its_picku
     whole = music21.stream.Measure(number=1)
     whole.append(music21.note.Note("D5", quarterLength=3))
     part.append(whole)
-    assert data.score_bars(music21.stream.Score([part])) == ((3, 4), 8)
+    assert data.score_bars(music21.stream.Score([part])) == ((3, 4), 8, ())
+
+
+def test_a_score_s_later_bars_follow_its_measures_new_meters_and_a_new_section_s_pickup():
+    music21 = pytest.importorskip("music21")
+
+    def measure(number, quarters, signature=None, padding=0.0):
+        found = music21.stream.Measure(number=number)
+        if signature:
+            found.append(music21.meter.TimeSignature(signature))
+        found.append(music21.note.Note("C5", quarterLength=quarters))
+        found.paddingLeft = padding
+        return found
+
+    part = music21.stream.Part()
+    for found in (measure(0, 1, "3/4", padding=2.0), measure(1, 3), measure(2, 2, "2/4"),
+                  measure(3, 0.5, "6/8"), measure(4, 3)):  # measure 3: the 6/8 section's one-8th pickup
+        part.append(found)
+    assert data.score_bars(music21.stream.Score([part])) == ((3, 4), 8, ((16, (2, 4), 0), (24, (6, 8), 10)))
