@@ -57,7 +57,9 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{result['name'] or args.input}: {result['bars']} bars of {result['time_signature']} at {result['bpm']:g} BPM")
+    meters = result["time_signature"]
+    bars = f"bars of {meters}" if "," not in meters else f"bars ({meters.replace(', ', ', then ')})"
+    print(f"{result['name'] or args.input}: {result['bars']} {bars} at {result['bpm']:g} BPM")
     print("overall (pitched tracks together):")
     for key, value in result["overall"].items():
         print(f"  {_LABELS[key]:<22} {_value(value)}")

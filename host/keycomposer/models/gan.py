@@ -81,15 +81,14 @@ def melody_of(composition: Composition, chords: str = "error") -> Melody:
     )
     if not notes:
         raise AccompanimentError("the melody is empty: there is no pitched note to accompany")
-    meters = [(step(signature.tick), (signature.numerator, signature.denominator))
-              for signature in composition.time_signatures]
-    for (at, meter), signature in zip(meters, composition.time_signatures):
+    for signature in composition.time_signatures:
         try:
-            meter_steps(meter)
+            meter_steps((signature.numerator, signature.denominator))
         except ValueError as error:
             raise AccompanimentError(f"the melody's meter at beat {signature.tick / composition.resolution + 1:g}: "
                                      f"{error}; the GAN reads bars of 16th notes") from None
-    bars = Bars.of_signatures(meters)
+    bars = Bars.of_signatures([(step(signature.tick), (signature.numerator, signature.denominator))
+                               for signature in composition.time_signatures])
     chosen: list[tuple[int, int, int]] = []
     for start, end, pitch in notes:
         if chosen and chosen[-1][0] == start:

@@ -343,13 +343,19 @@ def composition_metrics(composition: Composition) -> dict:
         "bars": bars,
         "resolution": composition.resolution,
         "bpm": round(composition.bpm, 3),
-        "time_signature": f"{composition.time_signatures[0].numerator}/{composition.time_signatures[0].denominator}",
+        "time_signature": _meters(composition),
         "overall": {"notes": sum(len(composition.tracks[index].notes) for index in pitched),
                     **pitched_metrics(merged)},
         "tracks": tracks,
         "tonal_distance": distances,
     }
     return _json_ready(result)
+
+
+def _meters(composition: Composition) -> str:
+    """The composition's meters in the order they come, joined where it changes: "4/4" or "4/4, 3/4"."""
+    names = [f"{signature.numerator}/{signature.denominator}" for signature in composition.time_signatures]
+    return ", ".join(name for index, name in enumerate(names) if index == 0 or name != names[index - 1])
 
 
 def _onset_roll(track, resolution: int, steps: int) -> np.ndarray:

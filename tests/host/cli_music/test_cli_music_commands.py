@@ -95,6 +95,16 @@ def test_metrics_of_a_sample_a_file_and_an_id(capsys, tmp_path):
     assert code == 1 and "is not a file, a library id or sample:NAME" in err
 
 
+def test_metrics_of_a_file_whose_meter_changes_count_its_own_bars(capsys, tmp_path):
+    from keycomposer.music import Composition, Note, TimeSignature, Track
+
+    notes = tuple(Note(beat * 480, 60 + beat % 5, 480) for beat in range(8 + 9))  # 2 bars of 4/4, 3 of 3/4
+    changing = Composition((Track(notes),), 480, time_signatures=(TimeSignature(0, 4, 4), TimeSignature(3840, 3, 4)))
+    write_midi(changing, tmp_path / "changing.mid")
+    code, out, _ = run(capsys, "metrics", str(tmp_path / "changing.mid"))
+    assert code == 0 and "5 bars (4/4, then 3/4)" in out.splitlines()[0]
+
+
 def test_roll_draws_a_png(capsys, tmp_path):
     code, out, _ = run(capsys, "roll", "sample:jingle_bells", str(tmp_path / "roll.png"))
     assert code == 0 and (tmp_path / "roll.png").read_bytes()[:4] == b"\x89PNG" and "#1f77b4" in out

@@ -40,6 +40,7 @@ def test_a_piece_whose_meter_changes_is_counted_in_the_bars_its_signatures_draw(
     changing = Composition((Track(notes),), time_signatures=(TimeSignature(0, 4, 4), TimeSignature(3840, 3, 4)))
     result = composition_metrics(changing)
     assert result["bars"] == 4 and result["overall"]["empty_bar_rate"] == 0.5
+    assert result["time_signature"] == "4/4, 3/4"
     in_first_meter = composition_metrics(Composition((Track(notes),)))  # 4/4 throughout: 3 bars, one silent
     assert in_first_meter["bars"] == 3 and in_first_meter["overall"]["empty_bar_rate"] == pytest.approx(1 / 3)
 
