@@ -142,6 +142,27 @@ def test_a_rest_inside_the_melody_stays_a_rest(bach):
     assert not np.allclose(with_rest, held_through)
 
 
+def test_a_rest_of_a_bar_or_more_inside_the_melody_is_read_as_its_last_note_held(style):
+    # The generator never learnt from a window with no melody: under a silent bar it hears the parts barely.
+    accompanist = Accompanist(style, SHIPPED)
+    with_rest, _ = accompanist.probability(Melody(np.array([67] * 8 + [-1] * 16 + [69] * 8)), seed=4)
+    held_through, _ = accompanist.probability(Melody(np.array([67] * 24 + [69] * 8)), seed=4)
+    assert np.array_equal(with_rest, held_through)
+    read_as_a_rest, _ = accompanist.probability(Melody(np.array([67] * 8 + [-1] * 16 + [69] * 8)), seed=4, hold_rests=0)
+    assert not np.allclose(read_as_a_rest, held_through)
+    # ... but it is a rest all the same: the parts are decoded under the melody as played, with its own rhythm
+    assert (with_rest.max(axis=1) > 0).all()
+
+
+def test_under_a_bar_long_rest_of_the_quartet_melody_the_parts_play_on():
+    quartet = Accompanist("quartet", SHIPPED)
+    phrase = [72, 72, 71, 71, 69, 69, 67, 67, 65, 65, 64, 64, 62, 62, 60, 60]
+    melody = Melody(np.array(phrase * 2 + [-1] * 32 + phrase * 2))
+    roll = quartet.roll(melody, seed=0)
+    under_the_rest = roll[:, 32:64].any(axis=2)
+    assert under_the_rest.any(axis=1).sum() >= 2  # most parts sound there
+
+
 def test_a_part_goes_on_across_the_edge_between_two_windows(bach):
     # Windows overlap by a bar and are blended, so a long melody's accompaniment has no bar-long hole or
     # restart at every window edge: every part sounds somewhere in each 2-bar stretch it sounds in at all.
