@@ -158,9 +158,13 @@ def test_under_a_bar_long_rest_of_the_quartet_melody_the_parts_play_on():
     quartet = Accompanist("quartet", SHIPPED)
     phrase = [72, 72, 71, 71, 69, 69, 67, 67, 65, 65, 64, 64, 62, 62, 60, 60]
     melody = Melody(np.array(phrase * 2 + [-1] * 32 + phrase * 2))
-    roll = quartet.roll(melody, seed=0)
-    under_the_rest = roll[:, 32:64].any(axis=2)
-    assert under_the_rest.any(axis=1).sum() >= 2  # most parts sound there
+    sounding_under_the_rest = {}
+    for hold_rests in (16, 0):
+        probability, shift = quartet.probability(melody, seed=0, hold_rests=hold_rests)
+        roll = quartet.decode(probability, shift, seed=0, melody=melody.pitches, bars=melody.bars)
+        sounding_under_the_rest[hold_rests] = roll[:, 32:64].any(axis=2).sum()
+    assert sounding_under_the_rest[16] >= 32  # at least a part's worth of the 2 bars
+    assert sounding_under_the_rest[16] > 4 * sounding_under_the_rest[0]  # read as a rest, they fell silent
 
 
 def test_a_part_goes_on_across_the_edge_between_two_windows(bach):
