@@ -31,5 +31,8 @@ def test_nothing_is_held_when_the_length_is_0_and_the_melody_itself_is_left_as_i
 
 def test_inference_holds_rests_of_one_4_4_bar_or_more():
     assert HELD_REST_STEPS == 16
+
+
+def test_an_empty_or_silent_melody_has_nothing_to_hold():
     assert held_through_rests(np.array([], dtype=np.int64), HELD_REST_STEPS).tolist() == []
     assert held_through_rests(np.array([REST] * 40), HELD_REST_STEPS).tolist() == [REST] * 40
