@@ -1,0 +1,37 @@
+"""tools/gan/bar_levels.py: the halves of the training pieces, and a bar level found for an empty bar rate."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from keycomposer.models.voicing import BAR_STEPS, PartDecoding
+from tools.gan import bar_levels
+from tools.gan.data import Piece
+
+
+def test_halves_keep_a_quartet_s_movements_together_and_alternate_by_name():
+    roll = np.zeros((4, BAR_STEPS, 128), bool)
+    pieces = [Piece(name, roll) for name in ("c/q3", "a/q1", "a/q1", "b/q2", "c/q3", "d/q4")]
+    halves = bar_levels.halves(pieces)
+    assert [piece.name for piece in halves["A"]] == ["c/q3", "a/q1", "a/q1", "c/q3"]
+    assert [piece.name for piece in halves["B"]] == ["b/q2", "d/q4"]
+
+
+def faint_bars_readings(bars=10):
+    """One part over ``bars`` bars, bar k heard at (k + 1) / bars of the loudest: each level leaves more bars out."""
+    probability = np.full((bars * BAR_STEPS, 12), 0.001)
+    for bar in range(bars):
+        probability[bar * BAR_STEPS:(bar + 1) * BAR_STEPS, 5] = 0.5 * (bar + 1) / bars
+    return [(probability[:, :, None], 0)]
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.3, 0.6])
+def test_the_bar_level_found_leaves_that_share_of_bars_empty(rate):
+    accompanist = SimpleNamespace(lowest=48)
+    read = faint_bars_readings()
+    card = PartDecoding(threshold=1e-6, change_penalty=0.5, relative=True)
+    level = bar_levels.bar_level_for(accompanist, read, 0, card, rate)
+    found = PartDecoding(threshold=1e-6, change_penalty=0.5, relative=True, bar_rest=level)
+    assert bar_levels.empty_bar_rate(accompanist, read, 0, found) == pytest.approx(rate)
+    assert bar_levels.empty_bar_rate(accompanist, read, 0, card) == 0
