@@ -80,15 +80,15 @@ def folds(accompanist, splits: dict, targets, valid_read, log=print) -> dict:
                 for part, (decoding, level) in enumerate(zip(accompanist.decoding, levels))]
         card = [empty_bar_rate(accompanist, held_out[y], part, decoding)
                 for part, decoding in enumerate(accompanist.decoding)]
-        out[f"{x}->{y}"] = {"levels": levels, "real": real, "fold": fold, "card": card,
-                            "miss_fold": float(np.abs(np.subtract(fold, real)).sum()),
-                            "miss_card": float(np.abs(np.subtract(card, real)).sum())}
-        log(f"fold {x} -> {y} ({', '.join(p.name for p in pieces[x][:1])}... {len(pieces[x])} movements set, "
+        checked = out[f"{x}->{y}"] = {"levels": levels, "real": real, "fold": fold, "card": card,
+                                      "miss_fold": float(np.abs(np.subtract(fold, real)).sum()),
+                                      "miss_card": float(np.abs(np.subtract(card, real)).sum())}
+        log(f"fold {x} -> {y} ({len(pieces[x])} movements set, "
             f"{len(pieces[y])} held out): levels {', '.join(f'{v:.4f}' for v in levels)} (card's "
             f"{', '.join(f'{d.bar_rest:.4f}' for d in accompanist.decoding)}); empty bars on {y}: real "
             + ", ".join(f"{v:.3f}" for v in real) + "; these levels " + ", ".join(f"{v:.3f}" for v in fold)
             + "; card's " + ", ".join(f"{v:.3f}" for v in card)
-            + f"; summed miss {out[f'{x}->{y}']['miss_fold']:.4f} against the card's {out[f'{x}->{y}']['miss_card']:.4f}")
+            + f"; summed miss {checked['miss_fold']:.4f} against the card's {checked['miss_card']:.4f}")
     return out
 
 
@@ -103,9 +103,7 @@ def write_bar_levels(card_path: Path, levels: list, note: dict) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
-    parser.add_argument("--models", default=None, help="folder of the model and its card (default: models_tflite)")
-    parser.add_argument("--data", default=data.CACHE_FOLDER, help="cache folder from tools.gan.data")
+    data.add_model_arguments(parser)
     parser.add_argument("--write", action="store_true",
                         help="after the folds, set the levels on the validation and all training melodies and "
                              "write them into the card")

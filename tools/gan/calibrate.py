@@ -441,9 +441,7 @@ def write_decoding(card_path: Path, decoding: dict) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
-    parser.add_argument("--models", default=None, help="folder of the model and its card (default: models_tflite)")
-    parser.add_argument("--data", default=data.CACHE_FOLDER, help="cache folder from tools.gan.data")
+    data.add_model_arguments(parser)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                         help="searches run side by side (default: one per core)")
     parser.add_argument("--decoders", nargs="+", choices=DECODERS, default=list(DECODERS),

@@ -273,6 +273,13 @@ def load(style: str, folder: str = CACHE_FOLDER, barred: bool = False) -> dict:
     return out
 
 
+def add_model_arguments(parser) -> None:
+    """The options every tool that reads a style's model and this cache shares: --style, --models, --data."""
+    parser.add_argument("--style", choices=sorted(STYLES), required=True)
+    parser.add_argument("--models", default=None, help="folder of the model and its card (default: models_tflite)")
+    parser.add_argument("--data", default=CACHE_FOLDER, help="cache folder from tools.gan.data")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--style", choices=sorted(STYLES), required=True)

@@ -45,9 +45,7 @@ def both_forms(decoding, level: float) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
-    parser.add_argument("--models", default=None, help="folder of the model and its card (default: models_tflite)")
-    parser.add_argument("--data", default=data.CACHE_FOLDER, help="cache folder from tools.gan.data")
+    data.add_model_arguments(parser)
     args = parser.parse_args(argv)
 
     from keycomposer.models.gan import Accompanist

@@ -70,11 +70,9 @@ def notes_per_bar(figures: list) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--style", choices=sorted(data.STYLES), required=True)
+    data.add_model_arguments(parser)
     parser.add_argument("--piece", action="append", help="read only this validation piece (may repeat)")
     parser.add_argument("--beats", default=",".join(map(str, BEATS)), help="snippet lengths in beats")
-    parser.add_argument("--models", default=None, help="folder of the model and its card (default: models_tflite)")
-    parser.add_argument("--data", default=data.CACHE_FOLDER, help="cache folder from tools.gan.data")
     args = parser.parse_args(argv)
 
     from keycomposer.models.gan import Accompanist
