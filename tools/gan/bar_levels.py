@@ -1,25 +1,32 @@
-"""Each part's bar level (the share of its level under which it sits out a bar) set on the validation melodies
+"""Each part's rests (its bar level, and with `--threshold` its rest threshold too) set on the validation melodies
 AND the training ones, checked by two folds over the training quartets first.
 
-    .venv/bin/python -m tools.gan.bar_levels --style quartet            # the two folds, printed; nothing written
-    .venv/bin/python -m tools.gan.bar_levels --style quartet --write    # then the levels on all of them, into the card
+    .venv/bin/python -m tools.gan.bar_levels --style quartet                    # rule 12: bar levels, two folds
+    .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold \\
+        --judge 8 --judge-from 65                                                # rule 13: both, folds and judge
+    ... --write                                                                  # then set on all, into the card
 
-`tools.gan.calibrate` sets the bar levels on the validation melodies alone: for the quartets that is one
-quartet (Mozart K80), whose melodies leave the parts fewer faint bars than other melodies do, so levels that
-rest the parts there as often as the training quartets rest made them rest far more on every other melody
-(rule 12 in tools/gan/README.md). Only the bar level moves here; every other number stays as the card has it,
-so run this after `calibrate`.
+`tools.gan.calibrate` sets the rests on the validation melodies alone: for the quartets that is one quartet
+(Mozart K80), whose melodies leave the parts fewer faint bars than other melodies do, so levels that rest the
+parts there as often as the training quartets rest made them rest far more on every other melody (rule 12 in
+tools/gan/README.md). Only the bar level (and the threshold) moves here; every other number stays as the card
+has it, so run this after `calibrate`.
 
-A fold X -> Y sets the levels on the validation melodies (read as `calibrate` reads them) plus the training
-quartets of half X (one generation each), and measures each part's empty bar rate on half Y against Y's own
-parts, with seeds no setting read. The halves are the training quartets sorted by name, taken alternately, all
-movements of a quartet together. The level is found by bisection: more of the part's level needed, more bars
-sit out. The test pieces are never read.
+A fold X -> Y sets the rests on the validation melodies (read as `calibrate` reads them) plus the training
+quartets of half X (one generation each), and measures each part's figures on half Y against the training
+targets, with seeds no setting read. The halves are the training quartets sorted by name, taken alternately, all
+movements of a quartet together. Each number is found by bisection: more of the part's level needed before a bar
+sounds, more bars sit out; more needed before a step sounds, fewer steps sound. With both, the bar level is set
+to the empty bar rate, then the threshold to the sounding share, in rounds (the second moves the first a
+little). The test pieces are never read.
 """
 
 import argparse
+import copy
 import dataclasses
 import json
+import multiprocessing
+import os
 import sys
 from pathlib import Path
 
@@ -29,8 +36,13 @@ from tools.gan import data
 
 HALVES = ("A", "B")
 HELD_OUT_SEEDS = 50_000  # a held-out half is read with seeds from here on, apart from every setting's
-BISECTIONS = 9  # halvings of [0, HIGHEST]: a level to 0.003 of the part's level
-HIGHEST = 1.5  # no part sits out a bar heard at one and a half times its level
+BISECTIONS = 9  # halvings of [0, HIGHEST]: a number to 0.003 of the part's level
+HIGHEST = 1.5  # no part sits out a bar (or a step) heard at one and a half times its level
+# What each number is set to, and whether that figure grows with it.
+SETS = {"bar_rest": ("empty_bar_rate", True), "threshold": ("sounding", False)}
+ROUNDS = 3  # bar level then threshold, this many times: after the first, each within NEAR of where it was
+NEAR = 0.05
+NEAR_BISECTIONS = 5  # halvings of the 2 * NEAR around it: to 0.003 again
 
 
 def halves(pieces) -> dict:
@@ -46,96 +58,212 @@ def empty_bar_rate(accompanist, read, part: int, decoding) -> float:
     return decoded_figures(accompanist, read, part, decoding)["empty_bar_rate"]
 
 
-def bar_level_for(accompanist, read, part: int, decoding, rate: float) -> float:
-    """The bar level at which ``decoding`` of the part leaves ``rate`` of its bars empty over these readings."""
-    low, high = 0.0, HIGHEST
-    for _ in range(BISECTIONS):
+def setting_for(accompanist, read, part: int, decoding, field: str, goal: float, low: float = 0.0,
+                high: float = HIGHEST, halvings: int = BISECTIONS) -> float:
+    """The value of ``field`` ("bar_rest" or "threshold") in [low, high] at which ``decoding`` of the part brings
+    the figure that field sets (SETS) to ``goal`` over these readings."""
+    from tools.gan.calibrate import decoded_figures
+
+    figure, rises = SETS[field]
+    for _ in range(halvings):
         middle = (low + high) / 2
-        if empty_bar_rate(accompanist, read, part, dataclasses.replace(decoding, bar_rest=middle)) < rate:
+        value = decoded_figures(accompanist, read, part, dataclasses.replace(decoding, **{field: middle}))[figure]
+        if (value < goal) if rises else (value > goal):
             low = middle
         else:
             high = middle
     return round((low + high) / 2, 6)
 
 
-def bar_levels(accompanist, read, targets) -> list:
-    """Every part's bar level on these readings, to its target's empty bar rate."""
-    return [bar_level_for(accompanist, read, part, decoding, targets[part]["empty_bar_rate"])
-            for part, decoding in enumerate(accompanist.decoding)]
+def bar_level_for(accompanist, read, part: int, decoding, rate: float) -> float:
+    """The bar level at which ``decoding`` of the part leaves ``rate`` of its bars empty over these readings."""
+    return setting_for(accompanist, read, part, decoding, "bar_rest", rate)
 
 
-def folds(accompanist, splits: dict, targets, valid_read, log=print) -> dict:
-    """Per fold X -> Y: the levels set on the validation readings plus half X, and per part the empty bar rate
-    on half Y of the real parts, of those levels and of the card's own."""
+def rests_for(accompanist, read, part: int, decoding, target: dict, fields=("bar_rest",)):
+    """``decoding`` with ``fields`` set, one after the other, to the target's figures over these readings: one
+    round for the bar level alone (rule 12), ROUNDS with the threshold."""
+    for round_ in range(1 if len(fields) == 1 else ROUNDS):
+        for field in fields:
+            goal = target[SETS[field][0]]
+            if round_ == 0:
+                value = setting_for(accompanist, read, part, decoding, field, goal)
+            else:
+                now = getattr(decoding, field)
+                value = setting_for(accompanist, read, part, decoding, field, goal, max(0.0, now - NEAR),
+                                    min(HIGHEST, now + NEAR), NEAR_BISECTIONS)
+            decoding = dataclasses.replace(decoding, **{field: value})
+    return decoding
+
+
+_SHARED = {}  # the readings every setting reads, handed to worker processes by fork rather than by pickling
+
+
+def _set(task):
+    name, part = task
+    shared = _SHARED
+    return rests_for(shared["accompanist"], shared["read"][name], part, shared["accompanist"].decoding[part],
+                     shared["targets"][part], shared["fields"])
+
+
+def set_rests(accompanist, reads: dict, targets, fields, jobs: int = 1) -> dict:
+    """Per named set of readings, every part's decoding with ``fields`` set on them (on ``jobs`` processes)."""
+    _SHARED.update(accompanist=accompanist, read=reads, targets=targets, fields=tuple(fields))
+    tasks = [(name, part) for name in reads for part in range(len(accompanist.decoding))]
+    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            found = pool.map(_set, tasks, chunksize=1)
+    else:
+        found = [_set(task) for task in tasks]
+    out = {name: [] for name in reads}
+    for (name, _), decoding in zip(tasks, found):
+        out[name].append(decoding)
+    return out
+
+
+def measured(accompanist, read, decodings, targets) -> dict:
+    """Each part's figures over these readings, and the misses: summed over all figures, and of empty bars."""
+    from tools.gan.calibrate import decoded_figures, figure_misses
+
+    figures = [decoded_figures(accompanist, read, part, decoding) for part, decoding in enumerate(decodings)]
+    misses = [figure_misses(found, target) for found, target in zip(figures, targets)]
+    return {"figures": figures, "miss": float(sum(sum(m.values()) for m in misses)),
+            "empty_bar_miss": float(sum(m["empty_bar_rate"] for m in misses))}
+
+
+def folds(accompanist, splits: dict, targets, valid_read, fields=("bar_rest",), jobs: int = 1, log=print) -> dict:
+    """Per fold X -> Y: the decodings with ``fields`` set on the validation readings plus half X, and on half Y
+    the real parts' empty bar rate, and the figures and misses of those decodings and of the card's own."""
     from tools.gan.calibrate import readings, style_figures
 
     pieces = halves(splits["train"])
     setting = {half: readings(accompanist, pieces[half], seeds=1) for half in HALVES}
     held_out = {half: readings(accompanist, pieces[half], seeds=1, first_seed=HELD_OUT_SEEDS) for half in HALVES}
+    pairs = (HALVES, HALVES[::-1])
+    found = set_rests(accompanist, {f"{x}->{y}": valid_read + setting[x] for x, y in pairs}, targets, fields, jobs)
     out = {}
-    for x, y in (HALVES, HALVES[::-1]):
-        levels = bar_levels(accompanist, valid_read + setting[x], targets)
-        real = [figures["empty_bar_rate"] for figures in style_figures(pieces[y], len(levels))]
-        fold = [empty_bar_rate(accompanist, held_out[y], part, dataclasses.replace(decoding, bar_rest=level))
-                for part, (decoding, level) in enumerate(zip(accompanist.decoding, levels))]
-        card = [empty_bar_rate(accompanist, held_out[y], part, decoding)
-                for part, decoding in enumerate(accompanist.decoding)]
-        checked = out[f"{x}->{y}"] = {"levels": levels, "real": real, "fold": fold, "card": card,
-                                      "miss_fold": float(np.abs(np.subtract(fold, real)).sum()),
-                                      "miss_card": float(np.abs(np.subtract(card, real)).sum())}
-        log(f"fold {x} -> {y} ({len(pieces[x])} movements set, "
-            f"{len(pieces[y])} held out): levels {', '.join(f'{v:.4f}' for v in levels)} (card's "
-            f"{', '.join(f'{d.bar_rest:.4f}' for d in accompanist.decoding)}); empty bars on {y}: real "
-            + ", ".join(f"{v:.3f}" for v in real) + "; these levels " + ", ".join(f"{v:.3f}" for v in fold)
-            + "; card's " + ", ".join(f"{v:.3f}" for v in card)
-            + f"; summed miss {checked['miss_fold']:.4f} against the card's {checked['miss_card']:.4f}")
+    for x, y in pairs:
+        decodings = found[f"{x}->{y}"]
+        real = [figures["empty_bar_rate"] for figures in style_figures(pieces[y], len(decodings))]
+        fold = measured(accompanist, held_out[y], decodings, targets)
+        card = measured(accompanist, held_out[y], accompanist.decoding, targets)
+        checked = out[f"{x}->{y}"] = {
+            "movements": len(pieces[y]), "real": real,
+            "set": {field: [getattr(d, field) for d in decodings] for field in fields},
+            "fold": [f["empty_bar_rate"] for f in fold["figures"]],
+            "card": [f["empty_bar_rate"] for f in card["figures"]],
+            "miss_fold": float(np.abs(np.subtract([f["empty_bar_rate"] for f in fold["figures"]], real)).sum()),
+            "miss_card": float(np.abs(np.subtract([f["empty_bar_rate"] for f in card["figures"]], real)).sum()),
+            "figures_miss_fold": fold["miss"], "figures_miss_card": card["miss"]}
+        log(f"fold {x} -> {y} ({len(pieces[x])} movements set, {len(pieces[y])} held out): "
+            + "; ".join(f"{field} {', '.join(f'{v:.4f}' for v in values)} (card's "
+                        f"{', '.join(f'{getattr(d, field):.4f}' for d in accompanist.decoding)})"
+                        for field, values in checked["set"].items())
+            + f"; empty bars on {y}: real " + ", ".join(f"{v:.3f}" for v in real) + "; these "
+            + ", ".join(f"{v:.3f}" for v in checked["fold"]) + "; card's " + ", ".join(f"{v:.3f}" for v in checked["card"])
+            + f"; summed miss {checked['miss_fold']:.4f} against the card's {checked['miss_card']:.4f}"
+            + f"; all figures' miss on {y} {fold['miss']:.3f} against the card's {card['miss']:.3f}")
     return out
 
 
-def write_bar_levels(card_path: Path, levels: list, note: dict) -> None:
-    """Store the levels in the card's decoding and how they were set in its decoding_calibration."""
+def with_decoding(accompanist, decodings):
+    """The accompanist reading as before, decoding as ``decodings`` say."""
+    changed = copy.copy(accompanist)
+    changed.decoding = list(decodings)
+    return changed
+
+
+def judged(accompanist, splits, seed_sets: int, first_set: int) -> float:
+    """`calibrate.judge`'s summed miss over the validation melodies, mean over the seed sets."""
+    from tools.gan.calibrate import judge
+
+    return float(np.mean([sum(sum(part.values()) for part in row)
+                          for row in judge(accompanist, splits, seed_sets, first_set=first_set)]))
+
+
+def weighed(checked: dict, valid_movements: int, judge_fold: float, judge_card: float) -> dict:
+    """Rule 13's (2): the miss per movement the decoding had not been set on, K80's judge and the held-out
+    halves weighed by their movements, for the fold decodings (with the candidate's judge) and for the card."""
+    total = valid_movements + sum(fold["movements"] for fold in checked.values())
+    return {key: (valid_movements * judge + sum(fold["movements"] * fold[f"figures_miss_{key}"]
+                                                 for fold in checked.values())) / total
+            for key, judge in (("fold", judge_fold), ("card", judge_card))}
+
+
+def write_rests(card_path: Path, decodings, fields, note: dict) -> None:
+    """Store the numbers set in the card's decoding and how they were set in its decoding_calibration."""
     card = json.loads(card_path.read_text())
-    for decoding, level in zip(card["decoding"], levels):
-        decoding["bar_rest"] = level
-    card.setdefault("decoding_calibration", {})["bar_levels"] = note
+    for entry, decoding in zip(card["decoding"], decodings):
+        for field in fields:
+            entry[field] = getattr(decoding, field)
+    card.setdefault("decoding_calibration", {})["bar_levels" if tuple(fields) == ("bar_rest",) else "rests"] = note
     card_path.write_text(json.dumps(card, indent=2) + "\n")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     data.add_model_arguments(parser)
+    parser.add_argument("--threshold", action="store_true",
+                        help="set each part's rest threshold (to the sounding share) with its bar level (rule 13)")
+    parser.add_argument("--judge", type=int, metavar="SETS", default=0,
+                        help="also judge the card and the rests set on all melodies on SETS seed sets of the "
+                             "validation melodies (calibrate --judge), and weigh it with the folds by movements")
+    parser.add_argument("--judge-from", type=int, metavar="SET", default=65,
+                        help="the first seed set the judge reads (default 65: sets 1..72 are spent)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="settings side by side")
     parser.add_argument("--write", action="store_true",
-                        help="after the folds, set the levels on the validation and all training melodies and "
-                             "write them into the card")
+                        help="after the folds, write the numbers set on the validation and all training melodies "
+                             "into the card")
     args = parser.parse_args(argv)
 
     from keycomposer.models.gan import Accompanist, model_name
     from keycomposer.models.runtime import models_dir
     from tools.gan.calibrate import SEEDS, readings, style_figures
 
+    fields = ("bar_rest", "threshold") if args.threshold else ("bar_rest",)
     accompanist = Accompanist(args.style, folder=args.models)
     splits = data.load(args.style, args.data, barred=True)
     if len({piece.name for piece in splits["train"]}) < 2:
         parser.error("the folds need at least two training pieces")
     targets = style_figures(splits["train"], len(accompanist.tracks))
     valid_read = readings(accompanist, splits["valid"], seeds=SEEDS)
-    checked = folds(accompanist, splits, targets, valid_read)
+    checked = folds(accompanist, splits, targets, valid_read, fields, args.jobs)
+    if not (args.write or args.judge):
+        return 0
+    everything = valid_read + readings(accompanist, splits["train"], seeds=1)
+    decodings = set_rests(accompanist, {"all": everything}, targets, fields, args.jobs)["all"]
+    print("set on the validation and all training melodies: " + "; ".join(
+        f"{name} " + ", ".join(f"{field} {getattr(d, field):.4f}" for field in fields)
+        for (name, _), d in zip(accompanist.tracks, decodings)))
+    judgement = {}
+    if args.judge:
+        card = judged(accompanist, splits, args.judge, args.judge_from)
+        candidate = judged(with_decoding(accompanist, decodings), splits, args.judge, args.judge_from)
+        combined = weighed(checked, len(splits["valid"]), candidate, card)
+        sets = f"{args.judge_from}..{args.judge_from + args.judge - 1}"
+        print(f"validation melodies, judged on sets {sets}: these {candidate:.3f}, the card's {card:.3f}; weighed "
+              f"with the folds by movements: these {combined['fold']:.3f}, the card's {combined['card']:.3f}")
+        judgement = {"judged": {"seed_sets": sets, "validation_miss": round(candidate, 3),
+                                "validation_miss_before": round(card, 3),
+                                "weighed_by_movements": round(combined["fold"], 3),
+                                "weighed_by_movements_before": round(combined["card"], 3)}}
     if not args.write:
         return 0
-    levels = bar_levels(accompanist, valid_read + readings(accompanist, splits["train"], seeds=1), targets)
-    print("levels on the validation and all training melodies: "
-          + ", ".join(f"{name} {level:.4f}" for (name, _), level in zip(accompanist.tracks, levels)))
     path = Path(args.models or models_dir()) / f"{model_name(args.style)}.json"
-    write_bar_levels(path, levels, {
-        "command": f"python -m tools.gan.bar_levels --style {args.style} --write",
-        "rule": "each part's bar level alone, by bisection, so that its voices of the validation melodies "
-                f"({SEEDS} generations each) and of the training melodies (1 each) leave the training pieces' "
-                "empty bar rate of their bars empty; the test pieces are not read",
-        "was": [decoding.bar_rest for decoding in accompanist.decoding],
-        "folds": {name: {key: [round(v, 4) for v in value] if isinstance(value, list) else round(value, 4)
-                         for key, value in fold.items()} for name, fold in checked.items()},
+    write_rests(path, decodings, fields, {
+        "command": f"python -m tools.gan.bar_levels --style {args.style}"
+                   + (" --threshold" if args.threshold else "")
+                   + (f" --judge {args.judge} --judge-from {args.judge_from}" if args.judge else "") + " --write",
+        "rule": f"each part's {' and '.join(fields)}, by bisection, so that its voices of the validation melodies "
+                f"({SEEDS} generations each) and of the training melodies (1 each) reach the training pieces' "
+                + " and ".join(SETS[field][0].replace("_", " ") for field in fields) + "; the test pieces are not read",
+        "was": {field: [getattr(d, field) for d in accompanist.decoding] for field in fields},
+        "folds": {name: {key: [round(v, 4) for v in value] if isinstance(value, list)
+                         else {k: [round(x, 4) for x in v] for k, v in value.items()} if isinstance(value, dict)
+                         else round(value, 4) for key, value in fold.items()} for name, fold in checked.items()},
+        **judgement,
     })
-    print(f"wrote the bar levels into {path}")
+    print(f"wrote the {' and '.join(fields)} into {path}")
     return 0
 
 

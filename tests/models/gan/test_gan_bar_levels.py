@@ -35,3 +35,30 @@ def test_the_bar_level_found_leaves_that_share_of_bars_empty(rate):
     found = PartDecoding(threshold=1e-6, change_penalty=0.5, relative=True, bar_rest=level)
     assert bar_levels.empty_bar_rate(accompanist, read, 0, found) == pytest.approx(rate)
     assert bar_levels.empty_bar_rate(accompanist, read, 0, card) == 0
+
+
+def test_rests_set_together_reach_both_the_empty_bars_and_the_sounding_share():
+    accompanist = SimpleNamespace(lowest=48)
+    # bar k: its first half heard louder with k, its second half faint throughout
+    probability = np.full((10 * BAR_STEPS, 12), 0.001)
+    for bar in range(10):
+        probability[bar * BAR_STEPS:bar * BAR_STEPS + BAR_STEPS // 2, 5] = 0.1 + 0.04 * (bar + 1)
+        probability[bar * BAR_STEPS + BAR_STEPS // 2:(bar + 1) * BAR_STEPS, 5] = 0.02
+    read = [(probability[:, :, None], 0)]
+    card = PartDecoding(threshold=1e-6, change_penalty=0.5, relative=True)
+    target = {"empty_bar_rate": 0.2, "sounding": 0.4}  # 8 bars sound, each its first half
+    found = bar_levels.rests_for(accompanist, read, 0, card, target, fields=("bar_rest", "threshold"))
+    from tools.gan.calibrate import decoded_figures
+
+    figures = decoded_figures(accompanist, read, 0, found)
+    assert figures["empty_bar_rate"] == pytest.approx(0.2, abs=0.1)  # to a bar of the ten: the bisection ends between two
+    assert figures["sounding"] == pytest.approx(0.4, abs=0.05)
+    assert found.change_penalty == card.change_penalty  # nothing else moves
+
+
+def test_the_weighed_miss_counts_every_movement_once():
+    checked = {"A->B": {"movements": 6, "figures_miss_fold": 1.0, "figures_miss_card": 2.0},
+               "B->A": {"movements": 2, "figures_miss_fold": 3.0, "figures_miss_card": 2.0}}
+    combined = bar_levels.weighed(checked, 2, judge_fold=5.0, judge_card=4.0)
+    assert combined["fold"] == pytest.approx((2 * 5 + 6 * 1 + 2 * 3) / 10)
+    assert combined["card"] == pytest.approx((2 * 4 + 6 * 2 + 2 * 2) / 10)
