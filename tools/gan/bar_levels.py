@@ -4,6 +4,8 @@ AND the training ones, checked by two folds over the training quartets first.
     .venv/bin/python -m tools.gan.bar_levels --style quartet                    # rule 12: bar levels, two folds
     .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold \\
         --judge 8 --judge-from 65                                                # rule 13: both, folds and judge
+    .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold --note-cost \
+        --judge 8 --judge-from 73                                                # rule 14: note cost first
     ... --write                                                                  # then set on all, into the card
 
 `tools.gan.calibrate` sets the rests on the validation melodies alone: for the quartets that is one quartet
@@ -18,7 +20,8 @@ targets, with seeds no setting read. The halves are the training quartets sorted
 movements of a quartet together. Each number is found by bisection: more of the part's level needed before a bar
 sounds, more bars sit out; more needed before a step sounds, fewer steps sound. With both, the bar level is set
 to the empty bar rate, then the threshold to the sounding share, in rounds (the second moves the first a
-little). The test pieces are never read.
+little); with `--note-cost` each round first sets the cost of a note to the notes per bar (a dearer note, fewer
+notes). The test pieces are never read.
 """
 
 import argparse
@@ -38,11 +41,12 @@ HALVES = ("A", "B")
 HELD_OUT_SEEDS = 50_000  # a held-out half is read with seeds from here on, apart from every setting's
 BISECTIONS = 9  # halvings of [0, HIGHEST]: a number to 0.003 of the part's level
 HIGHEST = 1.5  # no part sits out a bar (or a step) heard at one and a half times its level
-# What each number is set to, and whether that figure grows with it.
-SETS = {"bar_rest": ("empty_bar_rate", True), "threshold": ("sounding", False)}
-ROUNDS = 3  # bar level then threshold, this many times: after the first, each within NEAR of where it was
-NEAR = 0.05
-NEAR_BISECTIONS = 5  # halvings of the 2 * NEAR around it: to 0.003 again
+# What each number is set to, whether that figure grows with it, the range searched first and, in later rounds,
+# how near to where it was (NEAR_BISECTIONS halvings of twice that: the bar level and threshold to 0.003 again).
+SETS = {"change_penalty": ("notes_per_bar", False, 6.0, 0.25), "bar_rest": ("empty_bar_rate", True, HIGHEST, 0.05),
+        "threshold": ("sounding", False, HIGHEST, 0.05)}
+ROUNDS = 3  # the numbers one after the other, this many times
+NEAR_BISECTIONS = 5
 
 
 def halves(pieces) -> dict:
@@ -59,12 +63,13 @@ def empty_bar_rate(accompanist, read, part: int, decoding) -> float:
 
 
 def setting_for(accompanist, read, part: int, decoding, field: str, goal: float, low: float = 0.0,
-                high: float = HIGHEST, halvings: int = BISECTIONS) -> float:
-    """The value of ``field`` ("bar_rest" or "threshold") in [low, high] at which ``decoding`` of the part brings
-    the figure that field sets (SETS) to ``goal`` over these readings."""
+                high: float = None, halvings: int = BISECTIONS) -> float:
+    """The value of ``field`` (of SETS) in [low, high] (high: the field's own) at which ``decoding`` of the part
+    brings the figure that field sets to ``goal`` over these readings."""
     from tools.gan.calibrate import decoded_figures
 
-    figure, rises = SETS[field]
+    figure, rises, highest, _ = SETS[field]
+    high = highest if high is None else high
     for _ in range(halvings):
         middle = (low + high) / 2
         value = decoded_figures(accompanist, read, part, dataclasses.replace(decoding, **{field: middle}))[figure]
@@ -82,16 +87,16 @@ def bar_level_for(accompanist, read, part: int, decoding, rate: float) -> float:
 
 def rests_for(accompanist, read, part: int, decoding, target: dict, fields=("bar_rest",)):
     """``decoding`` with ``fields`` set, one after the other, to the target's figures over these readings: one
-    round for the bar level alone (rule 12), ROUNDS with the threshold."""
+    round for the bar level alone (rule 12), ROUNDS with more (the threshold: rule 13; the note cost first: 14)."""
     for round_ in range(1 if len(fields) == 1 else ROUNDS):
         for field in fields:
             goal = target[SETS[field][0]]
             if round_ == 0:
                 value = setting_for(accompanist, read, part, decoding, field, goal)
             else:
-                now = getattr(decoding, field)
-                value = setting_for(accompanist, read, part, decoding, field, goal, max(0.0, now - NEAR),
-                                    min(HIGHEST, now + NEAR), NEAR_BISECTIONS)
+                now, (_, _, highest, near) = getattr(decoding, field), SETS[field]
+                value = setting_for(accompanist, read, part, decoding, field, goal, max(0.0, now - near),
+                                    min(highest, now + near), NEAR_BISECTIONS)
             decoding = dataclasses.replace(decoding, **{field: value})
     return decoding
 
@@ -196,7 +201,8 @@ def write_rests(card_path: Path, decodings, fields, note: dict) -> None:
     for entry, decoding in zip(card["decoding"], decodings):
         for field in fields:
             entry[field] = getattr(decoding, field)
-    card.setdefault("decoding_calibration", {})["bar_levels" if tuple(fields) == ("bar_rest",) else "rests"] = note
+    key = {("bar_rest",): "bar_levels", ("bar_rest", "threshold"): "rests"}.get(tuple(fields), "note_cost_and_rests")
+    card.setdefault("decoding_calibration", {})[key] = note
     card_path.write_text(json.dumps(card, indent=2) + "\n")
 
 
@@ -205,6 +211,8 @@ def main(argv=None) -> int:
     data.add_model_arguments(parser)
     parser.add_argument("--threshold", action="store_true",
                         help="set each part's rest threshold (to the sounding share) with its bar level (rule 13)")
+    parser.add_argument("--note-cost", action="store_true",
+                        help="with --threshold: set each part's note cost (to the notes per bar) first (rule 14)")
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
                         help="also judge the card and the rests set on all melodies on SETS seed sets of the "
                              "validation melodies (calibrate --judge), and weigh it with the folds by movements")
@@ -220,7 +228,9 @@ def main(argv=None) -> int:
     from keycomposer.models.runtime import models_dir
     from tools.gan.calibrate import SEEDS, readings, style_figures
 
-    fields = ("bar_rest", "threshold") if args.threshold else ("bar_rest",)
+    if args.note_cost and not args.threshold:
+        parser.error("--note-cost sets the rests again after it: give --threshold too")
+    fields = ("change_penalty",) * args.note_cost + ("bar_rest", "threshold") if args.threshold else ("bar_rest",)
     accompanist = Accompanist(args.style, folder=args.models)
     splits = data.load(args.style, args.data, barred=True)
     if len({piece.name for piece in splits["train"]}) < 2:
@@ -252,7 +262,7 @@ def main(argv=None) -> int:
     path = Path(args.models or models_dir()) / f"{model_name(args.style)}.json"
     write_rests(path, decodings, fields, {
         "command": f"python -m tools.gan.bar_levels --style {args.style}"
-                   + (" --threshold" if args.threshold else "")
+                   + (" --threshold" if args.threshold else "") + (" --note-cost" if args.note_cost else "")
                    + (f" --judge {args.judge} --judge-from {args.judge_from}" if args.judge else "") + " --write",
         "rule": f"each part's {' and '.join(fields)}, by bisection, so that its voices of the validation melodies "
                 f"({SEEDS} generations each) and of the training melodies (1 each) reach the training pieces' "

@@ -62,3 +62,23 @@ def test_the_weighed_miss_counts_every_movement_once():
     combined = bar_levels.weighed(checked, 2, judge_fold=5.0, judge_card=4.0)
     assert combined["fold"] == pytest.approx((2 * 5 + 6 * 1 + 2 * 3) / 10)
     assert combined["card"] == pytest.approx((2 * 4 + 6 * 2 + 2 * 2) / 10)
+
+
+def test_a_dearer_note_set_to_the_notes_per_bar_draws_that_many():
+    # two pitches trading the lead every 4 steps, by a wider margin bar after bar: the dearer a note, the fewer
+    # bars a voice follows the lead in
+    probability = np.full((8 * BAR_STEPS, 12), 0.001)
+    for bar in range(8):
+        lead, second = 0.5, 0.5 * np.exp(-0.1 * (bar + 1))
+        for quarter in range(4):
+            steps = slice(bar * BAR_STEPS + 4 * quarter, bar * BAR_STEPS + 4 * quarter + 4)
+            probability[steps, 5], probability[steps, 7] = (lead, second) if quarter % 2 else (second, lead)
+    read = [(probability[:, :, None], 0)]
+    accompanist = SimpleNamespace(lowest=48)
+    card = PartDecoding(threshold=1e-6, relative=True)
+    from tools.gan.calibrate import decoded_figures
+
+    assert decoded_figures(accompanist, read, 0, card)["notes_per_bar"] == 4
+    cost = bar_levels.setting_for(accompanist, read, 0, card, "change_penalty", 2.0)
+    found = decoded_figures(accompanist, read, 0, PartDecoding(threshold=1e-6, relative=True, change_penalty=cost))
+    assert found["notes_per_bar"] == pytest.approx(2.0, abs=0.5)
