@@ -216,8 +216,8 @@ def main(argv=None) -> int:
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
                         help="also judge the card and the rests set on all melodies on SETS seed sets of the "
                              "validation melodies (calibrate --judge), and weigh it with the folds by movements")
-    parser.add_argument("--judge-from", type=int, metavar="SET", default=65,
-                        help="the first seed set the judge reads (default 65: sets 1..72 are spent)")
+    parser.add_argument("--judge-from", type=int, metavar="SET", default=81,
+                        help="the first seed set the judge reads (default 81: sets 1..80 are spent)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="settings side by side")
     parser.add_argument("--write", action="store_true",
                         help="after the folds, write the numbers set on the validation and all training melodies "

@@ -451,8 +451,8 @@ def main(argv=None) -> int:
     parser.add_argument("--from-card", action="store_true",
                         help="each search also starts from the card's decoding of its part (never ends further off)")
     parser.add_argument("--judge-from", type=int, metavar="SET", default=1,
-                        help="the first seed set --judge reads (default 1: sets 1..72 decided the choices of "
-                             "2026-12-02 and 03, so the next decision should start at 73)")
+                        help="the first seed set --judge reads (default 1: sets 1..80 decided the choices of "
+                             "2026-12-02 and 03, so the next decision should start at 81)")
     parser.add_argument("--blocks", nargs="+", choices=BLOCKS, default=None,
                         help="with --from-card: search only these blocks, from the card's decoding alone")
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
