@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from tools.gan import data
+from tools.gan.calibrate import NEXT_JUDGE_SET
 
 HALVES = ("A", "B")
 HELD_OUT_SEEDS = 50_000  # a held-out half is read with seeds from here on, apart from every setting's
@@ -216,8 +217,8 @@ def main(argv=None) -> int:
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
                         help="also judge the card and the rests set on all melodies on SETS seed sets of the "
                              "validation melodies (calibrate --judge), and weigh it with the folds by movements")
-    parser.add_argument("--judge-from", type=int, metavar="SET", default=81,
-                        help="the first seed set the judge reads (default 81: sets 1..80 are spent)")
+    parser.add_argument("--judge-from", type=int, metavar="SET", default=NEXT_JUDGE_SET,
+                        help="the first seed set the judge reads (default %(default)s: the sets before it are spent)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="settings side by side")
     parser.add_argument("--write", action="store_true",
                         help="after the folds, write the numbers set on the validation and all training melodies "

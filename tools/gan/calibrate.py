@@ -71,6 +71,7 @@ ROUNDS = 8
 STARTING_PENALTIES = (0.3, 1.5)
 SEEDS = 2  # generations per validation melody
 JUDGE_SEEDS = 100_000  # seed sets `judge` reads start at multiples of this, far from any calibration's seeds
+NEXT_JUDGE_SET = 81  # sets 1..80 decided the choices of 2026-12-02 and 03 (rules 1 to 14): the next starts here
 DECODERS = ("path", "sample", "notes")  # keycomposer.models.voicing.DECODERS
 
 
@@ -451,8 +452,8 @@ def main(argv=None) -> int:
     parser.add_argument("--from-card", action="store_true",
                         help="each search also starts from the card's decoding of its part (never ends further off)")
     parser.add_argument("--judge-from", type=int, metavar="SET", default=1,
-                        help="the first seed set --judge reads (default 1: sets 1..80 decided the choices of "
-                             "2026-12-02 and 03, so the next decision should start at 81)")
+                        help=f"the first seed set --judge reads (default 1; sets 1..{NEXT_JUDGE_SET - 1} decided "
+                             f"the choices of 2026-12-02 and 03, so the next decision should start at {NEXT_JUDGE_SET})")
     parser.add_argument("--blocks", nargs="+", choices=BLOCKS, default=None,
                         help="with --from-card: search only these blocks, from the card's decoding alone")
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
