@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 
 from tools.gan import data
-from tools.gan.calibrate import NEXT_JUDGE_SET
+from tools.gan.calibrate import (NEXT_JUDGE_SET, SEEDS, decoded_figures, figure_misses, judge, readings,
+                                 style_figures)
 
 HALVES = ("A", "B")
 HELD_OUT_SEEDS = 50_000  # a held-out half is read with seeds from here on, apart from every setting's
@@ -58,8 +59,6 @@ def halves(pieces) -> dict:
 
 def empty_bar_rate(accompanist, read, part: int, decoding) -> float:
     """The part's empty bar rate over these readings decoded (per reading, averaged, as the targets are)."""
-    from tools.gan.calibrate import decoded_figures
-
     return decoded_figures(accompanist, read, part, decoding)["empty_bar_rate"]
 
 
@@ -67,8 +66,6 @@ def setting_for(accompanist, read, part: int, decoding, field: str, goal: float,
                 high: float = None, halvings: int = BISECTIONS) -> float:
     """The value of ``field`` (of SETS) in [low, high] (high: the field's own) at which ``decoding`` of the part
     brings the figure that field sets to ``goal`` over these readings."""
-    from tools.gan.calibrate import decoded_figures
-
     figure, rises, highest, _ = SETS[field]
     high = highest if high is None else high
     for _ in range(halvings):
@@ -128,20 +125,15 @@ def set_rests(accompanist, reads: dict, targets, fields, jobs: int = 1) -> dict:
 
 
 def measured(accompanist, read, decodings, targets) -> dict:
-    """Each part's figures over these readings, and the misses: summed over all figures, and of empty bars."""
-    from tools.gan.calibrate import decoded_figures, figure_misses
-
+    """Each part's figures over these readings, and their misses summed over all figures."""
     figures = [decoded_figures(accompanist, read, part, decoding) for part, decoding in enumerate(decodings)]
     misses = [figure_misses(found, target) for found, target in zip(figures, targets)]
-    return {"figures": figures, "miss": float(sum(sum(m.values()) for m in misses)),
-            "empty_bar_miss": float(sum(m["empty_bar_rate"] for m in misses))}
+    return {"figures": figures, "miss": float(sum(sum(m.values()) for m in misses))}
 
 
 def folds(accompanist, splits: dict, targets, valid_read, fields=("bar_rest",), jobs: int = 1, log=print) -> dict:
     """Per fold X -> Y: the decodings with ``fields`` set on the validation readings plus half X, and on half Y
     the real parts' empty bar rate, and the figures and misses of those decodings and of the card's own."""
-    from tools.gan.calibrate import readings, style_figures
-
     pieces = halves(splits["train"])
     setting = {half: readings(accompanist, pieces[half], seeds=1) for half in HALVES}
     held_out = {half: readings(accompanist, pieces[half], seeds=1, first_seed=HELD_OUT_SEEDS) for half in HALVES}
@@ -158,9 +150,9 @@ def folds(accompanist, splits: dict, targets, valid_read, fields=("bar_rest",), 
             "set": {field: [getattr(d, field) for d in decodings] for field in fields},
             "fold": [f["empty_bar_rate"] for f in fold["figures"]],
             "card": [f["empty_bar_rate"] for f in card["figures"]],
-            "miss_fold": float(np.abs(np.subtract([f["empty_bar_rate"] for f in fold["figures"]], real)).sum()),
-            "miss_card": float(np.abs(np.subtract([f["empty_bar_rate"] for f in card["figures"]], real)).sum()),
             "figures_miss_fold": fold["miss"], "figures_miss_card": card["miss"]}
+        for key in ("fold", "card"):
+            checked[f"miss_{key}"] = float(np.abs(np.subtract(checked[key], real)).sum())
         log(f"fold {x} -> {y} ({len(pieces[x])} movements set, {len(pieces[y])} held out): "
             + "; ".join(f"{field} {', '.join(f'{v:.4f}' for v in values)} (card's "
                         f"{', '.join(f'{getattr(d, field):.4f}' for d in accompanist.decoding)})"
@@ -181,8 +173,6 @@ def with_decoding(accompanist, decodings):
 
 def judged(accompanist, splits, seed_sets: int, first_set: int) -> float:
     """`calibrate.judge`'s summed miss over the validation melodies, mean over the seed sets."""
-    from tools.gan.calibrate import judge
-
     return float(np.mean([sum(sum(part.values()) for part in row)
                           for row in judge(accompanist, splits, seed_sets, first_set=first_set)]))
 
@@ -227,7 +217,6 @@ def main(argv=None) -> int:
 
     from keycomposer.models.gan import Accompanist, model_name
     from keycomposer.models.runtime import models_dir
-    from tools.gan.calibrate import SEEDS, readings, style_figures
 
     if args.note_cost and not args.threshold:
         parser.error("--note-cost sets the rests again after it: give --threshold too")
