@@ -6,6 +6,8 @@ AND the training ones, checked by two folds over the training quartets first.
         --judge 8 --judge-from 65                                                # rule 13: both, folds and judge
     .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold --note-cost \
         --judge 8 --judge-from 73                                                # rule 14: note cost first
+    .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold --note-cost --rhythm --pace \
+        --judge 8 --judge-from 81                                                # rule 15: rhythm and pace too
     ... --write                                                                  # then set on all, into the card
 
 `tools.gan.calibrate` sets the rests on the validation melodies alone: for the quartets that is one quartet
@@ -21,7 +23,9 @@ movements of a quartet together. Each number is found by bisection: more of the 
 sounds, more bars sit out; more needed before a step sounds, fewer steps sound. With both, the bar level is set
 to the empty bar rate, then the threshold to the sounding share, in rounds (the second moves the first a
 little); with `--note-cost` each round first sets the cost of a note to the notes per bar (a dearer note, fewer
-notes). The test pieces are never read.
+notes); `--rhythm` sets the rhythm's weight to the share of one-16th notes before it (the style's note lengths
+weigh more, fewer one-16th notes) and `--pace` after it how the part follows the melody's pace (more pace,
+busier where the melody is busy). The test pieces are never read.
 """
 
 import argparse
@@ -37,7 +41,7 @@ import numpy as np
 
 from tools.gan import data
 from tools.gan.calibrate import (NEXT_JUDGE_SET, SEEDS, decoded_figures, figure_misses, judge, readings,
-                                 style_figures)
+                                 style_figures, style_motion)
 
 HALVES = ("A", "B")
 HELD_OUT_SEEDS = 50_000  # a held-out half is read with seeds from here on, apart from every setting's
@@ -45,8 +49,13 @@ BISECTIONS = 9  # halvings of [0, HIGHEST]: a number to 0.003 of the part's leve
 HIGHEST = 1.5  # no part sits out a bar (or a step) heard at one and a half times its level
 # What each number is set to, whether that figure grows with it, the range searched first and, in later rounds,
 # how near to where it was (NEAR_BISECTIONS halvings of twice that: the bar level and threshold to 0.003 again).
-SETS = {"change_penalty": ("notes_per_bar", False, 6.0, 0.25), "bar_rest": ("empty_bar_rate", True, HIGHEST, 0.05),
+SETS = {"rhythm_weight": ("one_step_notes", False, 3.0, 0.25), "change_penalty": ("notes_per_bar", False, 6.0, 0.25),
+        "pace": ("follows_melody", True, 3.0, 0.25), "bar_rest": ("empty_bar_rate", True, HIGHEST, 0.05),
         "threshold": ("sounding", False, HIGHEST, 0.05)}
+# What each rule's numbers are stored under in the card's decoding_calibration.
+CALIBRATION_KEYS = {("bar_rest",): "bar_levels", ("bar_rest", "threshold"): "rests",
+                    ("change_penalty", "bar_rest", "threshold"): "note_cost_and_rests",
+                    ("rhythm_weight", "change_penalty", "pace", "bar_rest", "threshold"): "rhythm_pace_note_cost_and_rests"}
 ROUNDS = 3  # the numbers one after the other, this many times
 NEAR_BISECTIONS = 5
 
@@ -85,7 +94,8 @@ def bar_level_for(accompanist, read, part: int, decoding, rate: float) -> float:
 
 def rests_for(accompanist, read, part: int, decoding, target: dict, fields=("bar_rest",)):
     """``decoding`` with ``fields`` set, one after the other, to the target's figures over these readings: one
-    round for the bar level alone (rule 12), ROUNDS with more (the threshold: rule 13; the note cost first: 14)."""
+    round for the bar level alone (rule 12), ROUNDS with more (the threshold: rule 13; the note cost first: 14;
+    the rhythm's weight before it and the pace after it: 15)."""
     for round_ in range(1 if len(fields) == 1 else ROUNDS):
         for field in fields:
             goal = target[SETS[field][0]]
@@ -186,13 +196,30 @@ def weighed(checked: dict, valid_movements: int, judge_fold: float, judge_card: 
             for key, judge in (("fold", judge_fold), ("card", judge_card))}
 
 
+def fields_for(threshold: bool, note_cost: bool, rhythm: bool, pace: bool) -> tuple:
+    """The numbers set, in the order each round sets them."""
+    if not threshold:
+        return ("bar_rest",)
+    return (("rhythm_weight",) * rhythm + ("change_penalty",) * note_cost + ("pace",) * pace
+            + ("bar_rest", "threshold"))
+
+
+def with_melody_pace(decodings, melody_notes_per_bar: float) -> list:
+    """The decodings, each part that counts no melody pace yet given the style's melodies' notes per bar (what
+    its pace counts a melody's calm against), so that its pace can be set."""
+    return [decoding if decoding.melody_notes_per_bar > 0
+            else dataclasses.replace(decoding, melody_notes_per_bar=melody_notes_per_bar) for decoding in decodings]
+
+
 def write_rests(card_path: Path, decodings, fields, note: dict) -> None:
     """Store the numbers set in the card's decoding and how they were set in its decoding_calibration."""
     card = json.loads(card_path.read_text())
     for entry, decoding in zip(card["decoding"], decodings):
         for field in fields:
             entry[field] = getattr(decoding, field)
-    key = {("bar_rest",): "bar_levels", ("bar_rest", "threshold"): "rests"}.get(tuple(fields), "note_cost_and_rests")
+        if "pace" in fields:
+            entry["melody_notes_per_bar"] = round(decoding.melody_notes_per_bar, 6)
+    key = CALIBRATION_KEYS.get(tuple(fields), "_and_".join(fields))
     card.setdefault("decoding_calibration", {})[key] = note
     card_path.write_text(json.dumps(card, indent=2) + "\n")
 
@@ -204,6 +231,12 @@ def main(argv=None) -> int:
                         help="set each part's rest threshold (to the sounding share) with its bar level (rule 13)")
     parser.add_argument("--note-cost", action="store_true",
                         help="with --threshold: set each part's note cost (to the notes per bar) first (rule 14)")
+    parser.add_argument("--rhythm", action="store_true",
+                        help="with --note-cost: set each part's rhythm weight (to the share of one-16th notes) "
+                             "before it (rule 15)")
+    parser.add_argument("--pace", action="store_true",
+                        help="with --note-cost: set each part's pace (to how it follows the melody's notes per "
+                             "bar) after it (rule 15)")
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
                         help="also judge the card and the rests set on all melodies on SETS seed sets of the "
                              "validation melodies (calibrate --judge), and weigh it with the folds by movements")
@@ -220,9 +253,14 @@ def main(argv=None) -> int:
 
     if args.note_cost and not args.threshold:
         parser.error("--note-cost sets the rests again after it: give --threshold too")
-    fields = ("change_penalty",) * args.note_cost + ("bar_rest", "threshold") if args.threshold else ("bar_rest",)
+    if (args.rhythm or args.pace) and not args.note_cost:
+        parser.error("--rhythm and --pace move the notes per bar: give --note-cost (and --threshold) too")
+    fields = fields_for(args.threshold, args.note_cost, args.rhythm, args.pace)
     accompanist = Accompanist(args.style, folder=args.models)
     splits = data.load(args.style, args.data, barred=True)
+    if args.pace:
+        accompanist = with_decoding(accompanist, with_melody_pace(
+            accompanist.decoding, style_motion(splits["train"], 0)["melody_notes_per_bar"]))
     if len({piece.name for piece in splits["train"]}) < 2:
         parser.error("the folds need at least two training pieces")
     targets = style_figures(splits["train"], len(accompanist.tracks))
@@ -253,6 +291,7 @@ def main(argv=None) -> int:
     write_rests(path, decodings, fields, {
         "command": f"python -m tools.gan.bar_levels --style {args.style}"
                    + (" --threshold" if args.threshold else "") + (" --note-cost" if args.note_cost else "")
+                   + (" --rhythm" if args.rhythm else "") + (" --pace" if args.pace else "")
                    + (f" --judge {args.judge} --judge-from {args.judge_from}" if args.judge else "") + " --write",
         "rule": f"each part's {' and '.join(fields)}, by bisection, so that its voices of the validation melodies "
                 f"({SEEDS} generations each) and of the training melodies (1 each) reach the training pieces' "

@@ -82,3 +82,51 @@ def test_a_dearer_note_set_to_the_notes_per_bar_draws_that_many():
     cost = bar_levels.setting_for(accompanist, read, 0, card, "change_penalty", 2.0)
     found = decoded_figures(accompanist, read, 0, PartDecoding(threshold=1e-6, relative=True, change_penalty=cost))
     assert found["notes_per_bar"] == pytest.approx(2.0, abs=0.5)
+
+
+def test_each_rule_sets_its_numbers_in_its_order():
+    assert bar_levels.fields_for(False, False, False, False) == ("bar_rest",)
+    assert bar_levels.fields_for(True, False, False, False) == ("bar_rest", "threshold")
+    assert bar_levels.fields_for(True, True, False, False) == ("change_penalty", "bar_rest", "threshold")
+    # rule 15: the rhythm's weight before the note cost (both thin the notes), the pace after it
+    assert bar_levels.fields_for(True, True, True, True) == (
+        "rhythm_weight", "change_penalty", "pace", "bar_rest", "threshold")
+    for fields in [bar_levels.fields_for(True, True, True, True)]:
+        assert fields in bar_levels.CALIBRATION_KEYS
+
+
+def test_a_part_without_pace_gets_the_style_s_melody_notes_per_bar_and_the_others_keep_theirs():
+    paced = PartDecoding(threshold=0.5, decoder="notes", note_lengths=(1.0,), rest_lengths=(1.0,),
+                         onsets=(1.0,) * BAR_STEPS, pace=0.5, melody_notes_per_bar=4.0)
+    unpaced = PartDecoding(threshold=0.5)
+    given = bar_levels.with_melody_pace([paced, unpaced], 4.35)
+    assert given[0] is paced
+    assert given[1].melody_notes_per_bar == 4.35 and given[1].pace == 0
+
+
+def test_the_pace_set_to_a_slope_makes_the_part_follow_the_melody_that_much():
+    # two pitches trading the lead every 2 steps, equally sure throughout; the melody busy (8 notes a bar) in
+    # every other 8-bar stretch and calm (2 a bar) in the rest: only the pace can make the part busier with it
+    stretches, bars = 6, 8
+    steps = stretches * bars * BAR_STEPS
+    probability = np.full((steps, 12), 0.001)
+    for start in range(0, steps, 4):
+        probability[start:start + 2, 5], probability[start:start + 2, 7] = 0.5, 0.4
+        probability[start + 2:start + 4, 5], probability[start + 2:start + 4, 7] = 0.4, 0.5
+    melody = np.full(steps, -1)
+    for stretch in range(stretches):
+        every = 2 if stretch % 2 else 8
+        for start in range(stretch * bars * BAR_STEPS, (stretch + 1) * bars * BAR_STEPS, every):
+            melody[start:start + every - 1] = 72 + (start // every) % 2
+    read = [(probability[:, :, None], 0, melody)]
+    accompanist = SimpleNamespace(lowest=48)
+    card = PartDecoding(threshold=1e-6, relative=True, decoder="notes", change_penalty=1.0,
+                        note_lengths=(1.0,) * 8, rest_lengths=(1.0,) * 8, onsets=(1.0,) * BAR_STEPS,
+                        melody_notes_per_bar=4.0)
+    from tools.gan.calibrate import decoded_figures
+
+    calm = decoded_figures(accompanist, read, 0, card)["follows_melody"]
+    pace = bar_levels.setting_for(accompanist, read, 0, card, "pace", 0.4)
+    found = decoded_figures(accompanist, read, 0, PartDecoding(**{**card.__dict__, "pace": pace}))
+    assert abs(calm) < 0.1 and pace > 0
+    assert found["follows_melody"] == pytest.approx(0.4, abs=0.1)
