@@ -178,7 +178,7 @@ def test_a_melody_an_octave_lower_gets_its_accompaniment_an_octave_lower(bach):
     assert np.array_equal(low[:, :, :-12], high[:, :, 12:])
 
 
-def test_the_bach_parts_are_calmer_under_a_calm_melody_than_without_their_pace(bach):
+def test_every_part_is_calmer_under_a_calm_melody_than_without_its_pace(style):
     import dataclasses
 
     from keycomposer.music.metrics import line_runs, top_line
@@ -192,12 +192,13 @@ def test_the_bach_parts_are_calmer_under_a_calm_melody_than_without_their_pace(b
         return np.mean([sum((line_runs(top_line(part))[2] >= 0).sum() for part in accompanist.roll(line, seed)) / 8
                         for seed in range(4)])
 
-    steady = Accompanist("bach", SHIPPED)
-    steady.decoding = [dataclasses.replace(decoding, pace=0.0) for decoding in bach.decoding]
-    assert all(decoding.pace > 0 for decoding in bach.decoding)
+    shipped, steady = Accompanist(style, SHIPPED), Accompanist(style, SHIPPED)
+    steady.decoding = [dataclasses.replace(decoding, pace=0.0) for decoding in shipped.decoding]
+    assert all(decoding.pace > 0 for decoding in shipped.decoding)  # the quartet's cello too, since rule 16
     halves, eighths = melody(8), melody(2)
-    paced = notes_per_bar(bach, eighths) / notes_per_bar(bach, halves)
-    assert paced > notes_per_bar(steady, eighths) / notes_per_bar(steady, halves) + 0.3
+    paced = notes_per_bar(shipped, eighths) / notes_per_bar(shipped, halves)
+    # the quartet's paces (0.24 to 0.37 nats per e-fold) are gentler than bach's, as its parts follow less
+    assert paced > notes_per_bar(steady, eighths) / notes_per_bar(steady, halves) + {"bach": 0.3, "quartet": 0.15}[style]
 
 
 def test_programs_can_be_given_by_number_or_name(bach):
