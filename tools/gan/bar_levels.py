@@ -44,6 +44,7 @@ from tools.gan.calibrate import (NEXT_JUDGE_SET, SEEDS, decoded_figures, figure_
                                  style_figures, style_motion)
 
 HALVES = ("A", "B")
+FOLDS = {f"{x}->{y}": (x, y) for x, y in (HALVES, HALVES[::-1])}  # a fold's name: set on x, held out y
 HELD_OUT_SEEDS = 50_000  # a held-out half is read with seeds from here on, apart from every setting's
 BISECTIONS = 9  # halvings of [0, HIGHEST]: a number to 0.003 of the part's level
 HIGHEST = 1.5  # no part sits out a bar (or a step) heard at one and a half times its level
@@ -147,15 +148,15 @@ def folds(accompanist, splits: dict, targets, valid_read, fields=("bar_rest",), 
     pieces = halves(splits["train"])
     setting = {half: readings(accompanist, pieces[half], seeds=1) for half in HALVES}
     held_out = {half: readings(accompanist, pieces[half], seeds=1, first_seed=HELD_OUT_SEEDS) for half in HALVES}
-    pairs = (HALVES, HALVES[::-1])
-    found = set_rests(accompanist, {f"{x}->{y}": valid_read + setting[x] for x, y in pairs}, targets, fields, jobs)
+    found = set_rests(accompanist, {name: valid_read + setting[x] for name, (x, _) in FOLDS.items()}, targets,
+                      fields, jobs)
     out = {}
-    for x, y in pairs:
-        decodings = found[f"{x}->{y}"]
+    for name, (x, y) in FOLDS.items():
+        decodings = found[name]
         real = [figures["empty_bar_rate"] for figures in style_figures(pieces[y], len(decodings))]
         fold = measured(accompanist, held_out[y], decodings, targets)
         card = measured(accompanist, held_out[y], accompanist.decoding, targets)
-        checked = out[f"{x}->{y}"] = {
+        checked = out[name] = {
             "movements": len(pieces[y]), "real": real,
             "set": {field: [getattr(d, field) for d in decodings] for field in fields},
             "fold": [f["empty_bar_rate"] for f in fold["figures"]],

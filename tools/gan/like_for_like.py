@@ -1,9 +1,13 @@
 """Two decodings set by `tools.gan.bar_levels` compared like for like: each rule's numbers as set on the same
 fold, on the half that fold held out, with seeds neither setting read.
 
-    .venv/bin/python -m tools.gan.like_for_like --style quartet --candidate /tmp/w/card15 \\
+    .venv/bin/python -m tools.gan.like_for_like --style quartet --models RULE14_CARD --candidate RULE15_CARD \\
         --candidate-key rhythm_pace_note_cost_and_rests --baseline-key note_cost_and_rests \\
         --judge 8 --judge-from 89                                                   # rule 16
+
+(RULE14_CARD: a folder with the model and the card as rule 14 shipped it, `git show
+f8d130d:models_tflite/gan_quartet.json`; RULE15_CARD: the card rule 15's `bar_levels --write` wrote, which
+models_tflite/ now holds with rule 16's figures added.)
 
 `bar_levels` checks a candidate's fold decodings (set on K80 and one half of the training quartets) against the
 card, but once a card's numbers were set on all training quartets (rules 13 and 14), the card is in-sample on
@@ -22,7 +26,7 @@ import sys
 from pathlib import Path
 
 from tools.gan import data
-from tools.gan.bar_levels import HALVES, halves, judged, measured, weighed
+from tools.gan.bar_levels import FOLDS, halves, judged, measured, weighed
 from tools.gan.calibrate import NEXT_JUDGE_SET, readings, style_figures
 
 FRESH_SEEDS = 60_000  # held-out halves read from here: apart from bar_levels' settings (0 on) and checks (50,000 on)
@@ -35,6 +39,14 @@ def fold_decodings(decodings, folds: dict) -> dict:
             for name, fold in folds.items()}
 
 
+def started_elsewhere(was: dict, baseline_decodings) -> list:
+    """The numbers (of a candidate entry's ``was``: field -> per part) in which the decoding the candidate's rule
+    started from differs from the baseline card's: a baseline fold is the baseline card with its fold's numbers,
+    so it is the baseline rule's fold only while the rest of that card is still what both rules started from."""
+    return [field for field, values in was.items()
+            if any(abs(getattr(decoding, field) - value) > 1e-6 for decoding, value in zip(baseline_decodings, values))]
+
+
 def compared(accompanist, splits, baseline: dict, candidate: dict, first_seed: int = FRESH_SEEDS) -> dict:
     """Per fold "X->Y": the movements of Y and the 8-figure misses on Y of the baseline's and the candidate's
     decodings of that fold (``baseline``, ``candidate``: fold name -> decodings)."""
@@ -42,7 +54,7 @@ def compared(accompanist, splits, baseline: dict, candidate: dict, first_seed: i
     targets = style_figures(splits["train"], len(accompanist.tracks))
     out = {}
     for name in baseline:
-        held_out = name.split("->")[1]
+        held_out = FOLDS[name][1]
         read = readings(accompanist, pieces[held_out], seeds=1, first_seed=first_seed)
         out[name] = {"movements": len(pieces[held_out]),
                      "figures_miss_card": measured(accompanist, read, baseline[name], targets)["miss"],
@@ -67,18 +79,21 @@ def main(argv=None) -> int:
     from keycomposer.models.gan import Accompanist, model_name
     from keycomposer.models.runtime import models_dir
 
-    sides = {}
-    for side, folder, key in (("baseline", args.models, args.baseline_key),
-                              ("candidate", args.candidate, args.candidate_key)):
+    sides = {"baseline": (args.models, args.baseline_key), "candidate": (args.candidate, args.candidate_key)}
+    entries = {}  # every card checked before any model is read
+    for side, (folder, key) in sides.items():
         card = json.loads((Path(folder or models_dir()) / f"{model_name(args.style)}.json").read_text())
-        folds = card.get("decoding_calibration", {}).get(key, {}).get("folds")
-        if not folds or sorted(folds) != sorted(f"{x}->{y}" for x, y in (HALVES, HALVES[::-1])):
-            parser.error(f"the {side} card has no folds A->B and B->A under decoding_calibration.{key}")
-        sides[side] = (folder, folds)
-    for side, (folder, folds) in sides.items():
-        accompanist = Accompanist(args.style, folder=folder)
-        sides[side] = (accompanist, fold_decodings(accompanist.decoding, folds))
-    (baseline, baseline_folds), (candidate, candidate_folds) = sides["baseline"], sides["candidate"]
+        entries[side] = card.get("decoding_calibration", {}).get(key, {})
+        if sorted(entries[side].get("folds") or ()) != sorted(FOLDS):
+            parser.error(f"the {side} card has no folds {' and '.join(FOLDS)} under decoding_calibration.{key}")
+    folds = {side: entry["folds"] for side, entry in entries.items()}
+    baseline, candidate = (Accompanist(args.style, folder=sides[side][0]) for side in ("baseline", "candidate"))
+    moved = started_elsewhere(entries["candidate"].get("was", {}), baseline.decoding)
+    if moved:
+        parser.error(f"the candidate's rule started from another {', '.join(moved)} than the baseline card has: "
+                     "give --models the card it started from (the baseline rule's own card)")
+    baseline_folds = fold_decodings(baseline.decoding, folds["baseline"])
+    candidate_folds = fold_decodings(candidate.decoding, folds["candidate"])
     splits = data.load(args.style, args.data, barred=True)
     checked = compared(candidate, splits, baseline_folds, candidate_folds, args.first_seed)
     for name, fold in checked.items():

@@ -34,3 +34,11 @@ def test_a_card_without_the_rule_s_folds_is_named_before_any_model_is_read(tmp_p
                             "note_cost_and_rests", "--baseline-key", "note_cost_and_rests"])
     assert "candidate card has no folds A->B and B->A under decoding_calibration.note_cost_and_rests" \
         in capsys.readouterr().err
+
+
+def test_a_baseline_card_that_moved_on_since_the_candidate_s_rule_started_is_caught():
+    baseline = [PartDecoding(threshold=0.9, change_penalty=1.5), PartDecoding(threshold=0.8, change_penalty=0.5)]
+    assert like_for_like.started_elsewhere({"change_penalty": [1.5, 0.5], "threshold": [0.9, 0.8]}, baseline) == []
+    # the rule started where the baseline card's note costs were 1.5 and 0.4: its fold is not that card plus numbers
+    assert like_for_like.started_elsewhere({"change_penalty": [1.5, 0.4], "threshold": [0.9, 0.8]},
+                                           baseline) == ["change_penalty"]
