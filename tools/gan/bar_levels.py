@@ -56,7 +56,8 @@ SETS = {"rhythm_weight": ("one_step_notes", False, 3.0, 0.25), "change_penalty":
 # What each rule's numbers are stored under in the card's decoding_calibration.
 CALIBRATION_KEYS = {("bar_rest",): "bar_levels", ("bar_rest", "threshold"): "rests",
                     ("change_penalty", "bar_rest", "threshold"): "note_cost_and_rests",
-                    ("rhythm_weight", "change_penalty", "pace", "bar_rest", "threshold"): "rhythm_pace_note_cost_and_rests"}
+                    ("rhythm_weight", "change_penalty", "pace", "bar_rest", "threshold"):
+                        "rhythm_pace_note_cost_and_rests"}
 ROUNDS = 3  # the numbers one after the other, this many times
 NEAR_BISECTIONS = 5
 
