@@ -1,0 +1,78 @@
+"""How a style's splits differ, read on their real pieces alone: the figures the benchmark still misses, and what
+the training pieces say a faithful decoding would write there.
+
+    .venv/bin/python -m tools.gan.split_gap --style quartet --bars 16     # the benchmark's first 16 bars
+    .venv/bin/python -m tools.gan.split_gap --style quartet --bars 0      # whole files
+
+Every decoding number is set on the training and validation pieces; the benchmark (tools/bench/gan_bench.py)
+then compares the generated parts with the test pieces'. Where the test pieces play what the training pieces
+almost never do, a decoding that follows the training pieces cannot follow the test's, and one that did would
+have been fitted to the test. Per accompaniment part and split, each piece counting once as in the benchmark:
+MuseGAN's polyphonic rate (steps with more than 2 pitches, over all steps), its empty bar rate and the share of
+its notes one 16th long; and, over the split's steps pooled, the part's polyphonic rate where the melody is
+silent and where the melody itself plays a chord (2 pitches or more), which tell whether the melody gives the
+generator anything to hear a chord from. No model is read.
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+from tools.gan import data
+from tools.gan.calibrate import part_figures
+
+CHORD = 2  # MuseGAN's polyphonic rate counts steps with more pitches than this
+
+
+def cut(piece, bars: int) -> np.ndarray:
+    """A piece's (parts, steps, 128) roll, its first ``bars`` bars (0: all), as the benchmark reads it."""
+    starts = piece.bars.starts(piece.parts.shape[1])
+    return piece.parts[:, :starts[bars] if 0 < bars < len(starts) else None]
+
+
+def part_gaps(pieces, part: int, bars: int = 0) -> dict:
+    """The figures of one accompaniment part (1, 2, ...) over these pieces (barred, as `data.load(...,
+    barred=True)` gives them): per-piece means of `polyphonic_rate`, `empty_bar_rate` and `one_step_notes`, and,
+    pooled, `chords_melody_silent` and `chords_melody_chord` (its steps with more than CHORD pitches over its
+    sounding steps where the melody is silent, and where the melody sounds 2 pitches or more; NaN where the part
+    never sounds there)."""
+    per_piece = {"polyphonic_rate": [], "empty_bar_rate": [], "one_step_notes": []}
+    pooled = {"chords_melody_silent": [0, 0], "chords_melody_chord": [0, 0]}
+    for piece in pieces:
+        roll = cut(piece, bars)
+        if not roll[0].any():  # the benchmark skips a piece whose melody never sounds
+            continue
+        melody, accompaniment = roll[0].sum(axis=1), roll[part].sum(axis=1)
+        figures = part_figures(roll[part], piece.bars.starts(roll.shape[1]))
+        per_piece["polyphonic_rate"].append((accompaniment > CHORD).mean())
+        per_piece["empty_bar_rate"].append(figures["empty_bar_rate"])
+        per_piece["one_step_notes"].append(figures["one_step_notes"])
+        for name, where in (("chords_melody_silent", melody == 0), ("chords_melody_chord", melody >= 2)):
+            pooled[name][0] += np.count_nonzero(where & (accompaniment > CHORD))
+            pooled[name][1] += np.count_nonzero(where & (accompaniment > 0))
+    out = {name: float(np.nanmean(values)) if values else float("nan") for name, values in per_piece.items()}
+    out.update({name: chords / sounding if sounding else float("nan") for name, (chords, sounding) in pooled.items()})
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--style", default="quartet", choices=sorted(data.STYLES))
+    parser.add_argument("--bars", type=int, default=16, help="bars read from the start of each piece (0: whole)")
+    parser.add_argument("--data", default=data.CACHE_FOLDER)
+    args = parser.parse_args(argv)
+    splits = data.load(args.style, args.data, barred=True)
+    names = [name for name, _ in data.SPLIT_SHARES]
+    read = f"first {args.bars} bars" if args.bars > 0 else "whole files"
+    print(f"{args.style}, {read}: " + ", ".join(f"{len(splits[name])} {name}" for name in names) + " files")
+    print(f"{'part':10} {'figure':22}" + "".join(f"{name:>9}" for name in names))
+    for part, part_name in enumerate(data.STYLES[args.style]["accompaniment"], start=1):
+        gaps = {name: part_gaps(splits[name], part, args.bars) for name in names}
+        for figure in gaps[names[0]]:
+            print(f"{part_name:10} {figure:22}" + "".join(f"{gaps[name][figure]:9.4f}" for name in names))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
