@@ -97,7 +97,8 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default=None, help="models folder (default: models_tflite)")
     parser.add_argument("--float32", help="a float32 .tflite of the same generator, for a latency comparison")
     parser.add_argument("--write-card", action="store_true",
-                        help="also store these figures in the model card's 'metrics' (the .tflite is not touched)")
+                        help="also store these figures in the model card (the .tflite is not touched): the first bars' "
+                             "in 'metrics', whole files' in 'metrics_whole_files'")
     args = parser.parse_args(argv)
 
     accompanist = Accompanist(args.style, folder=args.models)
@@ -211,20 +212,26 @@ def main(argv=None) -> int:
             "per_track": table,
             "seed_0_vs_1_cells_differing": round(mean(seed_change), 4),
             "latency_8_bars_ms": round(int8 * 1000, 1), "latency_runtime": accompanist.model.runtime,
-        }, args.models)
+        }, args.models, card_key(args.bars))
     return 0
 
 
-def write_card_metrics(accompanist, metrics: dict, folder) -> None:
+def card_key(bars: int) -> str:
+    """Where the card keeps a run's figures: the first bars' (the target view) in 'metrics', whole files' beside
+    them, so that writing one view keeps the other."""
+    return "metrics" if bars > 0 else "metrics_whole_files"
+
+
+def write_card_metrics(accompanist, metrics: dict, folder, key: str = "metrics") -> None:
     import json
 
     from keycomposer.models.runtime import models_dir
 
     path = Path(folder or models_dir()) / f"gan_{accompanist.style}.json"
     card = json.loads(path.read_text())
-    card["metrics"] = metrics
+    card[key] = metrics
     path.write_text(json.dumps(card, indent=2) + "\n")
-    print(f"wrote the figures into {path}")
+    print(f"wrote the figures into {path} ({key})")
 
 
 if __name__ == "__main__":
