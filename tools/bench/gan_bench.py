@@ -108,8 +108,7 @@ def main(argv=None) -> int:
     seed_change = []
     started = time.monotonic()
     for piece in tests:
-        starts = piece.bars.starts(piece.parts.shape[1])
-        parts = piece.parts[:, :starts[args.bars] if 0 < args.bars < len(starts) else None]
+        parts = piece.first_bars(args.bars)
         if not parts[0].any():
             continue
         melody = in_bars(as_tracks(parts[:1]), piece.bars, piece.name)

@@ -65,6 +65,11 @@ class Piece(NamedTuple):
 
         return Bars(((0, tuple(self.meter), 0),) + tuple(self.changes))
 
+    def first_bars(self, bars: int) -> np.ndarray:
+        """Its (parts, steps, 128) roll up to the end of its first ``bars`` bars (0, or more than it has: all)."""
+        starts = self.bars.starts(self.parts.shape[1])
+        return self.parts[:, :starts[bars] if 0 < bars < len(starts) else None]
+
 
 def split_of(piece: str) -> str:
     """train / valid / test for one piece, from the first bytes of sha256(name): stable everywhere."""

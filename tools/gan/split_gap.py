@@ -25,12 +25,6 @@ from tools.gan.calibrate import part_figures
 CHORD = 2  # MuseGAN's polyphonic rate counts steps with more pitches than this
 
 
-def cut(piece, bars: int) -> np.ndarray:
-    """A piece's (parts, steps, 128) roll, its first ``bars`` bars (0: all), as the benchmark reads it."""
-    starts = piece.bars.starts(piece.parts.shape[1])
-    return piece.parts[:, :starts[bars] if 0 < bars < len(starts) else None]
-
-
 def part_gaps(pieces, part: int, bars: int = 0) -> dict:
     """The figures of one accompaniment part (1, 2, ...) over these pieces (barred, as `data.load(...,
     barred=True)` gives them): per-piece means of `polyphonic_rate`, `empty_bar_rate` and `one_step_notes`, and,
@@ -40,7 +34,7 @@ def part_gaps(pieces, part: int, bars: int = 0) -> dict:
     per_piece = {"polyphonic_rate": [], "empty_bar_rate": [], "one_step_notes": []}
     pooled = {"chords_melody_silent": [0, 0], "chords_melody_chord": [0, 0]}
     for piece in pieces:
-        roll = cut(piece, bars)
+        roll = piece.first_bars(bars)
         if not roll[0].any():  # the benchmark skips a piece whose melody never sounds
             continue
         melody, accompaniment = roll[0].sum(axis=1), roll[part].sum(axis=1)

@@ -129,3 +129,10 @@ def test_a_score_s_later_bars_follow_its_measures_new_meters_and_a_new_section_s
                   measure(3, 0.5, "6/8"), measure(4, 3)):  # measure 3: the 6/8 section's one-8th pickup
         part.append(found)
     assert data.score_bars(music21.stream.Score([part])) == ((3, 4), 8, ((16, (2, 4), 0), (24, (6, 8), 10)))
+
+
+def test_a_piece_s_first_bars_end_where_its_own_bars_do():
+    waltz_then_march = Piece("p", np.ones((4, 12 + 16 * 3, 128), dtype=bool), (3, 4), ((12, (4, 4), 0),))
+    assert waltz_then_march.first_bars(1).shape == (4, 12, 128)  # one 3/4 bar
+    assert waltz_then_march.first_bars(2).shape == (4, 28, 128)  # and a 4/4 one
+    assert waltz_then_march.first_bars(0).shape == waltz_then_march.first_bars(9).shape == (4, 60, 128)
