@@ -9,9 +9,9 @@ then compares the generated parts with the test pieces'. Where the test pieces p
 almost never do, a decoding that follows the training pieces cannot follow the test's, and one that did would
 have been fitted to the test. Per accompaniment part and split, each piece counting once as in the benchmark:
 MuseGAN's polyphonic rate (steps with more than 2 pitches, over all steps), its empty bar rate and the share of
-its notes one 16th long; and, over the split's steps pooled, the part's polyphonic rate where the melody is
-silent and where the melody itself plays a chord (2 pitches or more), which tell whether the melody gives the
-generator anything to hear a chord from. No model is read.
+its notes one 16th long; over the split's steps pooled, the part's polyphonic rate where the melody is silent
+and where the melody itself plays a chord (2 pitches or more), which tell whether the melody gives the generator
+anything to hear a chord from; and how often the melody plays a chord at all. No model is read.
 """
 
 import argparse
@@ -23,6 +23,14 @@ from tools.gan import data
 from tools.gan.calibrate import part_figures
 
 CHORD = 2  # MuseGAN's polyphonic rate counts steps with more pitches than this
+
+
+def melody_chords(pieces, bars: int = 0) -> float:
+    """The share of the melody's steps where it plays 2 pitches or more, per piece (as `part_gaps` reads them),
+    averaged."""
+    shares = [(roll[0].sum(axis=1) >= 2).mean() for roll in (piece.first_bars(bars) for piece in pieces)
+              if roll[0].any()]
+    return float(np.mean(shares)) if shares else float("nan")
 
 
 def part_gaps(pieces, part: int, bars: int = 0) -> dict:
@@ -61,6 +69,7 @@ def main(argv=None) -> int:
     read = f"first {args.bars} bars" if args.bars > 0 else "whole files"
     print(f"{args.style}, {read}: " + ", ".join(f"{len(splits[name])} {name}" for name in names) + " files")
     print(f"{'part':10} {'figure':22}" + "".join(f"{name:>9}" for name in names))
+    print(f"{'melody':10} {'chords':22}" + "".join(f"{melody_chords(splits[name], args.bars):9.4f}" for name in names))
     for part, part_name in enumerate(data.STYLES[args.style]["accompaniment"], start=1):
         gaps = {name: part_gaps(splits[name], part, args.bars) for name in names}
         for figure in gaps[names[0]]:

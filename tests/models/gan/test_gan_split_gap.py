@@ -46,3 +46,10 @@ def test_a_piece_whose_melody_never_sounds_is_skipped_as_the_benchmark_skips_it(
     both, one = split_gap.part_gaps([silent, quartet_piece()], part=1), split_gap.part_gaps([quartet_piece()], part=1)
     assert both["polyphonic_rate"] == one["polyphonic_rate"]
     assert both["chords_melody_silent"] == one["chords_melody_silent"]
+
+
+def test_a_melody_s_chords_are_its_steps_with_two_pitches_or_more():
+    piece = quartet_piece()
+    piece.parts[0, :BAR_STEPS // 2, 76] = True  # a third above for half of bar 1
+    assert split_gap.melody_chords([piece]) == (BAR_STEPS // 2) / (4 * BAR_STEPS)
+    assert split_gap.melody_chords([piece], bars=1) == 0.5
