@@ -8,6 +8,7 @@ AND the training ones, checked by two folds over the training quartets first.
         --judge 8 --judge-from 73                                                # rule 14: note cost first
     .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold --note-cost --rhythm --pace \
         --judge 8 --judge-from 81                                                # rule 15: rhythm and pace too
+    .venv/bin/python -m tools.gan.bar_levels --style quartet --opening --judge 8 --judge-from 97   # rule 17
     ... --write                                                                  # then set on all, into the card
 
 `tools.gan.calibrate` sets the rests on the validation melodies alone: for the quartets that is one quartet
@@ -25,7 +26,10 @@ to the empty bar rate, then the threshold to the sounding share, in rounds (the 
 little); with `--note-cost` each round first sets the cost of a note to the notes per bar (a dearer note, fewer
 notes); `--rhythm` sets the rhythm's weight to the share of one-16th notes before it (the style's note lengths
 weigh more, fewer one-16th notes) and `--pace` after it how the part follows the melody's pace (more pace,
-busier where the melody is busy). The test pieces are never read.
+busier where the melody is busy). `--opening` sets only the cost of a note in a melody's opening bars
+(`keycomposer.models.voicing.opening_fade`) to the notes per bar of the pieces' first OPENING_READ bars, and reads
+nothing else: every figure, target, fold and judge is then of the pieces' first OPENING_READ bars (read as
+melodies of their own, as a melody someone brings is). The test pieces are never read.
 """
 
 import argparse
@@ -52,14 +56,15 @@ HIGHEST = 1.5  # no part sits out a bar (or a step) heard at one and a half time
 # how near to where it was (NEAR_BISECTIONS halvings of twice that: the bar level and threshold to 0.003 again).
 SETS = {"rhythm_weight": ("one_step_notes", False, 3.0, 0.25), "change_penalty": ("notes_per_bar", False, 6.0, 0.25),
         "pace": ("follows_melody", True, 3.0, 0.25), "bar_rest": ("empty_bar_rate", True, HIGHEST, 0.05),
-        "threshold": ("sounding", False, HIGHEST, 0.05)}
+        "threshold": ("sounding", False, HIGHEST, 0.05), "opening": ("notes_per_bar", False, 6.0, 0.25)}
 # What each rule's numbers are stored under in the card's decoding_calibration.
 CALIBRATION_KEYS = {("bar_rest",): "bar_levels", ("bar_rest", "threshold"): "rests",
                     ("change_penalty", "bar_rest", "threshold"): "note_cost_and_rests",
                     ("rhythm_weight", "change_penalty", "pace", "bar_rest", "threshold"):
-                        "rhythm_pace_note_cost_and_rests"}
+                        "rhythm_pace_note_cost_and_rests", ("opening",): "opening"}
 ROUNDS = 3  # the numbers one after the other, this many times
 NEAR_BISECTIONS = 5
+OPENING_READ = 16  # bars: `--opening` reads every piece's first bars only, as the benchmark's first view does
 
 
 def halves(pieces) -> dict:
@@ -198,12 +203,20 @@ def weighed(checked: dict, valid_movements: int, judge_fold: float, judge_card: 
             for key, judge in (("fold", judge_fold), ("card", judge_card))}
 
 
-def fields_for(threshold: bool, note_cost: bool, rhythm: bool, pace: bool) -> tuple:
+def fields_for(threshold: bool, note_cost: bool, rhythm: bool, pace: bool, opening: bool = False) -> tuple:
     """The numbers set, in the order each round sets them."""
+    if opening:
+        return ("opening",)
     if not threshold:
         return ("bar_rest",)
     return (("rhythm_weight",) * rhythm + ("change_penalty",) * note_cost + ("pace",) * pace
             + ("bar_rest", "threshold"))
+
+
+def openings(splits: dict, bars: int = OPENING_READ) -> dict:
+    """Every split's pieces cut to their first ``bars`` bars."""
+    return {name: [data.Piece(piece.name, piece.first_bars(bars), piece.meter, piece.changes) for piece in pieces]
+            for name, pieces in splits.items()}
 
 
 def with_melody_pace(decodings, melody_notes_per_bar: float) -> list:
@@ -239,6 +252,9 @@ def main(argv=None) -> int:
     parser.add_argument("--pace", action="store_true",
                         help="with --note-cost: set each part's pace (to how it follows the melody's notes per "
                              "bar) after it (rule 15)")
+    parser.add_argument("--opening", action="store_true",
+                        help=f"set only each part's opening cost, on the pieces' first {OPENING_READ} bars alone, to "
+                             "their notes per bar (rule 17)")
     parser.add_argument("--judge", type=int, metavar="SETS", default=0,
                         help="also judge the card and the rests set on all melodies on SETS seed sets of the "
                              "validation melodies (calibrate --judge), and weigh it with the folds by movements")
@@ -257,9 +273,13 @@ def main(argv=None) -> int:
         parser.error("--note-cost sets the rests again after it: give --threshold too")
     if (args.rhythm or args.pace) and not args.note_cost:
         parser.error("--rhythm and --pace move the notes per bar: give --note-cost (and --threshold) too")
-    fields = fields_for(args.threshold, args.note_cost, args.rhythm, args.pace)
+    if args.opening and (args.threshold or args.note_cost):
+        parser.error("--opening sets the opening cost alone: leave out --threshold and the rest")
+    fields = fields_for(args.threshold, args.note_cost, args.rhythm, args.pace, args.opening)
     accompanist = Accompanist(args.style, folder=args.models)
     splits = data.load(args.style, args.data, barred=True)
+    if args.opening:
+        splits = openings(splits)
     if args.pace:
         accompanist = with_decoding(accompanist, with_melody_pace(
             accompanist.decoding, style_motion(splits["train"], 0)["melody_notes_per_bar"]))
@@ -294,10 +314,13 @@ def main(argv=None) -> int:
         "command": f"python -m tools.gan.bar_levels --style {args.style}"
                    + (" --threshold" if args.threshold else "") + (" --note-cost" if args.note_cost else "")
                    + (" --rhythm" if args.rhythm else "") + (" --pace" if args.pace else "")
+                   + (" --opening" if args.opening else "")
                    + (f" --judge {args.judge} --judge-from {args.judge_from}" if args.judge else "") + " --write",
         "rule": f"each part's {' and '.join(fields)}, by bisection, so that its voices of the validation melodies "
                 f"({SEEDS} generations each) and of the training melodies (1 each) reach the training pieces' "
-                + " and ".join(SETS[field][0].replace("_", " ") for field in fields) + "; the test pieces are not read",
+                + " and ".join(SETS[field][0].replace("_", " ") for field in fields)
+                + (f", every piece read in its first {OPENING_READ} bars alone" if args.opening else "")
+                + "; the test pieces are not read",
         "was": {field: [getattr(d, field) for d in accompanist.decoding] for field in fields},
         "folds": {name: {key: [round(v, 4) for v in value] if isinstance(value, list)
                          else {k: [round(x, 4) for x in v] for k, v in value.items()} if isinstance(value, dict)

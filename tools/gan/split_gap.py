@@ -3,6 +3,7 @@ the training pieces say a faithful decoding would write there.
 
     .venv/bin/python -m tools.gan.split_gap --style quartet --bars 16     # the benchmark's first 16 bars
     .venv/bin/python -m tools.gan.split_gap --style quartet --bars 0      # whole files
+    .venv/bin/python -m tools.gan.split_gap --style quartet --by-bar 32   # how busy each part is, bar by bar
 
 Every decoding number is set on the training and validation pieces; the benchmark (tools/bench/gan_bench.py)
 then compares the generated parts with the test pieces'. Where the test pieces play what the training pieces
@@ -11,7 +12,9 @@ have been fitted to the test. Per accompaniment part and split, each piece count
 MuseGAN's polyphonic rate (steps with more than 2 pitches, over all steps), its empty bar rate and the share of
 its notes one 16th long; over the split's steps pooled, the part's polyphonic rate where the melody is silent
 and where the melody itself plays a chord (2 pitches or more), which tell whether the melody gives the generator
-anything to hear a chord from; and how often the melody plays a chord at all. No model is read.
+anything to hear a chord from; and how often the melody plays a chord at all. `--by-bar N` prints instead how
+many notes each part's top line plays per 16 steps in each group of 4 of the pieces' first N bars, per split
+(`keycomposer.models.voicing.OPENING_BARS` was read off the training pieces' table). No model is read.
 """
 
 import argparse
@@ -20,6 +23,8 @@ import sys
 import numpy as np
 
 from tools.gan import data
+from keycomposer.models.voicing import BAR_STEPS
+from keycomposer.music.metrics import line_runs, top_line
 from tools.gan.calibrate import part_figures
 
 CHORD = 2  # MuseGAN's polyphonic rate counts steps with more pitches than this
@@ -31,6 +36,22 @@ def melody_chords(pieces, bars: int = 0) -> float:
     shares = [(roll[0].sum(axis=1) >= 2).mean() for roll in (piece.first_bars(bars) for piece in pieces)
               if roll[0].any()]
     return float(np.mean(shares)) if shares else float("nan")
+
+
+def notes_by_bar(pieces, part: int, bars: int, group: int = 4) -> np.ndarray:
+    """Per group of ``group`` bars among the pieces' first ``bars``, the notes of the part's top line (0: the
+    melody) starting in them per 16 steps, averaged over the pieces that reach that far."""
+    total, pieces_in = np.zeros(bars), np.zeros(bars)
+    for piece in pieces:
+        starts = piece.bars.starts(piece.parts.shape[1])
+        line_starts, _, pitches = line_runs(top_line(piece.parts[part]))
+        bar_of_note = np.searchsorted(starts, line_starts[pitches >= 0], side="right") - 1
+        whole = min(bars, len(starts) - 1)  # the last bar may be partial: left out
+        lengths = np.diff(starts[:whole + 1])
+        total[:whole] += np.bincount(bar_of_note, minlength=len(starts))[:whole] * BAR_STEPS / lengths
+        pieces_in[:whole] += 1
+    per_bar = np.divide(total, pieces_in, out=np.full(bars, np.nan), where=pieces_in > 0)
+    return np.array([per_bar[start:start + group].mean() for start in range(0, bars, group)])
 
 
 def part_gaps(pieces, part: int, bars: int = 0) -> dict:
@@ -62,10 +83,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--style", default="quartet", choices=sorted(data.STYLES))
     parser.add_argument("--bars", type=int, default=16, help="bars read from the start of each piece (0: whole)")
+    parser.add_argument("--by-bar", type=int, metavar="BARS", default=0,
+                        help="print each part's notes per bar in groups of 4 of the first BARS bars instead")
     parser.add_argument("--data", default=data.CACHE_FOLDER)
     args = parser.parse_args(argv)
     splits = data.load(args.style, args.data, barred=True)
     names = [name for name, _ in data.SPLIT_SHARES]
+    if args.by_bar:
+        parts = ("melody",) + data.STYLES[args.style]["accompaniment"]
+        print(f"{args.style}: notes of each part's top line per 16 steps, by groups of 4 bars")
+        for name in names:
+            print(f"{name:6} {'bars':10}" + "".join(f"{f'{g + 1}-{g + 4}':>7}" for g in range(0, args.by_bar, 4)))
+            for part, part_name in enumerate(parts):
+                print(f"{'':6} {part_name:10}" + "".join(f"{v:7.2f}" for v in notes_by_bar(splits[name], part, args.by_bar)))
+        return 0
     read = f"first {args.bars} bars" if args.bars > 0 else "whole files"
     print(f"{args.style}, {read}: " + ", ".join(f"{len(splits[name])} {name}" for name in names) + " files")
     print(f"{'part':10} {'figure':22}" + "".join(f"{name:>9}" for name in names))

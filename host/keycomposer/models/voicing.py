@@ -31,7 +31,11 @@ one voice, so a part becomes one pitch or a rest per step (`PartDecoding.voice`)
   around the step (`melody_pace`). The generator's output carries the parts' harmony but hardly their rhythm:
   decoded without it, the quartet's parts wrote as many notes under a slow movement's melody as under a fast
   one (slope of a part's notes per bar on the melody's, over 8-bar stretches of the training pieces, 0.02 to
-  0.26 where the quartets' own parts have 0.30 to 0.38).
+  0.26 where the quartets' own parts have 0.30 to 0.38);
+- drawn note by note, ``opening`` makes each note cost that many nats more in the melody's first bar, less and
+  less until bar OPENING_BARS (`opening_fade`): a movement's parts start calm and grow busier (the training
+  quartets' parts play about 2.3 notes per bar in bars 1 to 4 and reach their whole movements' 3.5 to 4.3 by
+  bars 21 to 24, their melodies far less so), and a melody someone brings is mostly an opening.
 The numbers per part are in the model card, set on validation melodies by tools/gan/calibrate.py.
 """
 
@@ -53,6 +57,7 @@ WIDEST = 24  # semitones: the "notes" decoder weighs moves from -WIDEST to +WIDE
 PACE_WINDOW = 32  # steps: the melody's notes per bar are counted over the 2 bars around each step
 CALMEST_PACE = 0.5  # notes per bar: a melody holding one note through the window counts as this calm, not as 0
 MINIMUM_LEVEL = 1e-6
+OPENING_BARS = 24  # bars over which `opening` fades out: the training quartets' parts are as busy as anywhere by then
 RELATIVE_HIGHEST = 10  # a relative threshold or bar level above 10 times the part's level silences it all
 
 
@@ -84,6 +89,7 @@ class PartDecoding:
     # whose notes per bar are `melody_notes_per_bar` (`melody_pace`)
     pace: float = 0.0
     melody_notes_per_bar: float = 0.0
+    opening: float = 0.0  # "notes" decoder: nats a note costs more in the melody's first bar (`opening_fade`)
 
     def __post_init__(self):
         problems = []
@@ -103,6 +109,10 @@ class PartDecoding:
             problems.append("pace follows the melody in the notes decoder only")
         elif self.pace and not (math.isfinite(self.melody_notes_per_bar) and self.melody_notes_per_bar > 0):
             problems.append(f"pace needs the style's melody_notes_per_bar above 0, has {self.melody_notes_per_bar!r}")
+        if not (isinstance(self.opening, (int, float)) and math.isfinite(self.opening)):
+            problems.append(f"opening {self.opening!r} is not a finite number")
+        elif self.opening and self.decoder != "notes":
+            problems.append("opening costs notes in the notes decoder only")
         if not isinstance(self.relative, bool):
             problems.append(f"relative {self.relative!r} is not true or false")
         if self.decoder not in DECODERS:
@@ -170,7 +180,7 @@ class PartDecoding:
                 raise ValueError("meter_onsets must map meters (\"3/4\") to lists of numbers")
             rhythm["meter_onsets"] = tuple((str(name), tuple(float(w) for w in weights))
                                            for name, weights in sorted(meters.items()))
-        for name in ("rhythm_weight", "interval_weight", "register", "pace", "melody_notes_per_bar"):
+        for name in ("rhythm_weight", "interval_weight", "register", "pace", "melody_notes_per_bar", "opening"):
             if name in entry:
                 try:
                     rhythm[name] = float(entry[name])
@@ -200,6 +210,8 @@ class PartDecoding:
                 entry.update(interval_weight=self.interval_weight, intervals=[round(w, 6) for w in self.intervals])
             if self.pace:
                 entry.update(pace=self.pace, melody_notes_per_bar=round(self.melody_notes_per_bar, 6))
+            if self.opening:
+                entry["opening"] = self.opening
         return entry
 
     def onsets_for(self, meter=COMMON_TIME) -> tuple:
@@ -239,6 +251,8 @@ class PartDecoding:
                 raise ValueError("this part's decoding follows the melody's pace: it needs the melody")
             calm = np.log(self.melody_notes_per_bar / melody_pace(np.asarray(melody)[:len(probability)]))
             note_cost = self.change_penalty + self.pace * np.pad(calm, (0, len(probability) - len(calm)))
+        if self.opening:
+            note_cost = note_cost + self.opening * opening_fade(bars, len(probability))
         level = part_level(probability) if self.relative else 1.0
         threshold, bar_rest = min(1.0, self.threshold * level), self.bar_rest * level
         starts = bars.starts(len(probability))
@@ -289,6 +303,13 @@ def melody_pace(melody: np.ndarray) -> np.ndarray:
     low = np.maximum(steps - PACE_WINDOW // 2, 0)
     high = np.minimum(steps + PACE_WINDOW // 2, len(melody))
     return np.maximum((before[high] - before[low]) * BAR_STEPS / (high - low), CALMEST_PACE)
+
+
+def opening_fade(bars: Bars, steps: int) -> np.ndarray:
+    """Per step, how much of `opening` a note starting there costs: 1 in the first of ``bars``, 1 - k /
+    OPENING_BARS in bar k (from 0), 0 from bar OPENING_BARS on."""
+    bar = np.searchsorted(bars.starts(steps), np.arange(steps), side="right") - 1
+    return np.clip(1.0 - bar / OPENING_BARS, 0.0, 1.0)
 
 
 def register_bias(probability: np.ndarray, register: float) -> np.ndarray:

@@ -202,6 +202,29 @@ def test_every_part_is_calmer_under_a_calm_melody_than_without_its_pace(style):
     assert paced > notes_per_bar(steady, eighths) / notes_per_bar(steady, halves) + margin
 
 
+def test_the_quartet_s_parts_open_calmly_and_play_on_as_before_once_the_opening_has_faded():
+    import dataclasses
+
+    from keycomposer.models.voicing import OPENING_BARS
+    from keycomposer.music.metrics import line_runs, top_line
+
+    scale = [60, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62]
+    bars = OPENING_BARS + 8
+    quarters = Melody(np.array([scale[(step // 4) % len(scale)] for step in range(bars * 16)]))
+    first, late = slice(0, 8 * 16), slice(OPENING_BARS * 16, None)
+
+    def notes(accompanist, steps):
+        return np.mean([sum((line_runs(top_line(part[steps]))[2] >= 0).sum() for part in accompanist.roll(quarters, seed))
+                        for seed in range(4)])
+
+    shipped, plain = Accompanist("quartet", SHIPPED), Accompanist("quartet", SHIPPED)
+    plain.decoding = [dataclasses.replace(decoding, opening=0.0) for decoding in shipped.decoding]
+    assert all(decoding.opening > 0 for decoding in shipped.decoding)  # since rule 17
+    # the melody is as busy throughout: only the opening makes the first 8 bars calmer than the last 8
+    assert notes(shipped, first) / notes(shipped, late) < notes(plain, first) / notes(plain, late) - 0.2
+    assert notes(shipped, late) == pytest.approx(notes(plain, late), rel=0.05)
+
+
 def test_programs_can_be_given_by_number_or_name(bach):
     result = bach.compose(tune(2), seed=0, programs=[40, "viola", "Cello"])
     assert [track.program for track in result.tracks[1:]] == [40, 41, 42]

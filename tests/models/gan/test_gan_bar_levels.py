@@ -91,8 +91,37 @@ def test_each_rule_sets_its_numbers_in_its_order():
     # rule 15: the rhythm's weight before the note cost (both thin the notes), the pace after it
     assert bar_levels.fields_for(True, True, True, True) == (
         "rhythm_weight", "change_penalty", "pace", "bar_rest", "threshold")
-    for fields in [bar_levels.fields_for(True, True, True, True)]:
+    # rule 17: the opening's cost alone, whatever else is asked
+    assert bar_levels.fields_for(False, False, False, False, opening=True) == ("opening",)
+    for fields in [bar_levels.fields_for(True, True, True, True), ("opening",)]:
         assert fields in bar_levels.CALIBRATION_KEYS
+
+
+def test_openings_are_every_split_s_pieces_cut_to_their_first_bars():
+    waltz = Piece("w", np.ones((4, 12 * 20, 128), dtype=bool), (3, 4))
+    cut = bar_levels.openings({"train": [waltz], "test": []}, bars=16)
+    assert cut["train"][0].parts.shape == (4, 12 * 16, 128) and cut["train"][0].meter == (3, 4)
+    assert cut["test"] == []
+
+
+def test_an_opening_set_to_the_notes_per_bar_draws_that_many_in_a_melody_s_first_bars():
+    # two pitches trading the lead every 2 steps, equally sure throughout: busy unless notes cost more
+    steps = 16 * BAR_STEPS
+    probability = np.full((steps, 12), 0.001)
+    for start in range(0, steps, 4):
+        probability[start:start + 2, 5], probability[start:start + 2, 7] = 0.5, 0.4
+        probability[start + 2:start + 4, 5], probability[start + 2:start + 4, 7] = 0.4, 0.5
+    read = [(probability[:, :, None], 0)]
+    accompanist = SimpleNamespace(lowest=48)
+    card = PartDecoding(threshold=1e-6, relative=True, decoder="notes", change_penalty=0.5,
+                        note_lengths=(1.0,) * 8, rest_lengths=(1.0,) * 8, onsets=(1.0,) * BAR_STEPS)
+    from tools.gan.calibrate import decoded_figures
+
+    busy = decoded_figures(accompanist, read, 0, card)["notes_per_bar"]
+    opening = bar_levels.setting_for(accompanist, read, 0, card, "opening", busy / 2)
+    found = decoded_figures(accompanist, read, 0, PartDecoding(**{**card.__dict__, "opening": opening}))
+    assert opening > 0
+    assert found["notes_per_bar"] == pytest.approx(busy / 2, rel=0.15)
 
 
 def test_a_part_without_pace_gets_the_style_s_melody_notes_per_bar_and_the_others_keep_theirs():

@@ -8,9 +8,9 @@ import pytest
 
 from keycomposer.models import runtime
 from keycomposer.models.bars import Bars, meter_steps, parse_meter
-from keycomposer.models.voicing import (BAR_STEPS, CALMEST_PACE, PACE_WINDOW, REST, WIDEST, PartDecoding,
-                                      bar_presence, melody_pace, part_level, register_bias, voice_notes, voice_path,
-                                      voice_sample)
+from keycomposer.models.voicing import (BAR_STEPS, CALMEST_PACE, OPENING_BARS, PACE_WINDOW, REST, WIDEST,
+                                      PartDecoding, bar_presence, melody_pace, opening_fade, part_level,
+                                      register_bias, voice_notes, voice_path, voice_sample)
 from keycomposer.music.metrics import line_runs, straight_moves
 
 
@@ -374,6 +374,30 @@ def test_with_a_pace_a_part_writes_fewer_notes_under_a_calm_melody_than_under_a_
         paced.voice(probability)
 
 
+def test_the_opening_s_cost_fades_bar_by_bar_in_the_melody_s_own_bars():
+    fade = opening_fade(Bars(), (OPENING_BARS + 2) * BAR_STEPS)
+    assert fade[:BAR_STEPS].tolist() == [1.0] * BAR_STEPS
+    assert fade[BAR_STEPS] == pytest.approx(1 - 1 / OPENING_BARS)
+    assert fade[OPENING_BARS * BAR_STEPS:].tolist() == [0.0] * 2 * BAR_STEPS
+    waltz = opening_fade(Bars.regular((3, 4)), 2 * 12)
+    assert waltz[11] == 1.0 and waltz[12] == pytest.approx(1 - 1 / OPENING_BARS)  # the second bar is a 3/4 one
+
+
+def test_with_an_opening_a_part_starts_calm_and_plays_on_as_before_once_it_has_faded():
+    bars = OPENING_BARS + 8
+    probability = melodic_part(bars=bars)
+    rhythm = dict(note_lengths=(1.0,) * BAR_STEPS, rest_lengths=(1.0,), onsets=FLAT_ONSETS)
+    opening = PartDecoding(0.05, decoder="notes", sharpness=2.0, opening=2.0, **rhythm)
+    plain = PartDecoding(0.05, decoder="notes", sharpness=2.0, **rhythm)
+    first, later = slice(0, 8 * BAR_STEPS), slice((OPENING_BARS + 2) * BAR_STEPS, None)
+
+    def notes(decoding, steps):
+        return np.mean([len(note_lengths_of(decoding.voice(probability, seed=seed)[steps])[0]) for seed in range(6)])
+
+    assert notes(opening, first) < 0.6 * notes(plain, first)
+    assert notes(opening, later) == pytest.approx(notes(plain, later), rel=0.15)
+
+
 NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_lengths=(0.2, 0.5, 0.3),
                      rest_lengths=(0.7, 0.3), onsets=tuple(range(1, BAR_STEPS + 1)), rhythm_weight=1.25,
                      intervals=tuple(range(1, 2 * WIDEST + 2)), interval_weight=0.5, change_penalty=1.5)
@@ -383,6 +407,7 @@ NOTES = PartDecoding(0.15, bar_rest=0.02, decoder="notes", sharpness=2.5, note_l
                                       PartDecoding(0.2, 1.5, 0.0, "sample", 3.0, 2), NOTES,
                                       PartDecoding(0.3, 0.5, register=-1.5),
                                       PartDecoding(**{**NOTES.__dict__, "pace": 0.75, "melody_notes_per_bar": 4.25}),
+                                      PartDecoding(**{**NOTES.__dict__, "opening": 1.25}),
                                       PartDecoding(1.5, 0.4, 0.6, relative=True),
                                       PartDecoding(**{**NOTES.__dict__, "meter_onsets": (
                                           ("3/4", tuple(range(1, 13))), ("6/8", tuple(range(12, 0, -1))))})])
@@ -426,6 +451,8 @@ def test_a_decoding_written_to_a_card_reads_back_the_same(decoding):
     ({"threshold": 0.1, "pace": 1.0, "melody_notes_per_bar": 4.0}, "pace follows the melody in the notes decoder only"),
     ({**NOTES.to_card(), "pace": 1.0}, "pace needs the style's melody_notes_per_bar above 0, has 0.0"),
     ({**NOTES.to_card(), "pace": "calm", "melody_notes_per_bar": 4.0}, "pace 'calm' is not a number"),
+    ({"threshold": 0.1, "opening": 1.0}, "opening costs notes in the notes decoder only"),
+    ({**NOTES.to_card(), "opening": float("inf")}, "opening inf is not a finite number"),
 ])
 def test_a_bad_decoding_entry_says_what_is_wrong(entry, problem):
     with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")

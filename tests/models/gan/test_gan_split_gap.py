@@ -53,3 +53,16 @@ def test_a_melody_s_chords_are_its_steps_with_two_pitches_or_more():
     piece.parts[0, :BAR_STEPS // 2, 76] = True  # a third above for half of bar 1
     assert split_gap.melody_chords([piece]) == (BAR_STEPS // 2) / (4 * BAR_STEPS)
     assert split_gap.melody_chords([piece], bars=1) == 0.5
+
+
+def test_notes_by_bar_count_each_group_s_notes_per_16_steps_over_the_pieces_that_reach_it():
+    parts = np.zeros((4, 9 * BAR_STEPS, 128), dtype=bool)
+    for step in range(0, 4 * BAR_STEPS, 8):  # bars 1-4: two half notes a bar
+        parts[1, step:step + 8, 60 + (step // 8) % 2] = True
+    for step in range(4 * BAR_STEPS, 9 * BAR_STEPS, 4):  # then quarter notes
+        parts[1, step:step + 4, 60 + (step // 4) % 2] = True
+    long, short = Piece("long", parts), Piece("short", parts[:, :4 * BAR_STEPS + 4])
+    assert split_gap.notes_by_bar([long], part=1, bars=8).tolist() == [2.0, 4.0]
+    # the short piece reaches only bars 1-4 as whole bars: it counts there, not after
+    assert split_gap.notes_by_bar([long, short], part=1, bars=8).tolist() == [2.0, 4.0]
+    assert np.isnan(split_gap.notes_by_bar([short], part=1, bars=8)[1])
