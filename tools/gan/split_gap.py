@@ -22,9 +22,9 @@ import sys
 
 import numpy as np
 
-from tools.gan import data
 from keycomposer.models.voicing import BAR_STEPS
 from keycomposer.music.metrics import line_runs, top_line
+from tools.gan import data
 from tools.gan.calibrate import part_figures
 
 CHORD = 2  # MuseGAN's polyphonic rate counts steps with more pitches than this
@@ -95,7 +95,8 @@ def main(argv=None) -> int:
         for name in names:
             print(f"{name:6} {'bars':10}" + "".join(f"{f'{g + 1}-{g + 4}':>7}" for g in range(0, args.by_bar, 4)))
             for part, part_name in enumerate(parts):
-                print(f"{'':6} {part_name:10}" + "".join(f"{v:7.2f}" for v in notes_by_bar(splits[name], part, args.by_bar)))
+                by_bar = notes_by_bar(splits[name], part, args.by_bar)
+                print(f"{'':6} {part_name:10}" + "".join(f"{v:7.2f}" for v in by_bar))
         return 0
     read = f"first {args.bars} bars" if args.bars > 0 else "whole files"
     print(f"{args.style}, {read}: " + ", ".join(f"{len(splits[name])} {name}" for name in names) + " files")

@@ -35,7 +35,7 @@ one voice, so a part becomes one pitch or a rest per step (`PartDecoding.voice`)
 - drawn note by note, ``opening`` makes each note cost that many nats more in the melody's first bar, less and
   less until bar OPENING_BARS (`opening_fade`): a movement's parts start calm and grow busier (the training
   quartets' parts play about 2.3 notes per bar in bars 1 to 4 and reach their whole movements' 3.5 to 4.3 by
-  bars 21 to 24, their melodies far less so), and a melody someone brings is mostly an opening.
+  bars 21 to 24; their melodies grow busier less), and a melody someone brings is mostly an opening.
 The numbers per part are in the model card, set on validation melodies by tools/gan/calibrate.py.
 """
 

@@ -214,8 +214,8 @@ def test_the_quartet_s_parts_open_calmly_and_play_on_as_before_once_the_opening_
     first, late = slice(0, 8 * 16), slice(OPENING_BARS * 16, None)
 
     def notes(accompanist, steps):
-        return np.mean([sum((line_runs(top_line(part[steps]))[2] >= 0).sum() for part in accompanist.roll(quarters, seed))
-                        for seed in range(4)])
+        rolls = [accompanist.roll(quarters, seed) for seed in range(4)]
+        return np.mean([sum((line_runs(top_line(part[steps]))[2] >= 0).sum() for part in roll) for roll in rolls])
 
     shipped, plain = Accompanist("quartet", SHIPPED), Accompanist("quartet", SHIPPED)
     plain.decoding = [dataclasses.replace(decoding, opening=0.0) for decoding in shipped.decoding]
