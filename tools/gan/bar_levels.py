@@ -101,8 +101,8 @@ def bar_level_for(accompanist, read, part: int, decoding, rate: float) -> float:
 
 def rests_for(accompanist, read, part: int, decoding, target: dict, fields=("bar_rest",)):
     """``decoding`` with ``fields`` set, one after the other, to the target's figures over these readings: one
-    round for the bar level alone (rule 12), ROUNDS with more (the threshold: rule 13; the note cost first: 14;
-    the rhythm's weight before it and the pace after it: 15)."""
+    round for one number alone (the bar level: rule 12; the opening: 17), ROUNDS with more (the threshold: rule
+    13; the note cost first: 14; the rhythm's weight before it and the pace after it: 15)."""
     for round_ in range(1 if len(fields) == 1 else ROUNDS):
         for field in fields:
             goal = target[SETS[field][0]]
