@@ -9,6 +9,8 @@ AND the training ones, checked by two folds over the training quartets first.
     .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold --note-cost --rhythm --pace \
         --judge 8 --judge-from 81                                                # rule 15: rhythm and pace too
     .venv/bin/python -m tools.gan.bar_levels --style quartet --opening --judge 8 --judge-from 97   # rule 17
+    .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold --note-cost --rhythm --pace \\
+        --judge 8 --judge-from 105                                               # rule 18: rule 15's, opening in place
     ... --write                                                                  # then set on all, into the card
 
 `tools.gan.calibrate` sets the rests on the validation melodies alone: for the quartets that is one quartet
@@ -175,7 +177,8 @@ def folds(accompanist, splits: dict, targets, valid_read, fields=("bar_rest",), 
                         f"{', '.join(f'{getattr(d, field):.4f}' for d in accompanist.decoding)})"
                         for field, values in checked["set"].items())
             + f"; empty bars on {y}: real " + ", ".join(f"{v:.3f}" for v in real) + "; these "
-            + ", ".join(f"{v:.3f}" for v in checked["fold"]) + "; card's " + ", ".join(f"{v:.3f}" for v in checked["card"])
+            + ", ".join(f"{v:.3f}" for v in checked["fold"])
+            + "; card's " + ", ".join(f"{v:.3f}" for v in checked["card"])
             + f"; summed miss {checked['miss_fold']:.4f} against the card's {checked['miss_card']:.4f}"
             + f"; all figures' miss on {y} {fold['miss']:.3f} against the card's {card['miss']:.3f}")
     return out
@@ -226,15 +229,23 @@ def with_melody_pace(decodings, melody_notes_per_bar: float) -> list:
             else dataclasses.replace(decoding, melody_notes_per_bar=melody_notes_per_bar) for decoding in decodings]
 
 
-def write_rests(card_path: Path, decodings, fields, note: dict) -> None:
-    """Store the numbers set in the card's decoding and how they were set in its decoding_calibration."""
+def calibration_key(fields, opened: bool) -> str:
+    """Where a rule's numbers go in the card's decoding_calibration: set again on a card whose parts already open
+    calmly (rule 18), they are kept apart from the same numbers set before the opening was (rule 16's)."""
+    key = CALIBRATION_KEYS.get(tuple(fields), "_and_".join(fields))
+    return f"{key}_with_opening" if opened and "opening" not in fields else key
+
+
+def write_rests(card_path: Path, decodings, fields, note: dict, key: str = None) -> None:
+    """Store the numbers set in the card's decoding and how they were set in its decoding_calibration (under
+    ``key``, or the fields' own)."""
     card = json.loads(card_path.read_text())
     for entry, decoding in zip(card["decoding"], decodings):
         for field in fields:
             entry[field] = getattr(decoding, field)
         if "pace" in fields:
             entry["melody_notes_per_bar"] = round(decoding.melody_notes_per_bar, 6)
-    key = CALIBRATION_KEYS.get(tuple(fields), "_and_".join(fields))
+    key = key or calibration_key(fields, False)
     card.setdefault("decoding_calibration", {})[key] = note
     card_path.write_text(json.dumps(card, indent=2) + "\n")
 
@@ -310,6 +321,7 @@ def main(argv=None) -> int:
     if not args.write:
         return 0
     path = Path(args.models or models_dir()) / f"{model_name(args.style)}.json"
+    opened = any(decoding.opening for decoding in accompanist.decoding)
     write_rests(path, decodings, fields, {
         "command": f"python -m tools.gan.bar_levels --style {args.style}"
                    + (" --threshold" if args.threshold else "") + (" --note-cost" if args.note_cost else "")
@@ -320,13 +332,14 @@ def main(argv=None) -> int:
                 f"({SEEDS} generations each) and of the training melodies (1 each) reach the training pieces' "
                 + " and ".join(SETS[field][0].replace("_", " ") for field in fields)
                 + (f", every piece read in its first {OPENING_READ} bars alone" if args.opening else "")
+                + (", the parts' openings as the card has them" if opened and not args.opening else "")
                 + "; the test pieces are not read",
         "was": {field: [getattr(d, field) for d in accompanist.decoding] for field in fields},
         "folds": {name: {key: [round(v, 4) for v in value] if isinstance(value, list)
                          else {k: [round(x, 4) for x in v] for k, v in value.items()} if isinstance(value, dict)
                          else round(value, 4) for key, value in fold.items()} for name, fold in checked.items()},
         **judgement,
-    })
+    }, calibration_key(fields, opened))
     print(f"wrote the {' and '.join(fields)} into {path}")
     return 0
 

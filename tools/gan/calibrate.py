@@ -71,7 +71,7 @@ ROUNDS = 8
 STARTING_PENALTIES = (0.3, 1.5)
 SEEDS = 2  # generations per validation melody
 JUDGE_SEEDS = 100_000  # seed sets `judge` reads start at multiples of this, far from any calibration's seeds
-NEXT_JUDGE_SET = 105  # sets 1..104 decided the choices of 2026-12-02 and 03 (rules 1 to 17): the next starts here
+NEXT_JUDGE_SET = 113  # sets 1..112 decided the choices of 2026-12-02 and 03 (rules 1 to 18): the next starts here
 DECODERS = ("path", "sample", "notes")  # keycomposer.models.voicing.DECODERS
 
 

@@ -4,10 +4,14 @@ fold, on the half that fold held out, with seeds neither setting read.
     .venv/bin/python -m tools.gan.like_for_like --style quartet --models RULE14_CARD --candidate RULE15_CARD \\
         --candidate-key rhythm_pace_note_cost_and_rests --baseline-key note_cost_and_rests \\
         --judge 8 --judge-from 89                                                   # rule 16
+    .venv/bin/python -m tools.gan.like_for_like --style quartet --models RULE17_CARD --candidate RULE18_CARD \\
+        --candidate-key rhythm_pace_note_cost_and_rests_with_opening \\
+        --baseline-key rhythm_pace_note_cost_and_rests --first-seed 70000 --judge 8 --judge-from 105   # rule 18
 
 (RULE14_CARD: a folder with the model and the card as rule 14 shipped it, `git show
 f8d130d:models_tflite/gan_quartet.json`; RULE15_CARD: the card rule 15's `bar_levels --write` wrote, which
-models_tflite/ now holds with rule 16's figures added.)
+models_tflite/ now holds with rule 16's figures added. Rule 18: both sides carry the card's opening (rule 17), the
+baseline with the numbers rule 15 set on each fold without it, the candidate with those set again with it.)
 
 `bar_levels` checks a candidate's fold decodings (set on K80 and one half of the training quartets) against the
 card, but once a card's numbers were set on all training quartets (rules 13 and 14), the card is in-sample on
@@ -30,6 +34,7 @@ from tools.gan.bar_levels import FOLDS, halves, judged, measured, weighed
 from tools.gan.calibrate import NEXT_JUDGE_SET, readings, style_figures
 
 FRESH_SEEDS = 60_000  # held-out halves read from here: apart from bar_levels' settings (0 on) and checks (50,000 on)
+# (rule 16 read from 60,000, rule 18 from 70,000 with --first-seed: a next rule reads from another 10,000)
 
 
 def fold_decodings(decodings, folds: dict) -> dict:

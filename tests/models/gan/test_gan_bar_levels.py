@@ -1,5 +1,6 @@
 """tools/gan/bar_levels.py: the halves of the training pieces, and a bar level found for an empty bar rate."""
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -51,7 +52,8 @@ def test_rests_set_together_reach_both_the_empty_bars_and_the_sounding_share():
     from tools.gan.calibrate import decoded_figures
 
     figures = decoded_figures(accompanist, read, 0, found)
-    assert figures["empty_bar_rate"] == pytest.approx(0.2, abs=0.1)  # to a bar of the ten: the bisection ends between two
+    # to a bar of the ten: the bisection ends between two
+    assert figures["empty_bar_rate"] == pytest.approx(0.2, abs=0.1)
     assert figures["sounding"] == pytest.approx(0.4, abs=0.05)
     assert found.change_penalty == card.change_penalty  # nothing else moves
 
@@ -95,6 +97,20 @@ def test_each_rule_sets_its_numbers_in_its_order():
     assert bar_levels.fields_for(False, False, False, False, opening=True) == ("opening",)
     for fields in [bar_levels.fields_for(True, True, True, True), ("opening",)]:
         assert fields in bar_levels.CALIBRATION_KEYS
+
+
+def test_numbers_set_again_on_a_card_that_opens_calmly_are_kept_apart_from_those_set_before(tmp_path):
+    fields = bar_levels.fields_for(True, True, True, True)
+    assert bar_levels.calibration_key(fields, False) == "rhythm_pace_note_cost_and_rests"
+    assert bar_levels.calibration_key(fields, True) == "rhythm_pace_note_cost_and_rests_with_opening"
+    assert bar_levels.calibration_key(("opening",), True) == "opening"  # the opening set again is the opening
+    card = tmp_path / "card.json"
+    card.write_text('{"decoding": [{"bar_rest": 0.5}], "decoding_calibration": {"rests": {"rule": "13"}}}')
+    bar_levels.write_rests(card, [PartDecoding(threshold=0.8, bar_rest=0.4)], ("bar_rest",), {"rule": "18"},
+                           "rests_with_opening")
+    written = json.loads(card.read_text())
+    assert written["decoding"][0]["bar_rest"] == 0.4
+    assert written["decoding_calibration"] == {"rests": {"rule": "13"}, "rests_with_opening": {"rule": "18"}}
 
 
 def test_openings_are_every_split_s_pieces_cut_to_their_first_bars():
