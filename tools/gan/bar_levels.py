@@ -9,8 +9,8 @@ AND the training ones, checked by two folds over the training quartets first.
     .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold --note-cost --rhythm --pace \
         --judge 8 --judge-from 81                                                # rule 15: rhythm and pace too
     .venv/bin/python -m tools.gan.bar_levels --style quartet --opening --judge 8 --judge-from 97   # rule 17
-    .venv/bin/python -m tools.gan.bar_levels --style quartet --threshold --note-cost --rhythm --pace \\
-        --judge 8 --judge-from 105                                               # rule 18: rule 15's, opening in place
+    .venv/bin/python -m tools.gan.bar_levels --style quartet --models CARD_COPY --threshold --note-cost \\
+        --rhythm --pace --write              # rule 18: rule 15's, opening in place (judged by like_for_like)
     ... --write                                                                  # then set on all, into the card
 
 `tools.gan.calibrate` sets the rests on the validation melodies alone: for the quartets that is one quartet
