@@ -43,9 +43,10 @@ def notes_by_bar(pieces, part: int, bars: int, group: int = 4) -> np.ndarray:
     melody) starting in them per 16 steps, averaged over the pieces that reach that far."""
     total, pieces_in = np.zeros(bars), np.zeros(bars)
     for piece in pieces:
-        starts = piece.bars.starts(piece.parts.shape[1])
+        steps = piece.parts.shape[1]
+        starts = piece.bars.starts(steps)
         line_starts, _, pitches = line_runs(top_line(piece.parts[part]))
-        bar_of_note = np.searchsorted(starts, line_starts[pitches >= 0], side="right") - 1
+        bar_of_note = piece.bars.index(steps)[line_starts[pitches >= 0]]
         whole = min(bars, len(starts) - 1)  # the last bar may be partial: left out
         lengths = np.diff(starts[:whole + 1])
         total[:whole] += np.bincount(bar_of_note, minlength=len(starts))[:whole] * BAR_STEPS / lengths

@@ -133,6 +133,10 @@ class Bars:
         """The first step of every bar that begins before step ``steps``."""
         return np.array([bar.start for bar in self.bars(steps)], dtype=np.int64)
 
+    def index(self, steps: int) -> np.ndarray:
+        """Per step of ``steps``, the bar holding it, counted from 0 (`place`'s bar number less 1, for all at once)."""
+        return np.searchsorted(self.starts(steps), np.arange(steps), side="right") - 1
+
     def end(self, steps: int) -> int:
         """Where the bar holding step ``steps`` - 1 ends: a melody ``steps`` long fills its bars up to here."""
         return self.bars(max(1, steps))[-1].end

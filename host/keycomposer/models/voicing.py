@@ -308,8 +308,7 @@ def melody_pace(melody: np.ndarray) -> np.ndarray:
 def opening_fade(bars: Bars, steps: int) -> np.ndarray:
     """Per step, how much of `opening` a note starting there costs: 1 in the first of ``bars``, 1 - k /
     OPENING_BARS in bar k (from 0), 0 from bar OPENING_BARS on."""
-    bar = np.searchsorted(bars.starts(steps), np.arange(steps), side="right") - 1
-    return np.clip(1.0 - bar / OPENING_BARS, 0.0, 1.0)
+    return np.clip(1.0 - bars.index(steps) / OPENING_BARS, 0.0, 1.0)
 
 
 def register_bias(probability: np.ndarray, register: float) -> np.ndarray:

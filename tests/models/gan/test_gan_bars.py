@@ -41,6 +41,12 @@ def test_a_one_bar_pickup_is_the_end_of_a_whole_bar_of_the_meter_after_it():
     assert Bars.of_signatures([(0, (2, 4)), (16, (4, 4))]).starts(20).tolist() == [0, 8, 16]
 
 
+def test_every_step_is_numbered_with_the_bar_that_holds_it_as_its_place_says():
+    bars = Bars.of_signatures([(0, (1, 4)), (4, (3, 4)), (28, (2, 4))])  # a pickup, two bars of 3/4, then 2/4
+    assert bars.index(40).tolist() == [0] * 4 + [1] * 12 + [2] * 12 + [3] * 8 + [4] * 4
+    assert bars.index(40).tolist() == [bars.place(step)[0] - 1 for step in range(40)]
+
+
 def test_each_step_weighs_what_its_place_in_its_own_meter_s_bar_weighs():
     weights = {(4, 4): np.arange(16) + 100.0, (3, 4): np.arange(12) + 300.0}
     bars = Bars.of_signatures([(0, (2, 4)), (8, (4, 4)), (24, (3, 4))])  # a 2/4 pickup into 4/4, then 3/4
