@@ -464,30 +464,30 @@ def voice_notes(probability: np.ndarray, threshold: float, rng, sharpness: float
         return scores_to[end + 1] + length_score[:end + 1 - first] + opening[first:end + 1][::-1]
 
     after = np.empty(pitches + 1)
-    for end in range(steps):
-        scores = segments(end)
-        top = scores.max()  # finite: a rest of one step is always possible
-        by_state = np.exp(scores - top).sum(axis=0)
-        total = by_state.sum()
-        with np.errstate(divide="ignore"):
-            ending[end] = top + np.log(by_state)
-        if end + 1 < steps:
-            # a pitch may start after another pitch (weighed by the move) or a rest, a rest after anything
-            after[:pitches] = (moving @ by_state[:pitches] + by_state[pitches]) * entry[end + 1]
-            after[pitches] = total
-            with np.errstate(divide="ignore"):
-                opening[end + 1] = top + np.log(after) + onset_score[(end + 1) % len(onset_score)] - scores_to[end + 1]
     path = np.empty(steps, dtype=np.int64)
-    end, following = steps - 1, None
-    while end >= 0:
-        weights = ending[end].copy()
-        if following is not None and following != pitches:  # the note after this one weighs the move to it
-            with np.errstate(divide="ignore"):
+    # A state no segment can end in weighs log(0) = -inf. One errstate for the whole draw, not one a step: entering
+    # it costs more than a step's arithmetic.
+    with np.errstate(divide="ignore"):
+        for end in range(steps):
+            scores = segments(end)
+            top = scores.max()  # finite: a rest of one step is always possible
+            by_state = np.exp(scores - top).sum(axis=0)
+            total = by_state.sum()
+            ending[end] = top + np.log(by_state)
+            if end + 1 < steps:
+                # a pitch may start after another pitch (weighed by the move) or a rest, a rest after anything
+                after[:pitches] = (moving @ by_state[:pitches] + by_state[pitches]) * entry[end + 1]
+                after[pitches] = total
+                opening[end + 1] = top + np.log(after) + onset_score[(end + 1) % len(onset_score)] - scores_to[end + 1]
+        end, following = steps - 1, None
+        while end >= 0:
+            weights = ending[end].copy()
+            if following is not None and following != pitches:  # the note after this one weighs the move to it
                 weights[:pitches] += np.log(moving[following])
-        state = _draw_log(weights, rng)
-        length = 1 + _draw_log(segments(end)[:, state], rng)
-        path[end + 1 - length:end + 1] = state
-        end, following = end - length, state
+            state = _draw_log(weights, rng)
+            length = 1 + _draw_log(segments(end)[:, state], rng)
+            path[end + 1 - length:end + 1] = state
+            end, following = end - length, state
     path[path == pitches] = REST
     return path
 
