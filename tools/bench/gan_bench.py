@@ -2,19 +2,22 @@
 
     .venv/bin/python tools/bench/gan_bench.py --style bach [--bars 16] [--seeds 2]
 
-For every test piece of the style (tools/gan/data.py's split: never seen in training), read in its own bars
-(its pickup's missing beats put back as rests, its bars as its time signatures and measures draw them, given
-to every accompanist as a MIDI file would give them: "first 16 bars" are 16 of them, and a bar's figures are
-counted in them), the melody part is given to three accompanists: the GAN (models_tflite/gan_<style>.tflite), the composer (the piece's own
-parts: the target) and a baseline that copies the melody one octave down into every track. Per track it
+For every test piece of the style (tools/gan/data.py's split: never seen in training), read in its own bars (its
+pickup's missing beats put back as rests, its bars as its time signatures and measures draw them, given to every
+accompanist as a MIDI file would give them: "first 16 bars" are 16 of them, and a bar's figures are counted in
+them), the melody part is given to three accompanists: the GAN (models_tflite/gan_<style>.tflite), the composer (the
+piece's own parts: the target) and a baseline that copies the melody one octave down into every track. Per track it
 prints MuseGAN's metrics (empty bar rate, used pitch classes per bar, qualified note rate, polyphonic rate), the
-tonal distance between the melody and that track, and figures of our own that tell one voice from another
-(pitch classes used, mean pitch, notes per bar, in-scale ratio, share of notes one 16th long, share of moves by
-step), averaged over pieces, and how its notes per bar follow the melody's (the slope over 8-bar stretches of
-all pieces pooled; the baseline's is 1), and for each figure the ratio |GAN - real| / |baseline - real|: under 1 means the
-GAN is closer to the real pieces than the baseline is. (Drum pattern is a drum-track metric; neither style has
-drums.) Then the latency of 8 bars of accompaniment, with the model loaded once, and of a whole `accompany`
-call that loads it too.
+tonal distance between the melody and that track, and figures of our own that tell one voice from another (pitch
+classes used, mean pitch, notes per bar, in-scale ratio, share of notes one 16th long, share of moves by step),
+averaged over pieces, and how its notes per bar follow the melody's (the slope over 8-bar stretches of all pieces
+pooled; the baseline's is 1), and for each figure the ratio |GAN - real| / |baseline - real|: under 1 means the GAN
+is closer to the real pieces than the baseline is. Beside them, the training pieces' own parts read the same way
+("training"): what a generator that wrote exactly as the pieces it learned from would score. Where their ratio is 1
+or more, the test pieces differ from the training pieces more than the baseline differs from the test pieces, and
+only a generator that wrote unlike its training pieces, towards these test pieces, could be closer. (Drum pattern is
+a drum-track metric; neither style has drums.) Then the latency of 8 bars of accompaniment, with the model loaded
+once, and of a whole `accompany` call that loads it too.
 
 Needs the data cache (out/gan/<style>.npz, from `python -m tools.gan.data`) and a TFLite runtime.
 """
@@ -25,6 +28,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -82,6 +86,32 @@ def figures(composition: Composition) -> list:
     return rows
 
 
+def real_and_baseline(piece, bars: int):
+    """A piece's first ``bars`` (0: all) as the benchmark reads them: its (parts, steps, 128) roll, the melody as a
+    composition, the figures of its own parts and of the baseline's (the melody one octave down in every track),
+    and (melody line, the tracks' top lines) for each of the two; None where its melody never sounds there."""
+    parts = piece.first_bars(bars)
+    if not parts[0].any():
+        return None
+    melody = in_bars(as_tracks(parts[:1]), piece.bars, piece.name)
+    octave_down = np.zeros_like(parts[0])
+    octave_down[:, :-12] = parts[0][:, 12:]
+    baseline = np.stack([parts[0]] + [octave_down] * (len(parts) - 1))
+    melody_line = top_voice(parts[0])
+    return SimpleNamespace(
+        parts=parts, melody=melody, melody_line=melody_line,
+        real=figures(in_bars(as_tracks(parts), piece.bars)),
+        baseline=figures(in_bars(as_tracks(baseline), piece.bars)),
+        real_lines=(melody_line, [top_voice(part) for part in parts[1:]]),
+        baseline_lines=(melody_line, [top_voice(octave_down)] * (len(parts) - 1)))
+
+
+def ratio(figure: float, real: float, baseline: float):
+    """|figure - real| / |baseline - real|, or None where the baseline already matches the real pieces."""
+    gap = abs(baseline - real)
+    return None if gap < 1e-9 else abs(figure - real) / gap
+
+
 def mean(values):
     values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
     return statistics.fmean(values) if values else math.nan
@@ -102,25 +132,26 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     accompanist = Accompanist(args.style, folder=args.models)
-    tests = data.load(args.style, args.data, barred=True)["test"]  # bars as the scores have them
-    results = {"GAN": [], "real": [], "baseline": []}
+    splits = data.load(args.style, args.data, barred=True)  # bars as the scores have them
+    tests = splits["test"]
+    results = {"GAN": [], "real": [], "baseline": [], "training": []}
     lines = {who: [] for who in results}  # (melody line, the tracks' top lines) per piece and generation
+    for piece in splits["train"]:
+        reading = real_and_baseline(piece, args.bars)
+        if reading is not None:
+            results["training"].append(reading.real)
+            lines["training"].append(reading.real_lines)
     seed_change = []
     started = time.monotonic()
     for piece in tests:
-        parts = piece.first_bars(args.bars)
-        if not parts[0].any():
+        reading = real_and_baseline(piece, args.bars)
+        if reading is None:
             continue
-        melody = in_bars(as_tracks(parts[:1]), piece.bars, piece.name)
-        real = in_bars(as_tracks(parts), piece.bars)
-        octave_down = np.zeros_like(parts[0])
-        octave_down[:, :-12] = parts[0][:, 12:]
-        baseline = in_bars(as_tracks(np.stack([parts[0], octave_down, octave_down, octave_down])), piece.bars)
-        results["real"].append(figures(real))
-        results["baseline"].append(figures(baseline))
-        melody_line = top_voice(parts[0])
-        lines["real"].append((melody_line, [top_voice(part) for part in parts[1:]]))
-        lines["baseline"].append((melody_line, [top_voice(octave_down)] * (len(parts) - 1)))
+        melody, melody_line = reading.melody, reading.melody_line
+        results["real"].append(reading.real)
+        results["baseline"].append(reading.baseline)
+        lines["real"].append(reading.real_lines)
+        lines["baseline"].append(reading.baseline_lines)
         line = melody_of(melody, chords="top")
         rolls = [accompanist.roll(line, seed=seed) for seed in range(max(2, args.seeds))]
         for seed in range(args.seeds):
@@ -134,31 +165,33 @@ def main(argv=None) -> int:
           f"({time.monotonic() - started:.1f} s)")
     print(f"seed 0 against seed 1: {mean(seed_change):.3f} of the sounding accompaniment cells differ")
     names = [name for name, _ in accompanist.tracks]
-    header = f"{'track':10} {'metric':26} {'real':>8} {'GAN':>8} {'baseline':>9} {'ratio':>7}"
+    header = (f"{'track':10} {'metric':26} {'real':>8} {'GAN':>8} {'baseline':>9} {'ratio':>7} {'training':>9} "
+              f"{'ratio':>7}")
     print(header)
-    counts = {group: {"closer": 0, "total": 0, "ties": 0} for group in ("target", "extra")}
+    counts = {group: {"closer": 0, "total": 0, "ties": 0, "training_closer": 0} for group in ("target", "extra")}
     table = {}
     for track, name in enumerate(names):
         for metric in TARGET_METRICS + EXTRA_METRICS:
             count = counts["target" if metric in TARGET_METRICS else "extra"]
+            who = ("real", "GAN", "baseline", "training")
             if metric in POOLED:
-                real, gan, base = (follows_melody([(melody_line, tracks[track]) for melody_line, tracks in lines[who]])
-                                   for who in ("real", "GAN", "baseline"))
+                real, gan, base, trained = (follows_melody([(line, tracks[track]) for line, tracks in lines[w]])
+                                            for w in who)
             else:
-                real, gan, base = (mean([rows[track][metric] for rows in results[who]])
-                                   for who in ("real", "GAN", "baseline"))
-            gap = abs(base - real)
-            if gap < 1e-9:  # the baseline already matches the real pieces: no ratio to give
+                real, gan, base, trained = (mean([rows[track][metric] for rows in results[w]]) for w in who)
+            gan_ratio, training_ratio = ratio(gan, real, base), ratio(trained, real, base)
+            if gan_ratio is None:  # the baseline already matches the real pieces: no ratio to give
                 count["ties"] += 1
-                shown = "  (tie)"
+                shown = f"{'(tie)':>7} {trained:9.3f} {'':7}"
             else:
-                ratio = abs(gan - real) / gap
                 count["total"] += 1
-                count["closer"] += ratio < 1
-                shown = f"{ratio:7.2f}"
+                count["closer"] += gan_ratio < 1
+                count["training_closer"] += training_ratio < 1
+                shown = f"{gan_ratio:7.2f} {trained:9.3f} {training_ratio:7.2f}"
             table.setdefault(name, {})[metric] = {
                 "real": round(real, 4), "gan": round(gan, 4), "baseline": round(base, 4),
-                "ratio": None if gap < 1e-9 else round(abs(gan - real) / gap, 4)}
+                "ratio": None if gan_ratio is None else round(gan_ratio, 4), "training": round(trained, 4),
+                "training_ratio": None if training_ratio is None else round(training_ratio, 4)}
             extra = " *" if metric in EXTRA_METRICS else ""
             print(f"{name:10} {metric + extra:26} {real:8.3f} {gan:8.3f} {base:9.3f} {shown}")
     summary = {}
@@ -166,8 +199,10 @@ def main(argv=None) -> int:
                          ("extra", "our own figures (*)")):
         count = counts[group]
         summary[group] = f"{count['closer']} of {count['total']}"
+        summary[group + "_training"] = f"{count['training_closer']} of {count['total']}"
         print(f"{label}: GAN closer to the real pieces than the baseline in {count['closer']} of {count['total']} "
-              f"figures (ratio < 1); {count['ties']} more where the baseline equals the real pieces")
+              f"figures (ratio < 1); {count['ties']} more where the baseline equals the real pieces; the training "
+              f"pieces' own parts closer in {count['training_closer']} of {count['total']}")
 
     # Latency: 8 bars of a melody from the test set, model loaded once; then whole calls that load it too.
     parts = next(piece.parts for piece in tests if piece.meter == COMMON_TIME and piece.parts.shape[1] >= 8 * STEPS_PER_BAR)
@@ -208,6 +243,10 @@ def main(argv=None) -> int:
             "test_files": len(tests), "bars_per_file": args.bars, "seeds": args.seeds,
             "ratio": "|GAN - real| / |baseline - real|; baseline: the melody one octave down in every track",
             "closer_than_baseline": summary["target"], "closer_than_baseline_own_figures": summary["extra"],
+            "training_pieces_closer_than_baseline": summary["target_training"],
+            "training_pieces_closer_than_baseline_own_figures": summary["extra_training"],
+            "training": "the training pieces' own parts, read as the test pieces are (their ratio: how close a "
+                        "generator that wrote exactly as its training pieces would come)",
             "per_track": table,
             "seed_0_vs_1_cells_differing": round(mean(seed_change), 4),
             "latency_8_bars_ms": round(int8 * 1000, 1), "latency_runtime": accompanist.model.runtime,
