@@ -87,9 +87,9 @@ def figures(composition: Composition) -> list:
 
 
 def real_and_baseline(piece, bars: int):
-    """A piece's first ``bars`` (0: all) as the benchmark reads them: its (parts, steps, 128) roll, the melody as a
-    composition, the figures of its own parts and of the baseline's (the melody one octave down in every track),
-    and (melody line, the tracks' top lines) for each of the two; None where its melody never sounds there."""
+    """A piece's first ``bars`` (0: all) as the benchmark reads them: the melody as a composition and as a line,
+    the figures of its own parts and of the baseline's (the melody one octave down in every track), and (melody
+    line, the tracks' top lines) for each of the two; None where its melody never sounds there."""
     parts = piece.first_bars(bars)
     if not parts[0].any():
         return None
@@ -99,7 +99,7 @@ def real_and_baseline(piece, bars: int):
     baseline = np.stack([parts[0]] + [octave_down] * (len(parts) - 1))
     melody_line = top_voice(parts[0])
     return SimpleNamespace(
-        parts=parts, melody=melody, melody_line=melody_line,
+        melody=melody, melody_line=melody_line,
         real=figures(in_bars(as_tracks(parts), piece.bars)),
         baseline=figures(in_bars(as_tracks(baseline), piece.bars)),
         real_lines=(melody_line, [top_voice(part) for part in parts[1:]]),
