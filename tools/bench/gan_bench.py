@@ -86,24 +86,28 @@ def figures(composition: Composition) -> list:
     return rows
 
 
-def real_and_baseline(piece, bars: int):
-    """A piece's first ``bars`` (0: all) as the benchmark reads them: the melody as a composition and as a line,
-    the figures of its own parts and of the baseline's (the melody one octave down in every track), and (melody
-    line, the tracks' top lines) for each of the two; None where its melody never sounds there."""
+def real_reading(piece, bars: int):
+    """A piece's first ``bars`` (0: all) as the benchmark reads them: its (parts, steps, 128) roll, its melody as a
+    composition and as a line, the figures of its own parts and (melody line, its tracks' top lines); None where
+    its melody never sounds there."""
     parts = piece.first_bars(bars)
     if not parts[0].any():
         return None
-    melody = in_bars(as_tracks(parts[:1]), piece.bars, piece.name)
+    melody_line = top_voice(parts[0])
+    return SimpleNamespace(parts=parts, melody=in_bars(as_tracks(parts[:1]), piece.bars, piece.name),
+                           melody_line=melody_line, figures=figures(in_bars(as_tracks(parts), piece.bars)),
+                           lines=(melody_line, [top_voice(part) for part in parts[1:]]))
+
+
+def baseline_reading(reading, bars):
+    """The baseline's figures and (melody line, its tracks' top lines) for a piece read by `real_reading` whose
+    bars are ``bars``: the melody one octave down in every track."""
+    parts = reading.parts
     octave_down = np.zeros_like(parts[0])
     octave_down[:, :-12] = parts[0][:, 12:]
     baseline = np.stack([parts[0]] + [octave_down] * (len(parts) - 1))
-    melody_line = top_voice(parts[0])
-    return SimpleNamespace(
-        melody=melody, melody_line=melody_line,
-        real=figures(in_bars(as_tracks(parts), piece.bars)),
-        baseline=figures(in_bars(as_tracks(baseline), piece.bars)),
-        real_lines=(melody_line, [top_voice(part) for part in parts[1:]]),
-        baseline_lines=(melody_line, [top_voice(octave_down)] * (len(parts) - 1)))
+    return (figures(in_bars(as_tracks(baseline), bars)),
+            (reading.melody_line, [top_voice(octave_down)] * (len(parts) - 1)))
 
 
 def ratio(figure: float, real: float, baseline: float):
@@ -137,21 +141,22 @@ def main(argv=None) -> int:
     results = {"GAN": [], "real": [], "baseline": [], "training": []}
     lines = {who: [] for who in results}  # (melody line, the tracks' top lines) per piece and generation
     for piece in splits["train"]:
-        reading = real_and_baseline(piece, args.bars)
+        reading = real_reading(piece, args.bars)
         if reading is not None:
-            results["training"].append(reading.real)
-            lines["training"].append(reading.real_lines)
+            results["training"].append(reading.figures)
+            lines["training"].append(reading.lines)
     seed_change = []
     started = time.monotonic()
     for piece in tests:
-        reading = real_and_baseline(piece, args.bars)
+        reading = real_reading(piece, args.bars)
         if reading is None:
             continue
         melody, melody_line = reading.melody, reading.melody_line
-        results["real"].append(reading.real)
-        results["baseline"].append(reading.baseline)
-        lines["real"].append(reading.real_lines)
-        lines["baseline"].append(reading.baseline_lines)
+        baseline, baseline_lines = baseline_reading(reading, piece.bars)
+        results["real"].append(reading.figures)
+        results["baseline"].append(baseline)
+        lines["real"].append(reading.lines)
+        lines["baseline"].append(baseline_lines)
         line = melody_of(melody, chords="top")
         rolls = [accompanist.roll(line, seed=seed) for seed in range(max(2, args.seeds))]
         for seed in range(args.seeds):

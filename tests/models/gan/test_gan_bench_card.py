@@ -36,18 +36,20 @@ def _piece(melody_pitches, part_pitches, bars=2):
 
 
 def test_a_piece_is_read_with_its_own_parts_and_the_melody_an_octave_down_as_the_baseline():
-    reading = gan_bench.real_and_baseline(_piece([72, 74], [60, None]), bars=0)
+    piece = _piece([72, 74], [60, None])
+    reading = gan_bench.real_reading(piece, bars=0)
+    baseline, baseline_lines = gan_bench.baseline_reading(reading, piece.bars)
     second_violin = 0
-    assert reading.real[second_violin]["empty_bar_rate"] == 0.5
-    assert reading.baseline[second_violin]["empty_bar_rate"] == 0.0
-    assert reading.baseline[second_violin]["mean_pitch"] == 61.0  # 72 and 74 an octave down
-    assert list(reading.baseline_lines[1][0][::16]) == [60, 62]
-    assert list(reading.real_lines[1][0][::16]) == [60, -1]
+    assert reading.figures[second_violin]["empty_bar_rate"] == 0.5
+    assert baseline[second_violin]["empty_bar_rate"] == 0.0
+    assert baseline[second_violin]["mean_pitch"] == 61.0  # 72 and 74 an octave down
+    assert list(baseline_lines[1][0][::16]) == [60, 62]
+    assert list(reading.lines[1][0][::16]) == [60, -1]
 
 
 def test_a_piece_whose_melody_never_sounds_in_the_bars_read_is_left_out():
-    assert gan_bench.real_and_baseline(_piece([None, 72], [60, 60]), bars=1) is None
-    assert gan_bench.real_and_baseline(_piece([None, 72], [60, 60]), bars=0) is not None
+    assert gan_bench.real_reading(_piece([None, 72], [60, 60]), bars=1) is None
+    assert gan_bench.real_reading(_piece([None, 72], [60, 60]), bars=0) is not None
 
 
 def test_the_ratio_says_how_much_farther_from_the_real_pieces_a_figure_is_than_the_baseline():
