@@ -46,10 +46,10 @@ from pathlib import Path
 import numpy as np
 
 from tools.gan import data
+from tools.gan.data import HALVES, halves
 from tools.gan.calibrate import (NEXT_JUDGE_SET, SEEDS, decoded_figures, figure_misses, judge, readings,
                                  style_figures, style_motion)
 
-HALVES = ("A", "B")
 FOLDS = {f"{x}->{y}": (x, y) for x, y in (HALVES, HALVES[::-1])}  # a fold's name: set on x, held out y
 HELD_OUT_SEEDS = 50_000  # a held-out half is read with seeds from here on, apart from every setting's
 BISECTIONS = 9  # halvings of [0, HIGHEST]: a number to 0.003 of the part's level
@@ -67,12 +67,6 @@ CALIBRATION_KEYS = {("bar_rest",): "bar_levels", ("bar_rest", "threshold"): "res
 ROUNDS = 3  # the numbers one after the other, this many times
 NEAR_BISECTIONS = 5
 OPENING_READ = 16  # bars: `--opening` reads every piece's first bars only, as the benchmark's first view does
-
-
-def halves(pieces) -> dict:
-    """The pieces in two halves by piece name (a quartet's movements share one), names sorted, taken alternately."""
-    names = sorted({piece.name for piece in pieces})
-    return {half: [piece for piece in pieces if piece.name in names[index::2]] for index, half in enumerate(HALVES)}
 
 
 def empty_bar_rate(accompanist, read, part: int, decoding) -> float:

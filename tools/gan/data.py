@@ -88,6 +88,15 @@ def quartet_split_of(piece: str) -> str:
             "mozart/k80": "valid"}.get(piece, "train")
 
 
+HALVES = ("A", "B")  # the training pieces in two halves, for folds: set or trained on one, read on the other
+
+
+def halves(pieces) -> dict:
+    """The pieces in two halves by piece name (a quartet's movements share one), names sorted, taken alternately."""
+    names = sorted({piece.name for piece in pieces})
+    return {half: [piece for piece in pieces if piece.name in names[index::2]] for index, half in enumerate(HALVES)}
+
+
 def split_of_piece(style: str, piece: str) -> str:
     """train / valid / test for one piece of ``style``, by that style's rule."""
     return split_of(piece) if style == "bach" else quartet_split_of(piece)

@@ -30,8 +30,9 @@ import sys
 from pathlib import Path
 
 from tools.gan import data
-from tools.gan.bar_levels import FOLDS, halves, judged, measured, weighed
+from tools.gan.bar_levels import FOLDS, judged, measured, weighed
 from tools.gan.calibrate import NEXT_JUDGE_SET, readings, style_figures
+from tools.gan.data import halves
 
 FRESH_SEEDS = 60_000  # held-out halves read from here: apart from bar_levels' settings (0 on) and checks (50,000 on)
 # (rule 16 read from 60,000, rule 18 from 70,000 with --first-seed: a next rule reads from another 10,000)

@@ -111,6 +111,13 @@ def plot_curves(history: dict, path: str) -> None:
     plt.close(figure)
 
 
+def training_pieces(pieces, half: str = None, limit: int = 0) -> list:
+    """The training pieces a run learns from: all of them, or one half (tools.gan.data.halves: a fold's
+    generator, the other half left unheard), and of those the first ``limit`` (0: all)."""
+    chosen = data.halves(pieces)[half] if half else list(pieces)
+    return chosen[:limit] if limit else chosen
+
+
 def train(args) -> dict:
     import tensorflow as tf
 
@@ -122,8 +129,7 @@ def train(args) -> dict:
     rng = np.random.default_rng(args.seed)
     lowest = gan_model.LOWEST_PITCH[args.style]
     splits = data.load(args.style, args.data)
-    train_pieces = splits["train"][: args.limit_pieces] if args.limit_pieces else splits["train"]
-    sampler = WindowSampler(train_pieces, lowest, rng)
+    sampler = WindowSampler(training_pieces(splits["train"], args.half, args.limit_pieces), lowest, rng)
     valid = WindowSampler(splits["valid"], lowest, rng).fixed(VALID_WINDOWS)
     noise_shape = gan_model.noise_shape(args.filters)
     valid_noise = np.random.default_rng(1).standard_normal((len(valid[0]),) + noise_shape).astype(np.float32)
@@ -265,6 +271,9 @@ def main(argv=None) -> int:
     parser.add_argument("--log-every", type=int, default=25, help="generator updates between progress lines")
     parser.add_argument("--save-minutes", type=float, default=2.0, help="minutes between saves of the generator")
     parser.add_argument("--limit-pieces", type=int, default=0, help="train on only the first N pieces (smoke runs)")
+    parser.add_argument("--half", choices=data.HALVES,
+                        help="train on this half of the training pieces only (tools.gan.data.halves), so that the "
+                             "other half's melodies are unseen: a fold's generator")
     parser.add_argument("--data", default=data.CACHE_FOLDER, help="cache folder from tools.gan.data")
     args = parser.parse_args(argv)
     if not args.epochs and not args.minutes:

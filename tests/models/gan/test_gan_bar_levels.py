@@ -1,4 +1,4 @@
-"""tools/gan/bar_levels.py: the halves of the training pieces, and a bar level found for an empty bar rate."""
+"""tools/gan/bar_levels.py: a bar level found for an empty bar rate, and how the card keeps what was set."""
 
 import json
 from types import SimpleNamespace
@@ -9,14 +9,6 @@ import pytest
 from keycomposer.models.voicing import BAR_STEPS, PartDecoding
 from tools.gan import bar_levels
 from tools.gan.data import Piece
-
-
-def test_halves_keep_a_quartet_s_movements_together_and_alternate_by_name():
-    roll = np.zeros((4, BAR_STEPS, 128), bool)
-    pieces = [Piece(name, roll) for name in ("c/q3", "a/q1", "a/q1", "b/q2", "c/q3", "d/q4")]
-    halves = bar_levels.halves(pieces)
-    assert [piece.name for piece in halves["A"]] == ["c/q3", "a/q1", "a/q1", "c/q3"]
-    assert [piece.name for piece in halves["B"]] == ["b/q2", "d/q4"]
 
 
 def faint_bars_readings(bars=10):

@@ -136,3 +136,21 @@ def test_a_piece_s_first_bars_end_where_its_own_bars_do():
     assert waltz_then_march.first_bars(1).shape == (4, 12, 128)  # one 3/4 bar
     assert waltz_then_march.first_bars(2).shape == (4, 28, 128)  # and a 4/4 one
     assert waltz_then_march.first_bars(0).shape == waltz_then_march.first_bars(9).shape == (4, 60, 128)
+
+
+def test_halves_keep_a_quartet_s_movements_together_and_alternate_by_name():
+    roll = np.zeros((4, 16, 128), bool)
+    pieces = [Piece(name, roll) for name in ("c/q3", "a/q1", "a/q1", "b/q2", "c/q3", "d/q4")]
+    halves = data.halves(pieces)
+    assert [piece.name for piece in halves["A"]] == ["c/q3", "a/q1", "a/q1", "c/q3"]
+    assert [piece.name for piece in halves["B"]] == ["b/q2", "d/q4"]
+
+
+def test_a_fold_s_generator_learns_from_its_half_alone_and_a_smoke_run_from_the_first_pieces():
+    roll = np.zeros((4, 16, 128), bool)
+    pieces = [Piece(name, roll) for name in ("a/q1", "b/q2", "a/q1", "c/q3")]
+    assert train.training_pieces(pieces) == pieces
+    assert [piece.name for piece in train.training_pieces(pieces, "A")] == ["a/q1", "a/q1", "c/q3"]
+    assert [piece.name for piece in train.training_pieces(pieces, "B")] == ["b/q2"]
+    assert [piece.name for piece in train.training_pieces(pieces, "A", limit=2)] == ["a/q1", "a/q1"]
+    assert [piece.name for piece in train.training_pieces(pieces, limit=2)] == ["a/q1", "b/q2"]
