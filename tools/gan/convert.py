@@ -238,8 +238,11 @@ def main(argv=None) -> int:
     generator = keras.saving.load_model(os.path.join(args.run, "generator.keras"), compile=False)
     style = training["style"]
     splits = data.load(style, training["settings"]["data"])
+    # What the run learned from (a fold's generator: one half) is what its int8 ranges and melody range come from.
+    learned = train.training_pieces(splits["train"], training["settings"].get("half"),
+                                    training["settings"].get("limit_pieces", 0))
     rng = np.random.default_rng(12345)
-    sampler = train.WindowSampler(splits["train"], gan_model.LOWEST_PITCH[style], rng)
+    sampler = train.WindowSampler(learned, gan_model.LOWEST_PITCH[style], rng)
     melodies, _ = sampler.batch(CALIBRATION_WINDOWS)
     noises = rng.standard_normal((CALIBRATION_WINDOWS,) + tuple(training["noise_shape"])).astype(np.float32)
     if args.float32_copy:
@@ -248,7 +251,7 @@ def main(argv=None) -> int:
             f.write(to_tflite(generator))
     valid_sampler = train.WindowSampler(splits["valid"], gan_model.LOWEST_PITCH[style], rng)
     valid_melodies, _ = valid_sampler.fixed(AGREEMENT_WINDOWS)
-    card = model_card(training, splits["train"])
+    card = model_card(training, learned)
     # Equalized (hidden channels at one scale) and floored (logits at one tenth the int8 step), the int8 file keeps the
     # float generator's most likely pitch on far more steps: bach 61 % as first shipped, 69 % floored.
     equalized = floored(equalize(generator, melodies, noises))
