@@ -129,7 +129,8 @@ def train(args) -> dict:
     rng = np.random.default_rng(args.seed)
     lowest = gan_model.LOWEST_PITCH[args.style]
     splits = data.load(args.style, args.data)
-    sampler = WindowSampler(training_pieces(splits["train"], args.half, args.limit_pieces), lowest, rng)
+    train_pieces = training_pieces(splits["train"], args.half, args.limit_pieces)
+    sampler = WindowSampler(train_pieces, lowest, rng)
     valid = WindowSampler(splits["valid"], lowest, rng).fixed(VALID_WINDOWS)
     noise_shape = gan_model.noise_shape(args.filters)
     valid_noise = np.random.default_rng(1).standard_normal((len(valid[0]),) + noise_shape).astype(np.float32)
