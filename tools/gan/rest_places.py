@@ -29,20 +29,18 @@ def area_under_curve(scores, labels) -> float:
     positive, negative = scores[labels], scores[~labels]
     if len(positive) == 0 or len(negative) == 0:
         return float("nan")
-    below = np.searchsorted(np.sort(negative), positive, side="left")
-    tied = np.searchsorted(np.sort(negative), positive, side="right") - below
+    negative = np.sort(negative)
+    below = np.searchsorted(negative, positive, side="left")
+    tied = np.searchsorted(negative, positive, side="right") - below
     return float((below + tied / 2).sum() / (len(positive) * len(negative)))
 
 
-def empty_bars(part, starts) -> np.ndarray:
-    """Per bar (starting at ``starts``) of a (steps, 128) part, whether it sounds nowhere in it."""
-    return ~np.logical_or.reduceat(part.any(axis=1), starts)
+def sounding_share(part, bars) -> np.ndarray:
+    """Per bar of a (steps, 128) bool part, the share of its steps that sound (0: the bar is empty): the
+    decoding's `bar_presence` of a part that sounds for certain where it sounds at all."""
+    from keycomposer.models.voicing import bar_presence
 
-
-def sounding_share(part, starts) -> np.ndarray:
-    """Per bar of a (steps, 128) part, the share of its steps that sound."""
-    sounding = part.any(axis=1).astype(float)
-    return np.add.reduceat(sounding, starts) / np.diff(np.append(starts, len(sounding)))
+    return bar_presence(part.astype(float), bars)
 
 
 def rest_predictors(accompanist, pieces, first_seed: int = FIRST_SEED) -> list:
@@ -57,15 +55,14 @@ def rest_predictors(accompanist, pieces, first_seed: int = FIRST_SEED) -> list:
     rows = [{"generator": [], "melody": [], "empty": []} for _ in range(parts)]
     for piece, (probability, _, _, bars) in zip(heard, read):
         steps = piece.parts.shape[1]
-        starts = bars.starts(steps)
-        melody = sounding_share(piece.parts[0], starts)
+        melody = sounding_share(piece.parts[0], bars)
         for part, row in enumerate(rows):
             presence = probability[:steps, :, part]
             heard_bars = -bar_presence(presence, bars) / part_level(presence)
-            shown = min(len(heard_bars), len(starts))  # a melody that stops early is read to the end of its bars
+            shown = min(len(heard_bars), len(melody))  # a melody that stops early is read to the end of its bars
             row["generator"].extend(heard_bars[:shown])
             row["melody"].extend(-melody[:shown])
-            row["empty"].extend(empty_bars(piece.parts[1 + part], starts)[:shown])
+            row["empty"].extend(sounding_share(piece.parts[1 + part], bars)[:shown] == 0)
     return [{name: area_under_curve(row[name], row["empty"]) for name in ("generator", "melody")}
             | {"empty_bar_rate": float(np.mean(row["empty"]))} for row in rows]
 

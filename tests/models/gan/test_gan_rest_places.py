@@ -23,9 +23,9 @@ def test_a_bar_is_empty_where_its_part_sounds_nowhere_and_the_sounding_share_cou
     part = np.zeros((3 * BAR_STEPS, 128), bool)
     part[:4, 60] = True
     part[2 * BAR_STEPS:, 62] = True
-    starts = Bars().starts(len(part))
-    assert list(rest_places.empty_bars(part, starts)) == [False, True, False]
-    assert list(rest_places.sounding_share(part, starts)) == [0.25, 0.0, 1.0]
+    share = rest_places.sounding_share(part, Bars())
+    assert list(share == 0) == [False, True, False]
+    assert list(share) == [0.25, 0.0, 1.0]
 
 
 class Generator:
