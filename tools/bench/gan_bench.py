@@ -175,10 +175,10 @@ def main(argv=None) -> int:
     print(header)
     counts = {group: {"closer": 0, "total": 0, "ties": 0, "training_closer": 0} for group in ("target", "extra")}
     table = {}
+    who = ("real", "GAN", "baseline", "training")
     for track, name in enumerate(names):
         for metric in TARGET_METRICS + EXTRA_METRICS:
             count = counts["target" if metric in TARGET_METRICS else "extra"]
-            who = ("real", "GAN", "baseline", "training")
             if metric in POOLED:
                 real, gan, base, trained = (follows_melody([(line, tracks[track]) for line, tracks in lines[w]])
                                             for w in who)
