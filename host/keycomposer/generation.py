@@ -7,6 +7,7 @@ nothing.
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -24,7 +25,10 @@ class Generated:
 
 def generate(technique: Technique, composition: Composition, library: Library, source: str,
              parameters: dict, seed: int | None) -> Generated:
-    """Run ``technique`` on ``composition`` with ``parameters`` (defaults filled in) and save the result."""
+    """Run ``technique`` on ``composition`` with ``parameters`` (defaults filled in) and save the result. With no
+    seed one is drawn, and kept with the generation like every other parameter, so any result can be made again."""
+    if seed is None:
+        seed = secrets.randbelow(2**31)
     settings = technique.defaults() | parameters
     started = time.perf_counter()
     result = technique.run(composition, seed=seed, **settings)

@@ -120,31 +120,31 @@ register(Technique(
 ))
 
 
-def _run_txl(composition: Composition, seed: int | None, seconds: float, tokens: int, temperature: float,
+def _run_txl(composition: Composition, seed: int | None, seconds: float, style: str, temperature: float,
              top_k: int, top_p: float) -> Composition:
     from keycomposer.models.txl import continue_composition, load_step_model
     from keycomposer.progress import counting, progress_bar
 
     step = load_step_model()
-    with progress_bar(tokens or None, "Transformer-XL tokens") as advance:
+    with progress_bar(None, "Transformer-XL tokens") as advance:
         step.feed = counting(step.feed, advance)  # this instance only: one tick per model call
-        result = continue_composition(composition, seconds=seconds, tokens=tokens or None,
-                                      temperature=temperature, top_k=top_k or None,
-                                      top_p=top_p if top_p < 1 else None, seed=seed, step=step)
+        result = continue_composition(composition, seconds=seconds, style=style, temperature=temperature,
+                                      top_k=top_k or None, top_p=top_p if top_p < 1 else None, seed=seed, step=step)
     return replace(result, name=f"{composition.name or 'input'} (Transformer-XL)")
 
 
 register(Technique(
     name="txl",
-    title="Transformer-XL Classical",
-    description="extends your melody by up to 30 seconds in the style of classical music",
-    model_files=("txl_classical",),
+    title="Transformer-XL",
+    description="continues your melody for up to 30 seconds, in its meter and key, as a classical or folk melody",
+    model_files=("txl_melody",),
     parameters=(
-        Parameter("seconds", float, 30.0, "how much music to add, in seconds", 0.5, 30),
-        Parameter("tokens", int, 0, "generate exactly this many events instead (0: use --seconds)", 0, 3000),
-        Parameter("temperature", float, 0.95, "sampling temperature", 0.05, 5),
-        Parameter("top-k", int, 0, "sample among the k likeliest events only (0: off)", 0, 310),
-        Parameter("top-p", float, 0.95, "nucleus sampling: the likeliest events up to this probability (1: off)",
+        Parameter("seconds", float, 30.0, "how much music to add after your melody, in seconds", 0.5, 30),
+        Parameter("style", str, "classical", "which melodies it learned from: classical or folk",
+                  choices=("classical", "folk")),
+        Parameter("temperature", float, 0.9, "sampling temperature: higher is more adventurous", 0.05, 5),
+        Parameter("top-k", int, 0, "sample among the k likeliest tokens only (0: off)", 0, 200),
+        Parameter("top-p", float, 0.95, "nucleus sampling: the likeliest tokens up to this probability (1: off)",
                   0.01, 1),
     ),
     run=_run_txl,

@@ -1,41 +1,44 @@
-"""Transformer-XL figures, side by side in one run: test perplexity, speed, and the music it writes.
+"""Transformer-XL figures, side by side in one run: perplexity, the music it writes, and speed.
 
-    .venv/bin/python -m tools.bench.txl_bench --reference out/txl/reference [--card models_tflite/txl_classical.json]
+    .venv/bin/python -m tools.bench.txl_bench --split valid                      # choosing: validation only
+    .venv/bin/python -m tools.bench.txl_bench --split test --card models_tflite/txl_melody.json   # once, to ship
 
-Needs the notes cache (tools/txl/data.py), a TFLite runtime (KEYCOMPOSER_TFLITE_RUNTIME picks one), and for the
-speed baseline a folder holding reprojecting_txl_step_f32.tflite and _dyn8.tflite, built in the training venv:
-`.venv-train/bin/python ../shared/reference/reprojecting_txl_step.py out/txl/reference`.
-With --card the figures are written into the model card's "figures" (its sha256 is of the .tflite, unchanged).
-
-- Perplexity per token: exp(mean -log p(token)) over the test pieces (unaugmented, each from its start token,
-  memory carried across the whole piece), for the shipped int8 step and the float32 step, against a 3-gram
-  with add-k smoothing counted on the training pieces' tokens (k chosen on the validation pieces).
-- Speed: median time of one step with the memory carried (ours) against the reference step at the anchor's
-  size that re-projects its whole memory; and the wall time of a 30 s continuation (100-token prefix, then
-  sampling) with ours, against the same number of steps of the reference.
-- Music: `keycomposer.music.metrics` of 30 s continuations of test-piece openings, against the 30 s of
-  the test pieces that really follow those openings.
+Beside the Transformer-XL stands an interpolated Kneser-Ney 5-gram on the same tokens (`kneser_ney`), counted
+on the training melodies of the style in every transposition the Transformer-XL trained on, and sampled with
+the same grammar and sampler.
+- Perplexity per token over the split's melodies (each from its start token, memory carried), per style.
+- Continuations: the first `--bars` bars of each split melody at least twice that long, and of every melody of
+  our own (tools/bench/own_melodies.py), continued for 30 s (at the melody's tempo; 100 BPM for the corpus),
+  `--seeds` seeds each. Per continuation: the share of its notes in the input's Krumhansl-Kessler key, its
+  longest note against twice the input's longest, its notes per bar against the input's, the most notes at
+  once, and whether it listens: over pairs of inputs (A, B) of a group, does A's continuation share more of
+  A's interval-and-rhythm 3-grams than of B's (ties count half; a model that ignores its input scores 0.5).
+- Speed: ms per token of the shipped step against the reference step that re-projects its memory at the
+  anchor's size (../shared/reference/reprojecting_txl_step.py, built into --reference), and the wall time of
+  a 30 s continuation.
 """
 
 import argparse
-import json
 import math
 import os
 import statistics
 import sys
 import time
-from collections import Counter
 
 import numpy as np
 
-from keycomposer.models import performance_events as events
+from keycomposer.models import melody_tokens as tokens_
 from keycomposer.models import runtime, txl
-from keycomposer.music import metrics
-from tools.txl import data
+from keycomposer.music import line_metrics as lm
+from keycomposer.music.composition import Composition, Tempo, TimeSignature
+from tools.bench.kneser_ney import KneserNey
+from tools.bench.own_melodies import own_compositions
 from tools.tflite_files import write_card_figures
+from tools.txl import data
+from tools.txl.train import STYLE_IDS, TRANSPOSE
 
-NGRAM_ORDER = 3
-NGRAM_KS = (0.001, 0.01, 0.1, 1.0)
+ORDER = 5
+CORPUS_BPM = 100.0
 
 
 def log_softmax(logits):
@@ -44,55 +47,104 @@ def log_softmax(logits):
     return shifted - math.log(np.exp(shifted).sum())
 
 
-def piece_tokens(pieces, limit=None):
-    out = []
-    for _, notes in pieces:
-        tokens = events.encode_notes(notes, start_token=True)
-        out.append(tokens)
-    if limit:
-        total, kept = 0, []
-        for tokens in out:
-            kept.append(tokens[: max(0, limit - total)])
-            total += len(kept[-1])
-        out = [t for t in kept if len(t) > 1]
-    return out
+def limited(streams, limit):
+    out, total = [], 0
+    for tokens in streams:
+        out.append(tokens[: max(0, limit - total)])
+        total += len(out[-1])
+    return [t for t in out if len(t) > 1]
 
 
-def model_nll(step: txl.StepModel, streams) -> tuple:
-    """(total -log p over predicted tokens, count) with the memory carried through each whole piece."""
+def model_nll(step, streams, style) -> tuple:
     total, count = 0.0, 0
     for tokens in streams:
         step.reset()
         for current, following in zip(tokens[:-1], tokens[1:]):
-            total -= log_softmax(step.feed(current))[following]
+            total -= log_softmax(step.feed(current, style))[following]
             count += 1
     return total, count
 
 
-class NGram:
-    """An order-n model over tokens with add-k smoothing over the vocabulary (pad excluded)."""
-
-    def __init__(self, streams, order=NGRAM_ORDER, k=0.01):
-        self.order, self.k, self.vocab = order, k, events.VOCAB_SIZE - 1
-        self.context, self.full = Counter(), Counter()
-        for tokens in streams:
-            for i in range(1, len(tokens)):
-                history = tuple(tokens[max(0, i - order + 1): i])
-                self.context[history] += 1
-                self.full[history + (tokens[i],)] += 1
-
-    def nll(self, streams) -> tuple:
-        total, count = 0.0, 0
-        for tokens in streams:
-            for i in range(1, len(tokens)):
-                history = tuple(tokens[max(0, i - self.order + 1): i])
-                p = (self.full[history + (tokens[i],)] + self.k) / (self.context[history] + self.k * self.vocab)
-                total -= math.log(p)
-                count += 1
-        return total, count
+def transpositions(melody):
+    low, high = int(melody.notes[:, 2].min()), int(melody.notes[:, 2].max())
+    for shift in range(TRANSPOSE[0], TRANSPOSE[1] + 1):
+        if tokens_.LOWEST_PITCH <= low + shift and high + shift <= tokens_.HIGHEST_PITCH:
+            notes = melody.notes.copy()
+            notes[:, 2] += shift
+            yield tokens_.Melody(notes, melody.bars)
 
 
-def median_step_ms(call, repeats=200):
+class NGramStep:
+    """The n-gram behind the step interface `txl.generate_tokens` drives (`reset`, `feed`)."""
+
+    def __init__(self, models):
+        self.models, self.history = models, []
+
+    def reset(self):
+        self.history = []
+
+    def feed(self, token, style=0):
+        self.history.append(int(token))
+        return self.models[style].next_logits(self.history)
+
+
+def opening(melody, bars: int, bpm: float) -> Composition:
+    """The first `bars` bars of a corpus melody as a one-track composition (its bars as time signatures)."""
+    from keycomposer.models.melody_line import notes_to_track
+
+    keep = melody.bars[:bars]
+    end = int(keep[-1].sum())
+    notes = melody.notes[melody.notes[:, 0] < end].copy()
+    notes[:, 1] = np.minimum(notes[:, 1], end - notes[:, 0])
+    shift = -int(keep[0, 0])  # a pickup bar starts before 0: move it to 0
+    notes[:, 0] += shift
+    resolution = 480
+    signatures, previous = [], None
+    for start, length in keep:
+        if length != previous:
+            signatures.append(TimeSignature(int((start + shift) * resolution // 4), int(length), 16))
+            previous = length
+    base = Composition(resolution=resolution, tempos=(Tempo.from_bpm(bpm),), time_signatures=signatures)
+    return base.with_tracks([notes_to_track(base, notes, 0, 0, "melody")])
+
+
+def continuation_figures(source_notes, continuation, steps_per_bar) -> dict:
+    key = lm.krumhansl_key(source_notes)
+    return {
+        "in_key": lm.in_key_share(continuation, key),
+        "input_in_key": lm.in_key_share(source_notes, key),
+        "longest_within_twice": float(lm.longest_note(continuation) <= 2 * lm.longest_note(source_notes)),
+        "rate_ratio": lm.notes_per_bar(continuation, steps_per_bar) / lm.notes_per_bar(source_notes, steps_per_bar),
+        "most_at_once": lm.most_at_once(continuation),
+        "notes": len(continuation),
+    }
+
+
+def continue_with(step, composition, seed, style):
+    from keycomposer.models.melody_line import melody_of
+
+    out = txl.continue_composition(composition, seconds=30.0, seed=seed, style=style, step=step)
+    melody = melody_of(composition)
+    per_step = composition.resolution / 4
+    rows = [(round(n.start / per_step), max(1, round(n.duration / per_step)), n.pitch) for n in out.tracks[-1].notes]
+    return melody.notes, np.array(rows, dtype=np.int64).reshape(-1, 3), int(melody.bars[-1, 1])
+
+
+def listening(sources, continuations) -> float:
+    """Over ordered pairs (A, B), A != B: the share where A's continuation holds more of A's motifs than B's."""
+    wins, pairs = 0.0, 0
+    for a in range(len(sources)):
+        for b in range(len(sources)):
+            if a == b:
+                continue
+            own = lm.shared_motifs(continuations[a], sources[a])
+            other = lm.shared_motifs(continuations[a], sources[b])
+            wins += 1.0 if own > other else 0.5 if own == other else 0.0
+            pairs += 1
+    return wins / pairs if pairs else float("nan")
+
+
+def median_ms(call, repeats):
     times = []
     for _ in range(repeats):
         began = time.perf_counter()
@@ -102,8 +154,7 @@ def median_step_ms(call, repeats=200):
 
 
 def reference_step(path, threads):
-    card = {"name": os.path.basename(path)}
-    model = runtime.TFLiteModel(open(path, "rb").read(), card, threads=threads)
+    model = runtime.TFLiteModel(open(path, "rb").read(), {"name": os.path.basename(path)}, threads=threads)
     token_input = [i for i, d in enumerate(model.inputs) if d["dtype"] == np.int32][0]
     memories = [np.zeros(d["shape"], np.float32) for i, d in enumerate(model.inputs) if i != token_input]
 
@@ -115,178 +166,136 @@ def reference_step(path, threads):
     return call
 
 
-def _anchor_card_and_model(path, threads):
-    with open(path.replace(".tflite", ".json")) as f:
-        card = json.load(f)
-    with open(path, "rb") as f:
-        return card, runtime.TFLiteModel(f.read(), card, threads=threads)
-
-
-def anchor_sized_step(path, threads):
-    """The step that shifts its memory and returns it whole (the interface shipped before the ring), built at
-    the anchor's size with random weights (tools/txl/anchor_step.py): the caller passes the returned memories
-    back in on the next token."""
-    card, model = _anchor_card_and_model(path, threads)
-    inputs = txl.StepModel._order(model.inputs, [t["name"] for t in card["tensors"]["inputs"]], "input")
-    outputs = txl.StepModel._order(model.outputs, [t["name"] for t in card["tensors"]["outputs"]], "output")
-    memory, width = card["shape"]["memory"], card["shape"]["width"]
-    memories = [np.zeros((memory, width), np.float32) for _ in range(2 * card["shape"]["layers"])]
-
-    def call():
-        ordered = [np.array([5], np.int32), np.array([memory], np.int32), *memories]  # a full memory
-        arrays = [None] * len(ordered)
-        for card_position, interpreter_position in enumerate(inputs):
-            arrays[interpreter_position] = ordered[card_position]
-        results = model(*arrays)
-        memories[:] = [results[k] for k in outputs][1:]
-
-    return call
-
-
-def anchor_sized_ring_step(path, threads):
-    """The shipped ring step (`txl.StepModel`, the caller writes each returned key and value row into slot
-    position mod memory of its own arrays) at the anchor's size (tools/txl/anchor_step.py)."""
-    card, model = _anchor_card_and_model(path, threads)
-    step = txl.StepModel(model)
-    step.position = step.memory  # a full memory: every slot attended
-    return lambda: step.feed(5)
-
-
-def excerpt(notes, start_s, seconds):
-    """The notes sounding from start_s to start_s + seconds, moved to begin at 0 and cut at the end."""
-    keep = (notes[:, 0] >= start_s) & (notes[:, 0] < start_s + seconds)
-    part = notes[keep].copy()
-    part[:, :2] -= start_s
-    part[:, 1] = np.minimum(part[:, 1], seconds)
-    return part
-
-
-def notes_metrics(notes):
-    piece = events.from_events(events.encode_notes(notes))
-    return metrics.composition_metrics(piece)["overall"]
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=data.DEFAULT_CACHE)
+    parser.add_argument("--split", choices=("valid", "test"), default="valid")
     parser.add_argument("--reference", default=os.path.join("out", "txl", "reference"))
-    parser.add_argument("--card", help="write the figures into this model card")
-    parser.add_argument("--max-test-tokens", type=int, default=20000, help="perplexity over at most this many test tokens")
-    parser.add_argument("--continuations", type=int, default=8, help="how many 30 s continuations to measure")
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--card", help="write the figures into this model card (with --split test)")
+    parser.add_argument("--max-tokens", type=int, default=15000, help="perplexity over at most this many tokens a style")
+    parser.add_argument("--melodies", type=int, default=30, help="split melodies continued, per style")
+    parser.add_argument("--bars", type=int, default=8, help="bars of a split melody given as the input")
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--temperature", type=float, default=txl.DEFAULT_TEMPERATURE)
+    parser.add_argument("--top-p", type=float, default=txl.DEFAULT_TOP_P)
     args = parser.parse_args(argv)
+    if args.card and args.split != "test":
+        parser.error("--card writes the shipped model's figures: they come from --split test")
 
     splits = data.load(args.data)
     step = txl.load_step_model(threads=args.threads)
-    float_step = txl.load_step_model("txl_classical_f32", threads=args.threads)
-    print(f"runtime {step.model.runtime}, {args.threads} thread(s); model {step.model.card['shape']}")
-    figures = {"runtime": step.model.runtime, "threads": args.threads}
+    float_step = txl.load_step_model(f"{txl.MODEL_NAME}_f32", threads=args.threads)
+    print(f"runtime {step.model.runtime}, {args.threads} thread(s); model {step.model.card['shape']}; split {args.split}")
+    figures = {"split": args.split, "runtime": step.model.runtime, "threads": args.threads}
 
-    # -- perplexity against a 3-gram ----------------------------------------------------------------------
-    train_streams = piece_tokens(splits["train"])
-    valid_streams = piece_tokens(splits["valid"], limit=args.max_test_tokens)
-    test_streams = piece_tokens(splits["test"], limit=args.max_test_tokens)
-    best_k = min(NGRAM_KS, key=lambda k: NGram(train_streams, k=k).nll(valid_streams)[0])
-    ngram = NGram(train_streams, k=best_k)
-    total, count = ngram.nll(test_streams)
-    ngram_ppl = math.exp(total / count)
-    rows = [("3-gram add-k (k=%g)" % best_k, ngram_ppl)]
-    for name, model in (("Transformer-XL int8", step), ("Transformer-XL float32", float_step)):
-        total, count = model_nll(model, test_streams)
-        rows.append((name, math.exp(total / count)))
-    print(f"\ntest perplexity per token over {count} tokens of {len(test_streams)} test pieces")
-    for name, ppl in rows:
-        print(f"  {name:28s} {ppl:8.2f}   ratio to 3-gram {ppl / ngram_ppl:.3f}")
-    figures["perplexity"] = {"tokens": count, "pieces": len(test_streams), "ngram_k": best_k,
-                             **{name: round(ppl, 3) for name, ppl in rows}}
-
-    # -- speed ----------------------------------------------------------------------------------------------
-    ours_ms = median_step_ms(lambda: step.feed(5))
-    ours_f32_ms = median_step_ms(lambda: float_step.feed(5))
-    speed = {"ours_int8_ms_per_token": round(ours_ms, 3), "ours_f32_ms_per_token": round(ours_f32_ms, 3)}
-    print("\nms per token (median of 200)")
-    print(f"  ours, memory as a ring, int8    {ours_ms:7.3f}")
-    print(f"  ours, memory as a ring, float32 {ours_f32_ms:7.3f}")
-    references = {}
-    for kind in ("carried_f32", "carried_dyn8"):
-        path = os.path.join(args.reference, f"{kind.replace('_', '_txl_step_')}.tflite")
-        if os.path.exists(path):
-            ms = median_step_ms(anchor_sized_step(path, args.threads), repeats=50)
-            speed[f"anchor_size_{kind}_ms_per_token"] = round(ms, 3)
-            print(f"  our step at the anchor's size, memory shifted, {kind[8:]:5s} {ms:7.3f}")
-    for kind in ("f32", "dyn8"):
-        path = os.path.join(args.reference, f"ring_txl_step_{kind}.tflite")
-        if os.path.exists(path):
-            ms = median_step_ms(anchor_sized_ring_step(path, args.threads), repeats=50)
-            speed[f"anchor_size_ring_{kind}_ms_per_token"] = round(ms, 3)
-            print(f"  our step at the anchor's size, memory as a ring, {kind:5s} {ms:7.3f}")
-    for kind in ("f32", "dyn8"):
-        path = os.path.join(args.reference, f"reprojecting_txl_step_{kind}.tflite")
-        if not os.path.exists(path):
-            print(f"  (no {path}: build it with ../shared/reference/reprojecting_txl_step.py)")
-            continue
-        references[kind] = reference_step(path, args.threads)
-        ms = median_step_ms(references[kind], repeats=30)
-        speed[f"reprojecting_{kind}_ms_per_token"] = round(ms, 3)
-        print(f"  reprojecting reference {kind:5s}  {ms:7.3f}   ours int8 is {ms / ours_ms:.1f}x faster")
-
-    for kind in ("f32", "dyn8"):
-        reprojecting = speed.get(f"reprojecting_{kind}_ms_per_token")
-        for variant in ("carried", "ring"):
-            carried = speed.get(f"anchor_size_{variant}_{kind}_ms_per_token")
-            if carried and reprojecting:
-                speed[f"anchor_size_{variant}_{kind}_ratio"] = round(reprojecting / carried, 2)
-                print(f"  at the anchor's size, {kind}: re-projecting / {variant} = {reprojecting / carried:.1f}x")
-
-    rng = np.random.default_rng(args.seed)
-    prompt_piece = splits["test"][0][1]
-    prompt = events.from_events(events.encode_notes(excerpt(prompt_piece, 0.0, 10.0)))
     began = time.perf_counter()
-    prefix = txl.prefix_tokens(prompt)
-    generated = txl.generate_tokens(step, prefix, rng, seconds=30.0)
-    ours_30s = time.perf_counter() - began
-    steps_used = len(prefix) + len(generated)
-    speed.update(continuation_30s_seconds=round(ours_30s, 3), continuation_30s_steps=steps_used)
-    print(f"\n30 s continuation: {steps_used} steps ({len(prefix)} prefix + {len(generated)} sampled)")
-    print(f"  ours int8, memory as a ring        {ours_30s:7.2f} s")
-    for kind, call in references.items():
-        began = time.perf_counter()
-        for _ in range(steps_used):
-            logits = [r for r in call() if r.shape == (1, events.VOCAB_SIZE)][0][0]
-            txl.sample_token(logits, rng)
-        took = time.perf_counter() - began
-        speed[f"reprojecting_{kind}_same_steps_seconds"] = round(took, 3)
-        print(f"  reprojecting reference {kind:5s}      {took:7.2f} s   ratio {took / ours_30s:.1f}x")
-    figures["speed"] = speed
+    ngrams = {}
+    for style, style_id in STYLE_IDS.items():
+        streams = [tokens_.encode(m) for _, st, melody in splits["train"] if st == style for m in transpositions(melody)]
+        ngrams[style_id] = KneserNey(streams, ORDER, tokens_.VOCAB_SIZE, tokens_.PAD)
+    print(f"Kneser-Ney {ORDER}-grams counted in {time.perf_counter() - began:.0f} s")
 
-    # -- music: continuations of test openings against what really follows ----------------------------------
-    ours_metrics, real_metrics = [], []
-    candidates = [notes for _, notes in splits["test"] if notes[:, 1].max() >= 40.0][: args.continuations]
-    for k, notes in enumerate(candidates):
-        opening = events.from_events(events.encode_notes(excerpt(notes, 0.0, 10.0)))
-        out = txl.continue_composition(opening, seconds=30.0, seed=args.seed + k, step=step)
-        continuation = events.composition_notes(out.with_tracks(out.tracks[1:]))
-        continuation[:, :2] -= opening.seconds(opening.end)  # measured from where it starts, as the excerpt is
-        ours_metrics.append(notes_metrics(continuation) if len(continuation) else None)
-        real_metrics.append(notes_metrics(excerpt(notes, 10.0, 30.0)))
-    keys = ["empty_bar_rate", "pitches_used", "pitch_classes_used", "polyphonic_rate", "qualified_note_rate", "in_scale_ratio"]
-    music = {"pieces": len(candidates), "empty_continuations": sum(m is None for m in ours_metrics)}
-    print(f"\nmetrics, mean over {len(candidates)} test openings (10 s in, 30 s out), seed {args.seed}")
-    print(f"  {'metric':22s} {'continuation':>12s} {'test piece':>12s} {'ratio':>7s}")
-    for key in keys:
-        ours = [m[key] for m in ours_metrics if m and m.get(key) is not None]
-        real = [m[key] for m in real_metrics if m.get(key) is not None]
-        a = float(np.mean(ours)) if ours else float("nan")
-        b = float(np.mean(real)) if real else float("nan")
-        music[key] = {"continuation": round(a, 4), "test": round(b, 4)}
-        print(f"  {key:22s} {a:12.3f} {b:12.3f} {a / b if b else float('nan'):7.2f}")
+    # -- perplexity --------------------------------------------------------------------------------------
+    perplexity = {}
+    print(f"\nperplexity per token on the {args.split} melodies (at most {args.max_tokens} tokens a style)")
+    print(f"  {'style':10s} {'tokens':>7s} {'KN 5-gram':>10s} {'TXL int8':>9s} {'TXL f32':>8s} {'int8/KN':>8s}")
+    for style, style_id in STYLE_IDS.items():
+        streams = limited([tokens_.encode(m) for _, st, m in splits[args.split] if st == style], args.max_tokens)
+        kn_total, count = ngrams[style_id].nll(streams)
+        int8_total, _ = model_nll(step, streams, style_id)
+        f32_total, _ = model_nll(float_step, streams, style_id)
+        row = {"tokens": count, "kneser_ney_5gram": math.exp(kn_total / count),
+               "txl_int8": math.exp(int8_total / count), "txl_float32": math.exp(f32_total / count)}
+        perplexity[style] = {k: round(v, 3) for k, v in row.items()}
+        print(f"  {style:10s} {count:7d} {row['kneser_ney_5gram']:10.2f} {row['txl_int8']:9.2f} "
+              f"{row['txl_float32']:8.2f} {row['txl_int8'] / row['kneser_ney_5gram']:8.3f}")
+    figures["perplexity"] = perplexity
+
+    # -- the music ----------------------------------------------------------------------------------------
+    groups = {}
+    for style in STYLE_IDS:
+        chosen = [m for _, st, m in splits[args.split] if st == style and len(m.bars) >= 2 * args.bars]
+        groups[f"{args.split} {style}"] = (style, [opening(m, args.bars, CORPUS_BPM) for m in chosen[: args.melodies]])
+    groups["own melodies"] = ("classical", [c for _, c in own_compositions()])
+    generators = {"Transformer-XL": step, "Kneser-Ney 5-gram": NGramStep(ngrams)}
+    music = {}
+    for group, (style, compositions) in groups.items():
+        print(f"\n{group}: {len(compositions)} inputs x {args.seeds} seeds, 30 s each, style {style}")
+        print(f"  {'':20s} {'in key':>7s} {'input':>6s} {'long ok':>8s} {'rate x':>7s} {'at once':>8s} "
+              f"{'listens':>8s} {'s/cont':>7s}")
+        music[group] = {}
+        for name, generator in generators.items():
+            rows, wins = [], []
+            took = time.perf_counter()
+            for seed in range(args.seeds):
+                sources, continuations = [], []
+                for k, composition in enumerate(compositions):
+                    source, continuation, bar = continue_with(generator, composition, 1000 * seed + k, style)
+                    rows.append(continuation_figures(source, continuation, bar))
+                    sources.append(source)
+                    continuations.append(continuation)
+                wins.append(listening(sources, continuations))
+            took = (time.perf_counter() - took) / max(1, len(rows))
+            mean = {k: float(np.nanmean([r[k] for r in rows])) for k in rows[0]}
+            summary = {
+                "in_key_share": round(mean["in_key"], 4), "input_in_key_share": round(mean["input_in_key"], 4),
+                "runs_in_key_090": round(float(np.mean([r["in_key"] >= 0.9 for r in rows])), 4),
+                "longest_within_twice_input": round(mean["longest_within_twice"], 4),
+                "note_rate_ratio": round(mean["rate_ratio"], 3),
+                "rate_ratio_within_half_to_double": round(float(np.mean([0.5 <= r["rate_ratio"] <= 2 for r in rows])), 4),
+                "most_at_once": int(max(r["most_at_once"] for r in rows)),
+                "listens": round(float(np.mean(wins)), 4), "continuations": len(rows),
+                "seconds_per_continuation": round(took, 3),
+            }
+            music[group][name] = summary
+            print(f"  {name:20s} {summary['in_key_share']:7.3f} {summary['input_in_key_share']:6.3f} "
+                  f"{summary['longest_within_twice_input']:8.2f} {summary['note_rate_ratio']:7.2f} "
+                  f"{summary['most_at_once']:8d} {summary['listens']:8.3f} {took:7.2f}")
+    print("\n  in key: share of the continuation's notes in the input's key (target 0.90); input: the input's own "
+          "share;\n  long ok: share of runs whose longest note is at most twice the input's; rate x: notes per bar "
+          "against the input's (target 0.5..2);\n  at once: most notes sounding together; listens: pairs where A's "
+          "continuation holds more of A's 3-grams than B's (target 0.80)")
     figures["music"] = music
+
+    # -- speed --------------------------------------------------------------------------------------------
+    speed = {"ms_per_token_int8": round(median_ms(lambda: step.feed(5), 200), 3),
+             "ms_per_token_float32": round(median_ms(lambda: float_step.feed(5), 200), 3)}
+    composition = own_compositions()[0][1]
+    began = time.perf_counter()
+    txl.continue_composition(composition, seconds=30.0, seed=0, step=step)
+    speed["continuation_30s_seconds"] = round(time.perf_counter() - began, 3)
+    print(f"\nspeed, {args.threads} thread(s): {speed['ms_per_token_int8']} ms a token (int8), "
+          f"{speed['ms_per_token_float32']} ms (float32); a 30 s continuation of {own_compositions()[0][0]}: "
+          f"{speed['continuation_30s_seconds']} s")
+    for kind in ("f32", "dyn8"):
+        ring = os.path.join(args.reference, f"ring_txl_step_{kind}.tflite")
+        reprojecting = os.path.join(args.reference, f"reprojecting_txl_step_{kind}.tflite")
+        if not (os.path.exists(ring) and os.path.exists(reprojecting)):
+            print(f"  (no {ring} or {reprojecting}: build them with tools/txl/anchor_step.py and "
+                  "../shared/reference/reprojecting_txl_step.py)")
+            continue
+        ring_model = txl.StepModel(runtime.TFLiteModel(open(ring, "rb").read(), _card(ring), threads=args.threads))
+        ring_model.position = ring_model.memory
+        ours = median_ms(lambda: ring_model.feed(5), 50)
+        theirs = median_ms(reference_step(reprojecting, args.threads), 30)
+        speed[f"anchor_size_{kind}"] = {"ring_ms": round(ours, 3), "reprojecting_ms": round(theirs, 3),
+                                        "ratio": round(theirs / ours, 2)}
+        print(f"  at the anchor's size ({kind}): carried memory (ring) {ours:.2f} ms, re-projecting {theirs:.2f} ms: "
+              f"{theirs / ours:.1f}x")
+    figures["speed"] = speed
 
     if args.card:
         write_card_figures(args.card, figures)
         print(f"\nwrote the figures into {args.card}")
     return 0
+
+
+def _card(path):
+    import json
+
+    with open(path.replace(".tflite", ".json")) as f:
+        return json.load(f)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,12 @@
     .venv-train/bin/python -m tools.txl.convert --run out/txl/run --out models_tflite
 
 Writes, each with a card NAME.json that `keycomposer.models.runtime` checks (sha256, bytes):
-- txl_classical.tflite: the one-token step, weights int8 (dynamic range) or float32 (--no-int8). It holds
+- txl_melody.tflite: the one-token step, weights int8 (dynamic range) or float32 (--no-int8). It holds
   `TransformerXL.step_ring`: the memory is a ring the caller keeps (token t's key and value in slot t mod
-  memory), so the step takes the token, its position and each layer's ring, and returns the logits and only
+  memory), so the step takes the token, its position, the style and each layer's ring, and returns the logits and only
   this token's key and value rows, which the caller writes into slot position mod memory;
-- txl_classical_f32.tflite: the same step in float32, the reference the int8 file is measured against;
-- txl_classical_sequence_f32.tflite: the whole-sequence forward (memory + 64 tokens at once, no carried
+- txl_melody_f32.tflite: the same step in float32, the reference the int8 file is measured against;
+- txl_melody_sequence_f32.tflite: the whole-sequence forward (memory + 64 tokens at once, no carried
   memory), so tests can show without TensorFlow that stepping with carried keys and values computes the
   same logits as running the full sequence.
 Each file is run here in both TFLite runtimes that are installed and compared with TensorFlow.
@@ -25,15 +25,16 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-from keycomposer.models import performance_events as events
+from keycomposer.models import melody_tokens as tokens_
 from tools.txl import data
 from tools.txl.model import Shape, TransformerXL
 
-NAME = "txl_classical"
+NAME = "txl_melody"
 SEQUENCE_EXTRA = 64  # the sequence model runs memory + 64 tokens, so its window slides
 STEP_USAGE = (
-    "keycomposer.models.txl.continue_composition(composition, seconds=30, tokens=None, temperature=0.95, top_k=None, "
-    "top_p=0.95, seed=None); the step's inputs are token, position (tokens already fed) and per layer the keys and "
+    "keycomposer.models.txl.continue_composition(composition, seconds=30, temperature=0.9, top_k=None, top_p=0.95, "
+    "seed=None, style='classical'); the step's inputs are token, position (tokens already fed), style (0 classical, "
+    "1 folk) and per layer the keys and "
     "values rings [memory, width] (token t's row in slot t mod memory); its outputs the logits and per layer only "
     "this token's key and value rows [1, width], which the caller writes into slot position mod memory"
 )
@@ -42,7 +43,8 @@ STEP_USAGE = (
 def step_function(model: TransformerXL):
     s = model.shape
     model.freeze_step_tables()
-    specs = [tf.TensorSpec([1], tf.int32, name="token"), tf.TensorSpec([1], tf.int32, name="position")]
+    specs = [tf.TensorSpec([1], tf.int32, name="token"), tf.TensorSpec([1], tf.int32, name="position"),
+             tf.TensorSpec([1], tf.int32, name="style")]
     for l in range(s.layers):
         specs += [tf.TensorSpec([s.memory, s.width], tf.float32, name=f"keys_{l}"),
                   tf.TensorSpec([s.memory, s.width], tf.float32, name=f"values_{l}")]
@@ -58,10 +60,11 @@ def sequence_function(model: TransformerXL):
     s = model.shape
     length = s.memory + SEQUENCE_EXTRA
 
-    @tf.function(input_signature=[tf.TensorSpec([length], tf.int32, name="tokens")])
-    def sequence(tokens):
+    @tf.function(input_signature=[tf.TensorSpec([length], tf.int32, name="tokens"),
+                                  tf.TensorSpec([1], tf.int32, name="style")])
+    def sequence(tokens, style):
         memories, valid = model.empty_memories(1)
-        logits, _ = model.segment(tokens[None], memories, valid)
+        logits, _ = model.segment(tokens[None], memories, valid, style)
         return logits[0]
 
     return sequence.get_concrete_function()
@@ -149,7 +152,8 @@ def step_inputs(shape: Shape, rng, position: int | None = None) -> dict:
     """Random step inputs; by default a position past one full turn of the ring, so the check covers the
     slots after the wrap and the ones before it."""
     position = shape.memory + shape.memory // 3 if position is None else position
-    arrays = {"token": np.array([rng.integers(0, shape.vocab)], np.int32), "position": np.array([position], np.int32)}
+    arrays = {"token": np.array([rng.integers(0, shape.vocab)], np.int32), "position": np.array([position], np.int32),
+              "style": np.array([rng.integers(0, shape.styles)], np.int32)}
     for l in range(shape.layers):
         arrays[f"keys_{l}"] = rng.normal(0, 1, (shape.memory, shape.width)).astype(np.float32)
         arrays[f"values_{l}"] = rng.normal(0, 1, (shape.memory, shape.width)).astype(np.float32)
@@ -175,12 +179,11 @@ def write(folder, name, content, card) -> dict:
 
 def vocabulary() -> dict:
     return {
-        "size": events.VOCAB_SIZE,
-        "kinds": {k.name: {"first": k.first, "count": k.count} for k in events.KINDS.values()},
-        "pitches": [events.LOWEST_PITCH, events.HIGHEST_PITCH],
-        "time_shift_ms": [10, 10 * events.MAX_SHIFT_STEPS],
-        "velocity_bin_width": events.VELOCITY_BIN_WIDTH,
-        "tokenizer": "keycomposer.models.performance_events",
+        "size": tokens_.VOCAB_SIZE,
+        "kinds": {k.name: {"first": k.first, "count": k.count, "lowest": k.lowest} for k in tokens_.KINDS},
+        "pad": tokens_.PAD, "start": tokens_.START,
+        "grid": "16th notes; a note is POS PITCH DUR, each bar begins with BAR_L (its length in 16ths)",
+        "tokenizer": "keycomposer.models.melody_tokens",
     }
 
 
@@ -188,7 +191,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", default=os.path.join("out", "txl", "run"))
     parser.add_argument("--out", default="models_tflite")
-    parser.add_argument("--no-int8", action="store_true", help="ship the float32 step as txl_classical.tflite")
+    parser.add_argument("--no-int8", action="store_true", help="ship the float32 step as txl_melody.tflite")
     args = parser.parse_args(argv)
     with open(os.path.join(args.run, "history.json")) as f:
         trained = json.load(f)
@@ -198,23 +201,30 @@ def main(argv=None) -> int:
     model.load_weights(np.load(os.path.join(args.run, "weights.npz")))
     rng = np.random.default_rng(0)
     cache = np.load(settings["data"])
-    pieces = {split: [str(i) for i, sp in zip(cache["ids"], cache["splits"]) if sp == split] for split, _ in data.SPLIT_SHARES}
+    pieces = {split: [(str(i), str(st)) for i, st, sp in zip(cache["ids"], cache["styles"], cache["splits"]) if sp == split]
+              for split, _ in data.SPLIT_SHARES}
     common = {
-        "technique": "Transformer-XL continuation (issue 6)",
+        "technique": "Transformer-XL melody continuation (issue 26)",
+        "styles": ["classical", "folk"],
         "shape": shape.as_dict(),
         "parameters": int(sum(int(np.prod(v.shape)) for v in model.trainable_variables)),
         "vocabulary": vocabulary(),
         "data": {
-            "source": "music21 corpus (offline): the 371 Bach chorales of corpus.chorales.Iterator(), keyboard pieces "
-            + ", ".join(data.KEYBOARD) + ", and the .mxl string-quartet movements of " + ", ".join(data.QUARTET_COMPOSERS),
-            "reduction": "every part merged into one performance stream; times from the first numbered metronome mark "
-            f"(else {data.DEFAULT_BPM:g} BPM); velocity from the file, else {data.DEFAULT_VELOCITY}",
-            "split": "by piece (each movement a piece): sha256(corpus path) bucket, "
-            + ", ".join(f"{n} {p}%" for n, p in data.SPLIT_SHARES),
-            "augmentation": "transpose -3..+3 semitones, time stretch 0.95..1.05 (uniform), per training window",
-            "pieces": {split: len(ids) for split, ids in pieces.items()},
+            "source": "music21 corpus (offline), the first part of each piece: classical: the 371 Bach chorales' "
+            "sopranos, the .mxl string-quartet movements of " + ", ".join(data.QUARTET_COMPOSERS) + " (first violin), "
+            f"Monteverdi's madrigals and the first {data.PALESTRINA_WORKS} Palestrina works (top voice); folk: the Essen "
+            "folksong collection and O'Neill's 1850 collection",
+            "reading": "16th-note grid, ties joined, grace notes left out, a chord read as its top note, the piece's own "
+            "measures as bars (a pickup is the end of a whole bar)",
+            "split": "by tune: sha256 of the first 12 notes' intervals and lengths, buckets "
+            + ", ".join(f"{n} {p}%" for n, p in data.SPLIT_SHARES)
+            + "; pieces holding the opening (8 intervals) of one of our own melodies (tools/bench/own_melodies.py) are "
+            "left out of every split",
+            "augmentation": "transposition by -5..+6 semitones (uniform, kept inside the pitch tokens), per window",
+            "melodies": {split: {style: sum(1 for _, st in ids if st == style) for style in ("classical", "folk")}
+                         for split, ids in pieces.items()},
             "notes": int(len(cache["notes"])),
-            "test_pieces": pieces["test"],
+            "test_pieces": [i for i, _ in pieces["test"]],
             "skipped_by_the_parser": [str(s) for s in cache["skipped"]],
         },
         "training": {k: settings[k] for k in settings if k not in ("data", "out")},
@@ -234,10 +244,11 @@ def main(argv=None) -> int:
                                              usage=STEP_USAGE))
     sequence = sequence_function(model)
     content = convert(sequence, model, int8=False)
-    tokens = {"tokens": rng.integers(0, events.VOCAB_SIZE, shape.memory + SEQUENCE_EXTRA).astype(np.int32)}
+    tokens = {"tokens": rng.integers(0, tokens_.VOCAB_SIZE, shape.memory + SEQUENCE_EXTRA).astype(np.int32),
+              "style": np.array([1], np.int32)}
     order, errors = match_outputs(sequence, content, tokens, tolerance=1e-4)
     write(args.out, f"{NAME}_sequence_f32", content, dict(common, kind="sequence", weights="float32",
-                                                           tensors=tensor_table(content, ["tokens"], order), runtime_check=errors))
+                                                           tensors=tensor_table(content, ["tokens", "style"], order), runtime_check=errors))
     return 0
 
 

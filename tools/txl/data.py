@@ -1,19 +1,25 @@
-"""Classical pieces from the music21 corpus as timed notes: parse once, cache, split by piece.
+"""Melodies from the music21 corpus for the Transformer-XL: parse once, cache, split by tune.
 
-    .venv-train/bin/python -m tools.txl.data            # writes out/txl/notes.npz (minutes: music21 is slow)
+    .venv-train/bin/python -m tools.txl.data            # writes out/txl/melodies.npz (about 10 min, 2 processes)
 
-Every part of a piece is merged into one performance stream (a keyboard reduction): a quartet or a chorale
-becomes what one pianist would play. Times are seconds, from the piece's first metronome mark with a number
-(and its later changes), or DEFAULT_BPM when it has none (the chorales). The corpus has no performed
-velocities: a note takes its `volume.velocity` when the file sets one, else DEFAULT_VELOCITY.
+The keyboard plays melodies, so the model learns melodies: the top line of each piece (its first part: the
+chorales' soprano, the quartets' first violin, the madrigals' canto), in two styles:
+- classical: the 371 Bach chorales, the Haydn, Mozart and Beethoven string-quartet movements, Monteverdi's
+  madrigals and Palestrina's masses (the first PALESTRINA_WORKS of them);
+- folk: the Essen folksong collection and O'Neill's 1850 collection.
+Each melody is read onto a 16th-note grid (`keycomposer.models.melody_tokens.Melody`): ties joined, grace
+notes left out, a chord read as its top note, the bars from the piece's own measures (a pickup is the end of
+a whole bar).
 
-The split is decided by a hash of the piece's corpus path, so it never changes between runs or machines and
-no test piece can drift into training. Movements of one work are split apart (each is a piece here).
+The split goes by tune, not by file: a hash of the melody's first intervals and note lengths (unchanged by
+transposition), so a tune that recurs (a chorale melody harmonized twice, a folk tune in two collections)
+lands on one side. Pieces that share an opening with a melody of our own (tools/bench/own_melodies.py) are
+left out of every split by `load`, so those melodies stay unseen.
 """
 
 import argparse
 import hashlib
-import itertools
+import multiprocessing
 import os
 import signal
 import sys
@@ -21,31 +27,21 @@ import time
 
 import numpy as np
 
-DEFAULT_BPM = 100.0
-DEFAULT_VELOCITY = 80
+from keycomposer.models.melody_tokens import MAX_BAR, Melody, monophonic
+
 SPLIT_SHARES = (("train", 80), ("valid", 10), ("test", 10))  # percent, in hash order
-DEFAULT_CACHE = os.path.join("out", "txl", "notes.npz")
-# Keyboard music and ensemble works the corpus ships (music21 10.5). Quartets come as .mxl; their .krn twins
-# are left out so no movement appears twice.
-KEYBOARD = (
-    "joplin/maple_leaf_rag.mxl",
-    "chopin/mazurka06-2.krn",
-    "mozart/k545/movement1_exposition.mxl",
-    "cpebach/h186.mxl",
-    "schumann_clara/polonaise_op1n1.mxl",
-    "schumann_clara/polonaise_op1n2.mxl",
-    "schumann_clara/polonaise_op1n3.mxl",
-    "schumann_clara/polonaise_op1n4.mxl",
-    "schoenberg/opus19/movement2.mxl",
-    "schoenberg/opus19/movement6.mxl",
-)
+DEFAULT_CACHE = os.path.join("out", "txl", "melodies.npz")
+STYLES = ("classical", "folk")
 QUARTET_COMPOSERS = ("haydn", "mozart", "beethoven")
 SLOW_TO_PARSE = ("beethoven/opus133.mxl",)  # the Grosse Fuge: music21 needs many minutes for it
+PALESTRINA_WORKS = 250
+KEY_NOTES = 12  # notes of the opening that name a tune for the split
+MIN_NOTES = 8
 
 
-def split_of(piece_id: str) -> str:
-    """train / valid / test for one piece, from the first bytes of sha256(id): stable everywhere."""
-    bucket = int.from_bytes(hashlib.sha256(piece_id.encode()).digest()[:4], "big") % 100
+def split_of(key: str) -> str:
+    """train / valid / test from the first bytes of sha256(key): stable everywhere."""
+    bucket = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % 100
     for name, share in SPLIT_SHARES:
         if bucket < share:
             return name
@@ -53,67 +49,70 @@ def split_of(piece_id: str) -> str:
     raise AssertionError("split shares must add up to 100")
 
 
-def piece_ids(max_quartet_movements: int) -> list:
-    """Corpus paths: the 371 chorales, the keyboard pieces, then up to N quartet movements (.mxl)."""
+def tune_key(notes: np.ndarray, count: int = KEY_NOTES) -> str:
+    """The opening's intervals and note lengths, which transposition leaves alone."""
+    head = notes[:count]
+    intervals = np.diff(head[:, 2])
+    return ",".join(map(str, intervals)) + "|" + ",".join(map(str, head[:, 1]))
+
+
+def sources() -> list:
+    """(style, corpus path) of every file to read, classical first."""
     from music21 import corpus
 
-    ids = [_relative(p) for p in corpus.chorales.Iterator(returnType="filename")]
-    ids += list(KEYBOARD)
-    by_composer = []
+    def relative(path):
+        path = str(path)
+        return path.split("/corpus/", 1)[1] if "/corpus/" in path else path
+
+    classical = [relative(p) for p in corpus.chorales.Iterator(returnType="filename")]
     for composer in QUARTET_COMPOSERS:
-        names = sorted(_relative(str(p)) for p in corpus.getComposer(composer))
-        by_composer.append([n for n in names if n.endswith(".mxl") and n not in KEYBOARD + SLOW_TO_PARSE])
-    # one movement of each composer in turn, so a cap keeps all three composers
-    quartets = [n for group in itertools.zip_longest(*by_composer) for n in group if n is not None]
-    return ids + quartets[:max_quartet_movements]
+        classical += sorted(n for n in map(relative, corpus.getComposer(composer))
+                            if n.endswith(".mxl") and n not in SLOW_TO_PARSE and "k545" not in n)
+    classical += sorted(map(relative, corpus.getComposer("monteverdi")))
+    classical += sorted(map(relative, corpus.getComposer("palestrina")))[:PALESTRINA_WORKS]
+    folk = sorted(map(relative, corpus.getComposer("essenFolksong")))
+    folk += sorted(map(relative, corpus.getComposer("oneills1850")))
+    return [("classical", p) for p in classical] + [("folk", p) for p in folk]
 
 
-def _relative(path: str) -> str:
-    path = str(path)
-    return path.split("/corpus/", 1)[1] if "/corpus/" in path else path
+def part_melody(part) -> Melody | None:
+    """The part's line on the 16th grid with its bars, or None when it has no usable bars or notes."""
+    from music21 import stream
 
-
-def _seconds_of(boundaries):
-    """offset (quarters) -> seconds, over music21's metronome-mark boundaries [(start, end, mark), ...]."""
-    spans = []
-    elapsed = 0.0
-    for start, end, mark in boundaries:
-        bpm = mark.getQuarterBPM() if mark is not None and mark.number is not None else None
-        seconds_per_quarter = 60.0 / (bpm or DEFAULT_BPM)
-        spans.append((float(start), float(end), elapsed, seconds_per_quarter))
-        elapsed += (float(end) - float(start)) * seconds_per_quarter
-
-    def seconds(offset: float) -> float:
-        for start, end, at, per in spans:
-            if offset <= end:
-                return at + (offset - start) * per
-        start, end, at, per = spans[-1]
-        return at + (offset - start) * per
-
-    return seconds
-
-
-def score_to_notes(score) -> np.ndarray:
-    """(n, 4) float64 rows of start s, end s, pitch, velocity: every sounding note of every part, ties joined.
-    Grace notes (zero length) are left out."""
-    score = score.stripTies()
-    flat = score.flatten()
-    try:
-        boundaries = flat.metronomeMarkBoundaries()
-    except Exception:  # music21 raises plain exceptions on odd marks; fall back to the default tempo
-        boundaries = [(0.0, float(flat.highestTime), None)]
-    has_number = any(mark is not None and mark.number is not None for _, _, mark in boundaries)
-    seconds = _seconds_of(boundaries if has_number else [(0.0, float(flat.highestTime) or 1.0, None)])
+    part = part.stripTies()
+    measures = list(part.getElementsByClass(stream.Measure))
+    if not measures:
+        return None
+    starts, lengths = [], []
+    for index, measure in enumerate(measures):
+        start = round(float(measure.offset) * 4)
+        whole = round(float(measure.barDuration.quarterLength) * 4)
+        if index == 0:
+            written = round(float(measure.highestTime) * 4)
+            if 0 < written < whole:  # a pickup: the end of a whole bar
+                start -= whole - written
+        starts.append(start)
+        lengths.append(whole)
+    starts = np.array(starts)
+    lengths = np.array(lengths)
+    lengths[:-1] = np.diff(starts)  # what the measures really span (a short last bar before a repeat, say)
+    if (lengths < 1).any() or (lengths > MAX_BAR).any():
+        return None
     rows = []
-    for element in flat.notes:
+    for element in part.flatten().notes:
         length = float(element.quarterLength)
         if length <= 0:
             continue
-        offset = float(element.offset)
-        velocity = element.volume.velocity if element.volume.velocity is not None else DEFAULT_VELOCITY
-        for pitch in element.pitches:
-            rows.append((seconds(offset), seconds(offset + length), pitch.midi, velocity))
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+        pitch = max(p.midi for p in element.pitches)
+        rows.append((round(float(element.offset) * 4), max(1, round(length * 4)), pitch))
+    notes = monophonic(np.array(rows, dtype=np.int64).reshape(-1, 3))
+    if len(notes) < MIN_NOTES:
+        return None
+    shift = -int(starts[0])
+    notes[:, 0] += shift
+    bars = np.stack([starts + shift, lengths], axis=1)
+    inside = (notes[:, 0] >= 0) & (notes[:, 0] < bars[-1].sum())
+    return Melody(notes[inside], bars)
 
 
 class PieceTimeout(Exception):
@@ -124,72 +123,104 @@ def _out_of_time(signum, frame):
     raise PieceTimeout()
 
 
-def prepare(path: str, max_quartet_movements: int, max_seconds_per_piece: float, piece_timeout: int) -> None:
-    """Parse and cache; a piece that takes longer than `piece_timeout` s (music21 needs minutes for the
-    longest quartets, e.g. Beethoven op. 132) is skipped and listed in the cache as skipped."""
+def read_file(job) -> tuple:
+    """(style, path, [(id, Melody), ...], problem or None) for one corpus file (an ABC file holds many tunes)."""
+    style, path, timeout = job
     from music21 import corpus
 
-    names = piece_ids(max_quartet_movements)
-    ids, notes, skipped = [], [], []
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(timeout)
+    found = []
+    try:
+        parsed = corpus.parse(path)
+        scores = list(parsed.scores) if hasattr(parsed, "scores") else [parsed]
+        for number, score in enumerate(scores):
+            if not score.parts:
+                continue
+            melody = part_melody(score.parts[0])
+            if melody is not None:
+                found.append((f"{path}#{number}" if len(scores) > 1 else path, melody))
+    except PieceTimeout:
+        return style, path, found, f"not parsed within {timeout} s"
+    except Exception as error:  # a file music21 cannot read is reported and left out, not fatal
+        return style, path, found, f"{type(error).__name__}: {error}"
+    finally:
+        signal.alarm(0)
+    return style, path, found, None
+
+
+def prepare(path: str, processes: int, timeout: int) -> None:
+    jobs = [(style, name, timeout) for style, name in sources()]
+    ids, styles, notes, bars, skipped = [], [], [], [], []
     started = time.monotonic()
-    for done, name in enumerate(names, 1):
-        began = time.monotonic()
-        signal.signal(signal.SIGALRM, _out_of_time)
-        signal.alarm(piece_timeout)
-        try:
-            piece = score_to_notes(corpus.parse(name))
-        except PieceTimeout:
-            skipped.append(f"{name}: not parsed within {piece_timeout} s")
-            continue
-        except Exception as error:  # a file music21 cannot read is reported and left out, not fatal
-            skipped.append(f"{name}: {type(error).__name__}: {error}")
-            continue
-        finally:
-            signal.alarm(0)
-        if len(piece):
-            ids.append(name)
-            notes.append(piece)
-        took = time.monotonic() - began
-        if done % 25 == 0 or done == len(names) or took > 10:
-            print(f"parsed {done}/{len(names)} pieces in {time.monotonic() - started:.0f} s ({name}: {took:.1f} s)", flush=True)
-        if time.monotonic() - started > max_seconds_per_piece * len(names):
-            print("parse budget spent: stopping early", flush=True)
-            break
-    counts = np.array([len(n) for n in notes], dtype=np.int64)
+    with multiprocessing.Pool(processes) as pool:
+        for done, (style, name, found, problem) in enumerate(pool.imap(read_file, jobs), 1):
+            if problem:
+                skipped.append(f"{name}: {problem}")
+            for piece_id, melody in found:
+                ids.append(piece_id)
+                styles.append(style)
+                notes.append(melody.notes)
+                bars.append(melody.bars)
+            if done % 50 == 0 or done == len(jobs):
+                print(f"read {done}/{len(jobs)} files, {len(ids)} melodies, {time.monotonic() - started:.0f} s", flush=True)
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    keys = [tune_key(n) for n in notes]
     np.savez_compressed(
         path,
-        ids=np.array(ids),
-        splits=np.array([split_of(i) for i in ids]),
-        offsets=np.concatenate([[0], np.cumsum(counts)]),
-        notes=np.concatenate(notes),
-        skipped=np.array(skipped, dtype=str),
+        ids=np.array(ids), styles=np.array(styles), keys=np.array(keys),
+        splits=np.array([split_of(k) for k in keys]),
+        note_offsets=np.concatenate([[0], np.cumsum([len(n) for n in notes])]),
+        notes=np.concatenate(notes), bar_offsets=np.concatenate([[0], np.cumsum([len(b) for b in bars])]),
+        bars=np.concatenate(bars), skipped=np.array(skipped, dtype=str),
     )
     for line in skipped:
         print("skipped", line)
-    print(f"wrote {path}: {len(ids)} pieces, {counts.sum()} notes")
+    print(f"wrote {path}: {len(ids)} melodies, {sum(len(n) for n in notes)} notes")
 
 
-def load(path: str = DEFAULT_CACHE) -> dict:
-    """{'train': [(id, notes), ...], 'valid': [...], 'test': [...]} from the cache `prepare` wrote."""
+def shares_an_opening(notes: np.ndarray, openings: list) -> bool:
+    """True when the melody holds one of `openings` (interval sequences) anywhere."""
+    intervals = ",".join(map(str, np.diff(notes[:, 2]))) + ","
+    return any(opening in intervals for opening in openings)
+
+
+def own_openings(count: int = 8) -> list:
+    """The first `count` intervals of each of our own melodies, as `shares_an_opening` looks for them."""
+    from tools.bench.own_melodies import own_melodies
+
+    out = []
+    for _, melody in own_melodies():
+        out.append(",".join(map(str, np.diff(melody.notes[:count + 1, 2]))) + ",")
+    return out
+
+
+def load(path: str = DEFAULT_CACHE, style: str | None = None) -> dict:
+    """{'train': [(id, style, Melody), ...], 'valid': [...], 'test': [...]} from the cache `prepare` wrote,
+    without the pieces that share an opening with one of our own melodies."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} is missing: run `python -m tools.txl.data` first")
     cache = np.load(path)
-    offsets = cache["offsets"]
+    openings = own_openings()
     out = {name: [] for name, _ in SPLIT_SHARES}
-    for k, (piece_id, split) in enumerate(zip(cache["ids"], cache["splits"])):
-        out[str(split)].append((str(piece_id), cache["notes"][offsets[k]:offsets[k + 1]]))
+    n_off, b_off = cache["note_offsets"], cache["bar_offsets"]
+    for k, (piece_id, piece_style, split) in enumerate(zip(cache["ids"], cache["styles"], cache["splits"])):
+        if style is not None and piece_style != style:
+            continue
+        melody = Melody(cache["notes"][n_off[k]:n_off[k + 1]], cache["bars"][b_off[k]:b_off[k + 1]])
+        if shares_an_opening(melody.notes, openings):
+            continue
+        out[str(split)].append((str(piece_id), str(piece_style), melody))
     return out
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=DEFAULT_CACHE, help="where to write the cache (default %(default)s)")
-    parser.add_argument("--quartet-movements", type=int, default=60, help="how many quartet movements to add")
-    parser.add_argument("--budget-seconds-per-piece", type=float, default=3.0, help="stop parsing past this average")
-    parser.add_argument("--piece-timeout", type=int, default=90, help="skip a piece that takes longer to parse (s)")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--timeout", type=int, default=120, help="skip a file that takes longer to parse (s)")
     args = parser.parse_args(argv)
-    prepare(args.out, args.quartet_movements, args.budget_seconds_per_piece, args.piece_timeout)
+    prepare(args.out, args.processes, args.timeout)
     return 0
 
 

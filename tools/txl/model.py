@@ -1,4 +1,4 @@
-"""A Transformer-XL decoder (Dai et al., 2019) over performance events, in plain TensorFlow variables.
+"""A Transformer-XL decoder (Dai et al., 2019) over melody tokens, in plain TensorFlow variables.
 
 Segment-level recurrence: each layer keeps the residual stream of the last `memory` tokens, and a query
 attends to exactly the `memory` tokens before it plus itself (a sliding window, so training and the
@@ -8,7 +8,8 @@ one-token step see the same context). Positions are relative, as in the paper's 
 
 Keys hold no position, so the TFLite step can carry each layer's keys and values as tensors and never
 re-project the past: the distance of memory slot s is fixed (memory - s), hence W_r R is a constant there.
-Pre-layer-norm blocks (trains stably in short runs). Variables are plain tf.Variables (Keras layers kept in
+The style (classical, folk) is a learned vector added to every token's embedding, so it holds however far
+the memory reaches. Pre-layer-norm blocks (trains stably in short runs). Variables are plain tf.Variables (Keras layers kept in
 lists were not frozen into TFLite files here, see DESIGN.md).
 """
 
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import tensorflow as tf
 
-from keycomposer.models.performance_events import VOCAB_SIZE
+from keycomposer.models.melody_tokens import VOCAB_SIZE
 
 NEG = -1e9
 
@@ -31,6 +32,7 @@ class Shape:
     memory: int = 256
     segment: int = 128
     vocab: int = VOCAB_SIZE
+    styles: int = 2
 
     @property
     def head_width(self) -> int:
@@ -62,6 +64,7 @@ class TransformerXL(tf.Module):
             return tf.Variable(np.full(dims, value, dtype="float32"), name=name)
 
         self.embedding = weight("embedding", shape.vocab, w, scale=0.02 * np.sqrt(w))
+        self.style_embedding = weight("style_embedding", shape.styles, w, scale=0.02 * np.sqrt(w))
         self.blocks = []
         for l in range(shape.layers):
             out_scale = 1.0 / np.sqrt(w) / np.sqrt(2 * shape.layers)
@@ -106,9 +109,15 @@ class TransformerXL(tf.Module):
         return self._norm(x, self.ln_g, self.ln_b) @ self.out_w + self.out_b
 
     # -- training and the full-sequence reference --------------------------------------------------------
-    def segment(self, tokens, memories, memory_valid):
+    def _embed(self, tokens, style):
+        x = tf.gather(self.embedding, tokens)
+        if style is None:
+            return x
+        return x + tf.expand_dims(tf.gather(self.style_embedding, style), -2)
+
+    def segment(self, tokens, memories, memory_valid, style=None):
         """Logits [B, L, V] of a segment, and the next memories. tokens [B, L] int32; memories: one [B, M, W]
-        residual stream per layer; memory_valid [B, M] bool (False for slots not yet filled)."""
+        residual stream per layer; memory_valid [B, M] bool (False for slots not yet filled); style [B] int32."""
         s = self.shape
         batch, length = tf.shape(tokens)[0], tokens.shape[1]
         keys_total = s.memory + length
@@ -119,7 +128,7 @@ class TransformerXL(tf.Module):
         valid = tf.concat([memory_valid, tf.ones([batch, length], tf.bool)], axis=1)
         mask = tf.logical_and(window[None, None], valid[:, None, None, :])  # [B, 1, L, K]
         r = tf.constant(sinusoids(np.arange(keys_total), s.width))
-        x = tf.gather(self.embedding, tokens)
+        x = self._embed(tokens, style)
         new_memories = []
         for block, memory in zip(self.blocks, memories):
             whole = tf.concat([memory, x], axis=1)  # [B, K, W]
@@ -183,9 +192,9 @@ class TransformerXL(tf.Module):
             x = self._feed_forward(block, x)
         return [self._logits(x)] + outputs
 
-    def step_ring(self, token, position, *kv):
+    def step_ring(self, token, position, style, *kv):
         """The step with the memory as a ring: token t's key and value live in slot t mod M, so nothing shifts.
-        Takes the token [1], its position (tokens before it) [1], and per layer keys [M, W] and values [M, W];
+        Takes the token [1], its position (tokens before it) [1], the style [1], and per layer keys [M, W] and values [M, W];
         returns logits [1, V] and only this token's key and value rows [1, W] per layer, which the caller
         writes into slot position mod M. Same logits as `step` (a slot's distance is computed, not fixed)."""
         s = self.shape
@@ -195,7 +204,7 @@ class TransformerXL(tf.Module):
         valid = tf.concat([distance <= before, tf.ones([1], tf.bool)], axis=0)
         by_slot = tf.concat([distance, tf.zeros([1], tf.int32)], axis=0)  # the token itself is distance 0
         r = tf.constant(sinusoids(np.arange(s.memory + 1), s.width))
-        x = tf.gather(self.embedding, token)
+        x = tf.gather(self.embedding, token) + tf.gather(self.style_embedding, style)  # [1, W]
         outputs = []
         for l, block in enumerate(self.blocks):
             h = self._norm(x, block["ln1_g"], block["ln1_b"])

@@ -1,11 +1,12 @@
-"""Train the Transformer-XL on the cached corpus notes, from one command, with a seed and a budget.
+"""Train the Transformer-XL on the cached corpus melodies, from one command, with a seed and a budget.
 
-    nice -n 10 .venv-train/bin/python -m tools.txl.train --minutes 25 --seed 0 --out out/txl/run
+    nice -n 5 .venv-train/bin/python -m tools.txl.train --minutes 60 --seed 0 --out out/txl/run
 
-Each example is a random window of one training piece, transposed by -3..+3 semitones and stretched in time
-by 0.95..1.05 (DeepComposer's augmentation), cut into `--segments` segments of `segment` tokens that are
-fed in order with the memory carried (gradients stop at the memory, as in the paper). Progress goes to
-stdout; the run folder gets weights.npz (the best validation loss so far), history.json and loss.png.
+Each example is a random window of one training melody, transposed by a random shift in -5..+6 semitones
+(kept inside the pitch tokens), cut into `--segments` segments of `segment` tokens that are fed in order with
+the memory carried (gradients stop at the memory, as in the paper). Half the examples are classical, half
+folk (`--classical-share`), so the smaller classical set is not drowned. Progress goes to stdout; the run
+folder gets weights.npz (the best validation loss so far), history.json and loss.png.
 """
 
 import argparse
@@ -16,24 +17,24 @@ import time
 
 import numpy as np
 
-from keycomposer.models.performance_events import HIGHEST_PITCH, LOWEST_PITCH, PAD, encode_notes
+from keycomposer.models.melody_tokens import HIGHEST_PITCH, LOWEST_PITCH, PAD, Melody, encode
 
-TRANSPOSE = (-3, 3)
-STRETCH = (0.95, 1.05)
+TRANSPOSE = (-5, 6)
+STYLE_IDS = {"classical": 0, "folk": 1}
 
 
-def augmented_tokens(notes: np.ndarray, rng: np.random.Generator) -> list:
-    """One random transposition and stretch of a piece, encoded with a start token. Notes pushed off the
-    88 keys by the transposition are dropped."""
-    shifted = notes.copy()
-    shifted[:, 2] += rng.integers(TRANSPOSE[0], TRANSPOSE[1] + 1)
-    shifted[:, :2] *= rng.uniform(*STRETCH)
-    keep = (shifted[:, 2] >= LOWEST_PITCH) & (shifted[:, 2] <= HIGHEST_PITCH)
-    return encode_notes(shifted[keep], start_token=True)
+def transposed(melody: Melody, rng: np.random.Generator) -> Melody:
+    """The melody moved by a random shift in TRANSPOSE, narrowed so every note stays on the pitch tokens."""
+    low, high = int(melody.notes[:, 2].min()), int(melody.notes[:, 2].max())
+    lowest, highest = max(TRANSPOSE[0], LOWEST_PITCH - low), min(TRANSPOSE[1], HIGHEST_PITCH - high)
+    shift = int(rng.integers(lowest, highest + 1)) if lowest <= highest else 0
+    notes = melody.notes.copy()
+    notes[:, 2] += shift
+    return Melody(notes, melody.bars)
 
 
 def window(tokens, length: int, rng: np.random.Generator) -> np.ndarray:
-    """A random run of `length` tokens (padded with PAD where the piece is shorter)."""
+    """A random run of `length` tokens (padded with PAD where the melody is shorter)."""
     out = np.full(length, PAD, dtype=np.int32)
     start = int(rng.integers(0, max(1, len(tokens) - length + 1)))
     part = tokens[start:start + length]
@@ -42,28 +43,39 @@ def window(tokens, length: int, rng: np.random.Generator) -> np.ndarray:
 
 
 class Batches:
-    """Random windows of augmented training pieces; a piece is drawn in proportion to its note count."""
+    """Random windows of transposed training melodies with their style ids; within a style a melody is drawn
+    in proportion to its note count, and a row is classical with probability `classical_share`."""
 
-    def __init__(self, pieces, batch: int, length: int, seed: int):
-        self.notes = [notes for _, notes in pieces]
-        weights = np.array([len(n) for n in self.notes], dtype=np.float64)
-        self.weights = weights / weights.sum()
+    def __init__(self, pieces, batch: int, length: int, seed: int, classical_share: float = 0.5):
+        self.by_style = {}
+        for _, style, melody in pieces:
+            self.by_style.setdefault(STYLE_IDS[style], []).append(melody)
+        self.weights = {k: np.array([len(m.notes) for m in v], float) / sum(len(m.notes) for m in v)
+                        for k, v in self.by_style.items()}
+        self.share = classical_share if len(self.by_style) == 2 else None
         self.batch, self.length = batch, length
         self.rng = np.random.default_rng(seed)
 
-    def __next__(self) -> np.ndarray:
-        rows = []
+    def __next__(self) -> tuple:
+        rows, styles = [], []
         for _ in range(self.batch):
-            piece = self.notes[self.rng.choice(len(self.notes), p=self.weights)]
-            rows.append(window(augmented_tokens(piece, self.rng), self.length, self.rng))
-        return np.stack(rows)
+            if self.share is None:
+                style = next(iter(self.by_style))
+            else:
+                style = STYLE_IDS["classical"] if self.rng.random() < self.share else STYLE_IDS["folk"]
+            melodies = self.by_style[style]
+            melody = melodies[self.rng.choice(len(melodies), p=self.weights[style])]
+            rows.append(window(encode(transposed(melody, self.rng)), self.length, self.rng))
+            styles.append(style)
+        return np.stack(rows), np.array(styles, dtype=np.int32)
 
 
-def fixed_windows(pieces, length: int, limit: int) -> np.ndarray:
-    """Validation windows: each piece, unaugmented, cut into consecutive windows; the first `limit`."""
-    rows = []
-    for _, notes in pieces:
-        tokens = encode_notes(notes, start_token=True)
+def fixed_windows(pieces, length: int, limit: int) -> tuple:
+    """Validation windows: each melody, untransposed, cut into consecutive windows; `limit` of them drawn
+    evenly from each style (seed 0), with their style ids."""
+    rows, styles = [], []
+    for _, style, melody in pieces:
+        tokens = encode(melody)
         for start in range(0, max(1, len(tokens) - 1), length - 1):
             part = tokens[start:start + length]
             if len(part) < min(32, length):  # a short tail says too little to score
@@ -71,8 +83,16 @@ def fixed_windows(pieces, length: int, limit: int) -> np.ndarray:
             row = np.full(length, PAD, dtype=np.int32)
             row[: len(part)] = part
             rows.append(row)
-    rows = np.stack(rows)
-    return rows[np.random.default_rng(0).permutation(len(rows))[:limit]]
+            styles.append(STYLE_IDS[style])
+    rows, styles = np.stack(rows), np.array(styles, dtype=np.int32)
+    rng = np.random.default_rng(0)
+    chosen = []
+    present = sorted(set(styles.tolist()))
+    for style in present:
+        where = np.flatnonzero(styles == style)
+        chosen += list(rng.permutation(where)[: limit // len(present)])
+    chosen = np.array(sorted(chosen))
+    return rows[chosen], styles[chosen]
 
 
 def save_curves(history: dict, path: str) -> None:
@@ -86,7 +106,7 @@ def save_curves(history: dict, path: str) -> None:
     axis.plot(history["eval_step"], history["valid_loss"], "o-", label="validation")
     axis.set_xlabel("step")
     axis.set_ylabel("cross-entropy per token (nats)")
-    axis.set_title("Transformer-XL classical")
+    axis.set_title("Transformer-XL melodies (classical and folk)")
     axis.grid(alpha=0.3)
     axis.legend()
     figure.tight_layout()
@@ -96,7 +116,7 @@ def save_curves(history: dict, path: str) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=os.path.join("out", "txl", "notes.npz"))
+    parser.add_argument("--data", default=os.path.join("out", "txl", "melodies.npz"))
     parser.add_argument("--out", default=os.path.join("out", "txl", "run"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--minutes", type=float, default=25.0, help="wall-clock budget (the run stops here)")
@@ -106,7 +126,8 @@ def main(argv=None) -> int:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--eval-every", type=int, default=50)
-    parser.add_argument("--eval-windows", type=int, default=32)
+    parser.add_argument("--eval-windows", type=int, default=128)
+    parser.add_argument("--classical-share", type=float, default=0.5, help="share of classical rows per batch")
     parser.add_argument("--layers", type=int, default=3)
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--heads", type=int, default=4)
@@ -129,21 +150,21 @@ def main(argv=None) -> int:
     splits = data.load(args.data)
     train_pieces = splits["train"][: args.max_pieces or None]
     length = args.segments * shape.segment + 1
-    batches = Batches(train_pieces, args.batch, length, args.seed)
-    valid = fixed_windows(splits["valid"], length, args.eval_windows)
+    batches = Batches(train_pieces, args.batch, length, args.seed, args.classical_share)
+    valid, valid_styles = fixed_windows(splits["valid"], length, args.eval_windows)
     model = TransformerXL(shape, seed=args.seed)
     optimizer = tf.keras.optimizers.Adam(args.lr, beta_2=0.98, clipnorm=1.0)
     learning_rate = optimizer.learning_rate  # a variable: the schedule below assigns it before each step
     print(f"{len(train_pieces)} training pieces, {len(valid)} validation windows, "
           f"{sum(int(np.prod(v.shape)) for v in model.trainable_variables)} parameters, shape {shape}", flush=True)
 
-    def loss_of(tokens):
+    def loss_of(tokens, styles):
         memories, memory_valid = model.empty_memories(tf.shape(tokens)[0])
         total, count = 0.0, 0.0
         for k in range(args.segments):
             part = tokens[:, k * shape.segment: (k + 1) * shape.segment + 1]
             inputs, targets = part[:, :-1], part[:, 1:]
-            logits, memories = model.segment(inputs, memories, memory_valid)
+            logits, memories = model.segment(inputs, memories, memory_valid, styles)
             memory_valid = tf.concat([memory_valid, tf.not_equal(inputs, PAD)], axis=1)[:, -shape.memory:]
             weight = tf.cast(tf.not_equal(targets, PAD), tf.float32)
             losses = tf.nn.sparse_softmax_cross_entropy_with_logits(targets, logits)
@@ -151,21 +172,23 @@ def main(argv=None) -> int:
             count += tf.reduce_sum(weight)
         return total / tf.maximum(count, 1.0), count
 
-    @tf.function(input_signature=[tf.TensorSpec([None, length], tf.int32)])
-    def train_step(tokens):
+    signature = [tf.TensorSpec([None, length], tf.int32), tf.TensorSpec([None], tf.int32)]
+
+    @tf.function(input_signature=signature)
+    def train_step(tokens, styles):
         with tf.GradientTape() as tape:
-            loss, _ = loss_of(tokens)
+            loss, _ = loss_of(tokens, styles)
         optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
         return loss
 
-    @tf.function(input_signature=[tf.TensorSpec([None, length], tf.int32)])
-    def eval_step(tokens):
-        return loss_of(tokens)
+    @tf.function(input_signature=signature)
+    def eval_step(tokens, styles):
+        return loss_of(tokens, styles)
 
     def validation_loss():
         total = count = 0.0
         for start in range(0, len(valid), args.batch):
-            loss, n = eval_step(valid[start:start + args.batch])
+            loss, n = eval_step(valid[start:start + args.batch], valid_styles[start:start + args.batch])
             total += float(loss) * float(n)
             count += float(n)
         return total / count
@@ -184,7 +207,7 @@ def main(argv=None) -> int:
             break
         # linear warm-up, then a linear decay to a tenth over the budget (whichever of time or steps ends it)
         learning_rate.assign(args.lr * min(1.0, (step + 1) / args.warmup) * (1.0 - 0.9 * progress))
-        loss = float(train_step(next(batches)))
+        loss = float(train_step(*next(batches)))
         step += 1
         running = loss if running is None else 0.98 * running + 0.02 * loss
         history["step"].append(step)

@@ -1,33 +1,36 @@
-"""Transformer-XL continuation: extend a composition by up to 30 s in the style of the classical corpus.
+"""Transformer-XL continuation: extend a melody by up to 30 s, in its meter and key, as a melody.
 
-DeepComposer's recipe: the input becomes performance events (`performance_events`), its last 100 tokens
-are the prefix, then tokens are drawn one by one (nucleus sampling, p 0.95, temperature 0.95 by default)
-until the continuation lasts the asked time. The shipped TFLite file is a one-token step: it takes the
-token, how many tokens came before it (its position), and each layer's keys and values of the last `memory`
-tokens kept as a ring (token t's row in slot t mod memory), and returns the logits and only this token's
-key and value rows. `StepModel` owns the rings and writes those rows in, so no step recomputes or copies
-the past.
+The input's main track is read as one line on the 16th grid (`melody_line`) and spelled in melody tokens
+(`melody_tokens`: bars, positions, pitches, durations; a note carries its own length, so none can be left
+sounding). Its last PREFIX_TOKENS tokens, from a bar line, are the prefix; then tokens are drawn one by one
+(nucleus sampling) among those the token grammar allows: positions rise inside a bar, every bar has the
+input's last bar's length (the continuation keeps the meter), and the continuation starts where the input's
+last note ends. It stops when the asked time is filled.
 
-Input rules: drum tracks and notes outside 21..108 (the 88 keys the vocabulary knows) are dropped; an input
-with nothing left is an error. The continuation is a new track with the program and channel of the input's
-main track (the one with the most notes), starting where the input's last note ends.
+The shipped TFLite file is a one-token step: it takes the token, how many tokens came before it (its
+position), the style, and each layer's keys and values of the last `memory` tokens kept as a ring (token t's
+row in slot t mod memory), and returns the logits and only this token's key and value rows. `StepModel`
+owns the rings and writes those rows in, so no step recomputes or copies the past.
+
+The continuation is a new track with the program and channel of the input's main track.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from keycomposer.models import performance_events as events
+from keycomposer.models import melody_tokens as tokens_
+from keycomposer.models.melody_line import MelodyError, main_track_index, melody_of, notes_to_track
 from keycomposer.models.runtime import ModelFileError, TFLiteModel, load_model
 from keycomposer.music.composition import Composition
 
-MODEL_NAME = "txl_classical"
-PREFIX_TOKENS = 100
+MODEL_NAME = "txl_melody"
+STYLES = ("classical", "folk")  # the style ids the model was trained with, in order
+PREFIX_TOKENS = 240
 MAX_SECONDS = 30.0
-MAX_TOKENS = 4000  # stops a model that never moves time on (about 2.5 times DeepComposer's 1500)
-DEFAULT_TEMPERATURE = 0.95
+MAX_TOKENS = 3000  # a guard: 30 s of 32nd-note-dense melody is about 1,000 tokens
+DEFAULT_TEMPERATURE = 0.9
 DEFAULT_TOP_P = 0.95
-NEVER_SAMPLED = (events.START, events.PAD)
 
 
 class ContinuationError(ValueError):
@@ -35,7 +38,7 @@ class ContinuationError(ValueError):
 
 
 class StepModel:
-    """The TFLite step with its memory: `feed(token)` returns that token's logits over the next token.
+    """The TFLite step with its memory: `feed(token, style)` returns that token's logits over the next token.
     Each layer's keys and values live in a preallocated ring; `position` counts the tokens fed so far."""
 
     def __init__(self, model: TFLiteModel):
@@ -75,8 +78,9 @@ class StepModel:
         for ring in self.rings:
             ring.fill(0.0)
 
-    def feed(self, token: int) -> np.ndarray:
-        card_inputs = [np.array([token], np.int32), np.array([self.position], np.int32), *self.rings]
+    def feed(self, token: int, style: int = 0) -> np.ndarray:
+        card_inputs = [np.array([token], np.int32), np.array([self.position], np.int32), np.array([style], np.int32),
+                       *self.rings]
         arrays = [None] * len(card_inputs)
         for card_position, interpreter_position in enumerate(self._input_order):
             arrays[interpreter_position] = card_inputs[card_position]
@@ -93,12 +97,16 @@ def load_step_model(name: str = MODEL_NAME, folder=None, runtime=None, threads: 
     return StepModel(load_model(name, folder=folder, runtime=runtime, threads=threads))
 
 
-def sample_token(logits, rng: np.random.Generator, temperature=DEFAULT_TEMPERATURE, top_k=None, top_p=DEFAULT_TOP_P) -> int:
-    """One token drawn from softmax(logits / temperature), restricted to the top_k most likely tokens and to
-    the smallest set whose probability reaches top_p (nucleus). Start and pad are never drawn."""
+def sample_token(logits, rng: np.random.Generator, allowed=None, temperature=DEFAULT_TEMPERATURE, top_k=None,
+                 top_p=DEFAULT_TOP_P) -> int:
+    """One token drawn from softmax(logits / temperature) over the `allowed` tokens (default: all but start
+    and pad), restricted to the top_k most likely and to the smallest set whose probability reaches top_p."""
     scaled = np.asarray(logits, np.float64) / temperature
-    scaled[list(NEVER_SAMPLED)] = -np.inf
-    order = np.argsort(-scaled, kind="stable")
+    if allowed is None:
+        allowed = np.ones(len(scaled), dtype=bool)
+        allowed[[tokens_.START, tokens_.PAD]] = False
+    scaled = np.where(allowed, scaled, -np.inf)
+    order = np.argsort(-scaled, kind="stable")[: int(allowed.sum())]
     if top_k is not None:
         order = order[:top_k]
     chosen = scaled[order]
@@ -110,91 +118,104 @@ def sample_token(logits, rng: np.random.Generator, temperature=DEFAULT_TEMPERATU
     return int(order[rng.choice(len(order), p=probabilities)])
 
 
-def _check_options(seconds, tokens, temperature, top_k, top_p):
-    if tokens is None:
-        if not 0 < seconds <= MAX_SECONDS:
-            raise ContinuationError(f"seconds must be in range (0, {MAX_SECONDS:g}], got {seconds}")
-    elif not isinstance(tokens, int) or not 1 <= tokens <= MAX_TOKENS:
-        raise ContinuationError(f"tokens must be an integer in range 1..{MAX_TOKENS}, got {tokens!r}")
+def _check_options(seconds, temperature, top_k, top_p, style):
+    if not 0 < seconds <= MAX_SECONDS:
+        raise ContinuationError(f"seconds must be in range (0, {MAX_SECONDS:g}], got {seconds}")
     if not temperature > 0:
         raise ContinuationError(f"temperature must be above 0, got {temperature}")
     if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
         raise ContinuationError(f"top_k must be a whole number of at least 1, got {top_k!r}")
     if top_p is not None and not 0 < top_p <= 1:
         raise ContinuationError(f"top_p must be in range (0, 1], got {top_p}")
+    if style not in STYLES:
+        raise ContinuationError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
 
 
-def prefix_tokens(composition: Composition, length: int = PREFIX_TOKENS) -> list[int]:
-    """The input's last `length` event tokens (with the start token when the whole input fits)."""
-    notes = events.composition_notes(composition)
-    if len(notes) == 0:
-        raise ContinuationError("the input has no notes to continue (drum tracks do not count)")
-    on_keys = (notes[:, 2] >= events.LOWEST_PITCH) & (notes[:, 2] <= events.HIGHEST_PITCH)
-    if not on_keys.any():
-        raise ContinuationError(
-            f"every note of the input lies outside MIDI {events.LOWEST_PITCH}..{events.HIGHEST_PITCH}, the 88 keys the model knows"
-        )
-    tokens = events.encode_notes(notes[on_keys], start_token=True)
-    return tokens if len(tokens) <= length else tokens[-length:]
+def read_melody(composition: Composition) -> tokens_.Melody:
+    """The input's melody on the grid, or ContinuationError saying why there is none."""
+    try:
+        melody = melody_of(composition)
+    except MelodyError as error:
+        raise ContinuationError(str(error)) from error
+    pitches = melody.notes[:, 2]
+    if pitches.min() < tokens_.LOWEST_PITCH or pitches.max() > tokens_.HIGHEST_PITCH:
+        raise ContinuationError(f"the melody goes outside MIDI {tokens_.LOWEST_PITCH}..{tokens_.HIGHEST_PITCH} "
+                                f"(it spans {pitches.min()}..{pitches.max()}), the range the model knows")
+    return melody
 
 
-def generate_tokens(step: StepModel, prefix, rng, seconds=None, tokens=None, **sampling) -> list[int]:
-    """Tokens after the prefix: `tokens` of them, or until their time shifts add up to `seconds`."""
+def prefix_of(melody: tokens_.Melody, length: int = PREFIX_TOKENS) -> tuple:
+    """(tokens, first bar's start): the melody's tokens from the earliest bar line that leaves at most `length`
+    of them (the start token too when the whole melody fits)."""
+    tokens = tokens_.encode(melody, start_token=True)
+    if len(tokens) <= length:
+        return tokens, int(melody.bars[0, 0])
+    bar_at = [i for i, t in enumerate(tokens) if t in tokens_.BAR]
+    first = next((i for i in bar_at if len(tokens) - i <= length), bar_at[-1])
+    bars_before = bar_at.index(first)
+    return tokens[first:], int(melody.bars[bars_before, 0])
+
+
+def generate_tokens(step: StepModel, prefix, rng, grammar: tokens_.Grammar, bar_start: int, first_free: int,
+                    until: int, style: int = 0, **sampling) -> list[int]:
+    """Tokens after the prefix until the music reaches 16th `until` (a bar or a note starting there ends it).
+    `first_free`: the first 16th after the input's last note; the grammar holds the prefix's state."""
     step.reset()
     logits = None
     for token in prefix:
-        logits = step.feed(token)
+        logits = step.feed(token, style)
+    lengths = [tokens_.BAR.value(t) for t in prefix if t in tokens_.BAR]
+    bar, length = bar_start + sum(lengths[:-1]), lengths[-1]  # the bar the prefix ends in
     out: list[int] = []
-    elapsed_steps = 0
-    limit = tokens if tokens is not None else MAX_TOKENS
-    target_steps = None if seconds is None else int(round(seconds / events.GRID_SECONDS))
-    while len(out) < limit:
-        token = sample_token(logits, rng, **sampling)
-        if token in events.TIME_SHIFT:
-            elapsed_steps += token - events.TIME_SHIFT.first + 1
-            if target_steps is not None and elapsed_steps >= target_steps:
-                out.append(events.TIME_SHIFT.first + (token - events.TIME_SHIFT.first) - (elapsed_steps - target_steps))
+    while len(out) < MAX_TOKENS:
+        allowed = grammar.allowed()
+        if grammar.kind is not tokens_.POS and grammar.kind is not tokens_.PITCH:
+            # a new note may start only after the input's last note has ended
+            for position in range(max(0, grammar.position + 1), min(first_free - bar, tokens_.MAX_BAR)):
+                allowed[tokens_.POS.token(position)] = False
+        token = sample_token(logits, rng, allowed, **sampling)
+        if token in tokens_.BAR:
+            bar, length = bar + length, tokens_.BAR.value(token)
+            if bar >= until:
                 break
+        elif token in tokens_.POS and bar + tokens_.POS.value(token) >= until:
+            break
+        grammar.push(token)
         out.append(token)
-        if len(out) < limit:
-            logits = step.feed(token)
+        logits = step.feed(token, style)
     return out
-
-
-def _main_track(composition: Composition):
-    tracks = [t for t in composition.tracks if not t.is_drum and t.notes]
-    return max(tracks, key=lambda t: len(t.notes))
 
 
 def continue_composition(
     composition: Composition,
     seconds: float = MAX_SECONDS,
-    tokens: int | None = None,
     temperature: float = DEFAULT_TEMPERATURE,
     top_k: int | None = None,
     top_p: float | None = DEFAULT_TOP_P,
     seed: int | None = None,
+    style: str = "classical",
     step: StepModel | None = None,
 ) -> Composition:
-    """The composition with a continuation track appended: `seconds` more music (at most 30), or exactly
-    `tokens` generated events when given. Same seed, same input, same model: same result."""
-    _check_options(seconds, tokens, temperature, top_k, top_p)
-    prefix = prefix_tokens(composition)
+    """The composition with a continuation track appended: `seconds` more music (at most 30) after the input's
+    last note. Same seed, same input, same model: same result."""
+    _check_options(seconds, temperature, top_k, top_p, style)
+    melody = read_melody(composition)
+    prefix, bar_start = prefix_of(melody)
     step = step or load_step_model()
     rng = np.random.default_rng(seed)
-    generated = generate_tokens(
-        step, prefix, rng, seconds=None if tokens is not None else seconds, tokens=tokens,
-        temperature=temperature, top_k=top_k, top_p=top_p,
-    )
-    velocity = [t for t in prefix if t in events.VELOCITY][-1:]  # the velocity in force where the input ends
-    notes = events.decode_tokens(velocity + generated)
-    if seconds is not None and tokens is None and len(notes):
-        notes[:, 1] = np.minimum(notes[:, 1], max(seconds, events.GRID_SECONDS))
-        notes = notes[notes[:, 1] > notes[:, 0]]
-    offset = events.composition_notes(composition)[:, 1].max()
-    offset = round(offset / events.GRID_SECONDS) * events.GRID_SECONDS
-    main = _main_track(composition)
-    track = events.notes_to_track(
-        composition, notes, offset_seconds=offset, program=main.program, channel=main.channel, name="Transformer-XL continuation"
-    )
+    grammar = tokens_.Grammar(bar_length=int(melody.bars[-1, 1]))
+    for token in prefix:
+        grammar.push(token)
+    last_onset = int(melody.notes[-1, 0])
+    first_free = int(melody.notes[-1, 0] + melody.notes[-1, 1])
+    bpm = composition.tempos[-1].bpm
+    until = first_free + max(1, int(round(seconds * bpm / 60 * 4)))
+    generated = generate_tokens(step, prefix, rng, grammar, bar_start, first_free, until,
+                                style=STYLES.index(style), temperature=temperature, top_k=top_k, top_p=top_p)
+    whole = tokens_.decode(prefix + generated, bar_start=bar_start)
+    notes = whole.notes[whole.notes[:, 0] > last_onset].copy()
+    notes[:, 1] = np.minimum(notes[:, 1], until - notes[:, 0])
+    main = composition.tracks[main_track_index(composition)]
+    track = notes_to_track(composition, notes, program=main.program, channel=main.channel,
+                           name="Transformer-XL continuation")
     return composition.with_tracks(composition.tracks + (track,))

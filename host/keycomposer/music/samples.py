@@ -105,7 +105,12 @@ def sample_melody(name: str) -> SampleMelody:
 
 def sample_composition(name: str, resolution: int = 480) -> Composition:
     """The tune called ``name`` as a one-track Composition."""
-    tune = sample_melody(name)
+    return tune_composition(sample_melody(name), resolution)
+
+
+def tune_composition(tune: SampleMelody, resolution: int = 480) -> Composition:
+    """``tune`` as a one-track Composition, its pickup placed before bar 1."""
+    name = tune.name
     bar = tune.beats_per_bar * resolution
     start = (bar - tune.pickup_beats * resolution) % bar if tune.pickup_beats else Fraction(0)
     if start.denominator != 1:

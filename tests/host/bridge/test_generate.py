@@ -43,6 +43,19 @@ def test_the_same_seed_gives_the_same_generation(data_dir):
     assert first.tracks == second.tracks
 
 
+@needs_gan
+def test_with_no_seed_one_is_drawn_and_kept_so_the_result_can_be_made_again(data_dir):
+    assert main(["generate", "--model", "gan", "--input", "sample:twinkle"]) == 0
+    with Library() as library:
+        (entry,) = library.entries()
+    drawn = entry.parameters["seed"]
+    assert isinstance(drawn, int)
+    assert main(["generate", "--model", "gan", "--input", "sample:twinkle", "--seed", str(drawn)]) == 0
+    with Library() as library:
+        first, again = (library.load(e.id) for e in library.entries())
+    assert first.tracks == again.tracks
+
+
 def test_a_parameter_of_another_model_is_refused(data_dir, capsys):
     assert main(["generate", "--model", "gan", "--input", "sample:twinkle", "--iterations", "5"]) == 1
     assert "--iterations is not a parameter of gan" in capsys.readouterr().err

@@ -9,12 +9,15 @@ import shutil
 import numpy as np
 import pytest
 
-from keycomposer.models import performance_events as events
+from keycomposer.models import melody_tokens as tokens_
 from keycomposer.models import txl
+from keycomposer.models.melody_line import melody_of
 from keycomposer.models.runtime import (
     ModelFileError, ModelNotTrained, RuntimeMissing, interpreter_class, load_model, models_dir,
 )
-from keycomposer.music.composition import Composition, Note, Track
+from keycomposer.music import line_metrics
+from keycomposer.music.composition import Composition, Note, TimeSignature, Track
+from keycomposer.music.samples import sample_composition
 
 try:
     interpreter_class()
@@ -23,13 +26,14 @@ except RuntimeMissing as missing:
     NO_RUNTIME = str(missing)
 needs_runtime = pytest.mark.skipif(NO_RUNTIME is not None, reason=f"no TFLite runtime installed: {NO_RUNTIME}")
 needs_model = pytest.mark.skipif(
-    not (models_dir() / "txl_classical.json").exists(), reason="the project has no trained txl_classical model"
+    not (models_dir() / f"{txl.MODEL_NAME}.json").exists(), reason=f"the project has no trained {txl.MODEL_NAME} model"
 )
 
 
-def melody(count=16, program=40, pitch=60) -> Composition:
-    notes = tuple(Note(i * 240, pitch + (i * 7) % 12, 240, 90) for i in range(count))
-    return Composition((Track(notes, program=program, channel=2),), resolution=480)
+def melody(count=16, program=40, pitch=60, meter=(4, 4)) -> Composition:
+    notes = tuple(Note(i * 240, pitch + (0, 2, 4, 5, 7, 5, 4, 2)[i % 8], 240, 90) for i in range(count))
+    return Composition((Track(notes, program=program, channel=2),), resolution=480,
+                       time_signatures=(TimeSignature(0, *meter),))
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +48,10 @@ def step():
     [
         ({"seconds": 0}, r"seconds must be in range \(0, 30\], got 0"),
         ({"seconds": 31}, r"seconds must be in range \(0, 30\], got 31"),
-        ({"tokens": 0}, r"tokens must be an integer in range 1..4000, got 0"),
         ({"temperature": 0}, "temperature must be above 0, got 0"),
         ({"top_k": 0}, "top_k must be a whole number of at least 1, got 0"),
         ({"top_p": 1.5}, r"top_p must be in range \(0, 1\], got 1.5"),
+        ({"style": "jazz"}, "style must be one of classical, folk, got 'jazz'"),
     ],
 )
 def test_bad_options_are_named(options, message):
@@ -62,46 +66,59 @@ def test_an_empty_input_is_refused():
 
 def test_an_input_of_drums_only_is_refused():
     drums = Composition((Track((Note(0, 36, 120),), channel=9),))
-    with pytest.raises(txl.ContinuationError, match="drum tracks do not count"):
+    with pytest.raises(txl.ContinuationError, match="only drum notes"):
         txl.continue_composition(drums)
 
 
-def test_an_input_entirely_off_the_88_keys_is_refused():
-    with pytest.raises(txl.ContinuationError, match="every note of the input lies outside MIDI 21..108"):
+def test_an_input_off_the_models_range_is_refused():
+    with pytest.raises(txl.ContinuationError, match=r"goes outside MIDI 24..108 \(it spans 110..117\)"):
         txl.continue_composition(melody(pitch=110))
 
 
-def test_a_long_input_is_continued_from_its_end():
+def test_a_long_input_is_continued_from_a_bar_line_near_its_end():
     long_piece = melody(count=400)
-    whole = events.to_events(long_piece, start_token=True)
-    prefix = txl.prefix_tokens(long_piece)
+    whole = tokens_.encode(melody_of(long_piece))
+    prefix, bar_start = txl.prefix_of(melody_of(long_piece))
     assert len(whole) > 1000
-    assert prefix == whole[-txl.PREFIX_TOKENS:]
-    assert txl.prefix_tokens(melody(count=4)) == events.to_events(melody(count=4), start_token=True)
+    assert prefix[0] in tokens_.BAR and len(prefix) <= txl.PREFIX_TOKENS
+    assert prefix == whole[-len(prefix):]
+    assert bar_start == 16 * (whole.count(prefix[0]) - prefix.count(prefix[0]))  # 4/4 bars of 16 16ths
+    short, start = txl.prefix_of(melody_of(melody(count=4)))
+    assert short == tokens_.encode(melody_of(melody(count=4))) and start == 0
 
 
 def test_a_missing_model_says_it_was_not_trained(tmp_path):
-    with pytest.raises(ModelNotTrained, match="has not trained a model named 'txl_classical'"):
+    with pytest.raises(ModelNotTrained, match=f"has not trained a model named '{txl.MODEL_NAME}'"):
         txl.load_step_model(folder=tmp_path)
 
 
 # -- sampling ---------------------------------------------------------------------------------------------
 
 def test_top_k_of_one_is_the_most_likely_token():
-    logits = np.zeros(events.VOCAB_SIZE)
+    logits = np.zeros(tokens_.VOCAB_SIZE)
     logits[123] = 5.0
     assert {txl.sample_token(logits, np.random.default_rng(s), top_k=1) for s in range(20)} == {123}
 
 
 def test_start_and_pad_are_never_drawn():
-    logits = np.full(events.VOCAB_SIZE, -50.0)
-    logits[[events.START, events.PAD]] = 50.0
+    logits = np.full(tokens_.VOCAB_SIZE, -50.0)
+    logits[[tokens_.START, tokens_.PAD]] = 50.0
     logits[7] = 0.0
     assert {txl.sample_token(logits, np.random.default_rng(s)) for s in range(20)} == {7}
 
 
+def test_only_what_the_grammar_allows_is_drawn():
+    logits = np.zeros(tokens_.VOCAB_SIZE)
+    logits[tokens_.BAR.token(12)] = 50.0  # the model wants a 3/4 bar
+    grammar = tokens_.Grammar(bar_length=16)
+    grammar.push(tokens_.BAR.token(16))
+    allowed = grammar.allowed()
+    drawn = {txl.sample_token(logits, np.random.default_rng(s), allowed) for s in range(50)}
+    assert drawn <= {tokens_.BAR.token(16)} | {tokens_.POS.token(p) for p in range(16)}
+
+
 def test_the_nucleus_keeps_only_the_likeliest_mass():
-    logits = np.full(events.VOCAB_SIZE, -30.0)
+    logits = np.full(tokens_.VOCAB_SIZE, -30.0)
     logits[[10, 11, 12]] = [np.log(0.6), np.log(0.3), np.log(0.1)]
     drawn = {txl.sample_token(logits, np.random.default_rng(s), temperature=1.0, top_p=0.85) for s in range(200)}
     assert drawn == {10, 11}
@@ -116,13 +133,13 @@ def test_the_step_takes_each_layers_ring_and_returns_only_the_new_rows(step):
     memory, width, layers = shape["memory"], shape["width"], shape["layers"]
     inputs = [tuple(d["shape"]) for d in step.model.inputs]
     outputs = [tuple(d["shape"]) for d in step.model.outputs]
-    assert sorted(inputs) == sorted([(1,), (1,)] + [(memory, width)] * (2 * layers))
-    assert sorted(outputs) == sorted([(1, events.VOCAB_SIZE)] + [(1, width)] * (2 * layers))
+    assert sorted(inputs) == sorted([(1,), (1,), (1,)] + [(memory, width)] * (2 * layers))
+    assert sorted(outputs) == sorted([(1, tokens_.VOCAB_SIZE)] + [(1, width)] * (2 * layers))
     step.reset()
     rings = step.rings
     for token in range(memory + 2):
-        logits = step.feed(events.START if token == 0 else 5)
-    assert logits.shape == (events.VOCAB_SIZE,) and np.isfinite(logits).all()
+        logits = step.feed(tokens_.START if token == 0 else tokens_.BAR.token(16))
+    assert logits.shape == (tokens_.VOCAB_SIZE,) and np.isfinite(logits).all()
     assert step.position == memory + 2
     assert step.rings is rings and all(ring.shape == (memory, width) for ring in rings)  # written in place
     assert all(np.abs(ring).sum(axis=1).all() for ring in rings)  # every slot holds a token after one turn
@@ -135,23 +152,26 @@ def test_the_step_takes_each_layers_ring_and_returns_only_the_new_rows(step):
 def test_carried_memory_gives_the_logits_of_the_whole_sequence():
     """Stepping token by token with keys and values carried equals one pass over the whole sequence,
     past the point where the memory is full and the oldest tokens leave it (float32 files)."""
-    float_step = txl.load_step_model("txl_classical_f32")
-    sequence = load_model("txl_classical_sequence_f32", threads=1)
-    length = sequence.inputs[0]["shape"][0]
+    float_step = txl.load_step_model(f"{txl.MODEL_NAME}_f32")
+    sequence = load_model(f"{txl.MODEL_NAME}_sequence_f32", threads=1)
+    length = [d for d in sequence.inputs if d["shape"][0] > 1][0]["shape"][0]
     assert length > float_step.memory
-    tokens = events.encode_notes(
-        [(0.1 * i, 0.1 * i + 0.3, 48 + (i * 5) % 30, 40 + i % 80) for i in range(200)], start_token=True
-    )[:length]
-    expected = sequence(np.array(tokens, np.int32))
-    stepped = np.stack([float_step.feed(t) for t in tokens])
+    tokens = tokens_.encode(melody_of(melody(count=200)))[:length]
+    assert len(tokens) == length
+    by_name = {d["name"]: i for i, d in enumerate(sequence.inputs)}
+    arrays = [None, None]
+    arrays[[i for n, i in by_name.items() if "tokens" in n][0]] = np.array(tokens, np.int32)
+    arrays[[i for n, i in by_name.items() if "style" in n][0]] = np.array([1], np.int32)
+    expected = sequence(*arrays)  # one output: the logits [length, vocab]
+    stepped = np.stack([float_step.feed(t, style=1) for t in tokens])
     assert np.abs(stepped - expected).max() <= 1e-3 * np.abs(expected).max()
 
 
 @needs_runtime
 @needs_model
 def test_the_int8_step_stays_close_to_the_float_step(step):
-    float_step = txl.load_step_model("txl_classical_f32")
-    tokens = events.to_events(melody(count=40), start_token=True)
+    float_step = txl.load_step_model(f"{txl.MODEL_NAME}_f32")
+    tokens = tokens_.encode(melody_of(sample_composition("ode_to_joy")))
     step.reset()
     quantized = np.stack([step.feed(t) for t in tokens])
     exact = np.stack([float_step.feed(t) for t in tokens])
@@ -179,26 +199,32 @@ def test_the_continuation_keeps_the_instrument_and_starts_where_the_input_ends(s
     assert (continuation.program, continuation.channel) == (40, 2)
     assert continuation.notes and min(n.start for n in continuation.notes) >= piece.end
     assert out.seconds(continuation.end) <= piece.seconds(piece.end) + 10 + 0.011
-    assert all(21 <= n.pitch <= 108 for n in continuation.notes)
 
 
 @needs_runtime
 @needs_model
-def test_a_token_count_generates_exactly_that_many_tokens(step):
-    generated = txl.generate_tokens(step, txl.prefix_tokens(melody()), np.random.default_rng(0), tokens=25)
-    assert len(generated) == 25
+@pytest.mark.parametrize("meter", [(3, 4), (6, 8), (4, 4)])
+def test_the_continuation_is_one_line_on_the_inputs_beat(step, meter):
+    """Every note starts on a 16th and ends before the next begins: a melody, never a stuck or hanging note."""
+    piece = melody(count=24, meter=meter)
+    out = txl.continue_composition(piece, seconds=20, seed=3, step=step)
+    notes = np.array([(n.start // 120, n.duration // 120, n.pitch) for n in out.tracks[1].notes])
+    assert all(n.start % 120 == 0 and n.duration % 120 == 0 for n in out.tracks[1].notes)
+    assert line_metrics.most_at_once(notes) == 1
+    assert len(notes) >= 4
 
 
 @needs_runtime
 @needs_model
 def test_a_corrupt_model_file_is_named(tmp_path):
+    name = txl.MODEL_NAME
     for suffix in (".json", ".tflite"):
-        shutil.copy(models_dir() / f"txl_classical{suffix}", tmp_path / f"txl_classical{suffix}")
-    content = bytearray((tmp_path / "txl_classical.tflite").read_bytes())
+        shutil.copy(models_dir() / f"{name}{suffix}", tmp_path / f"{name}{suffix}")
+    content = bytearray((tmp_path / f"{name}.tflite").read_bytes())
     content[len(content) // 2] ^= 0xFF
-    (tmp_path / "txl_classical.tflite").write_bytes(bytes(content))
+    (tmp_path / f"{name}.tflite").write_bytes(bytes(content))
     with pytest.raises(ModelFileError, match="is not the one its card describes"):
         txl.load_step_model(folder=tmp_path)
-    (tmp_path / "txl_classical.tflite").write_bytes(bytes(content[:100]))
+    (tmp_path / f"{name}.tflite").write_bytes(bytes(content[:100]))
     with pytest.raises(ModelFileError, match="is truncated"):
         txl.load_step_model(folder=tmp_path)
