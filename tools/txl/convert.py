@@ -212,7 +212,7 @@ def main(argv=None) -> int:
         "data": {
             "source": "music21 corpus (offline), the first part of each piece: classical: the 371 Bach chorales' "
             "sopranos, the .mxl string-quartet movements of " + ", ".join(data.QUARTET_COMPOSERS) + " (first violin), "
-            f"Monteverdi's madrigals and the first {data.PALESTRINA_WORKS} Palestrina works (top voice); folk: the Essen "
+            "Monteverdi's madrigals (canto); folk: the Essen "
             "folksong collection and O'Neill's 1850 collection",
             "reading": "16th-note grid, ties joined, grace notes left out, a chord read as its top note, the piece's own "
             "measures as bars (a pickup is the end of a whole bar)",

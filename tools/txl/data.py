@@ -1,15 +1,16 @@
 """Melodies from the music21 corpus for the Transformer-XL: parse once, cache, split by tune.
 
-    .venv-train/bin/python -m tools.txl.data            # writes out/txl/melodies.npz (about 10 min, 2 processes)
+    .venv-train/bin/python -m tools.txl.data            # writes out/txl/melodies.npz (15 to 30 min, 3 processes)
 
 The keyboard plays melodies, so the model learns melodies: the top line of each piece (its first part: the
 chorales' soprano, the quartets' first violin, the madrigals' canto), in two styles:
-- classical: the 371 Bach chorales, the Haydn, Mozart and Beethoven string-quartet movements, Monteverdi's
-  madrigals and Palestrina's masses (the first PALESTRINA_WORKS of them);
+- classical: the 371 Bach chorales, the Haydn, Mozart and Beethoven string-quartet movements and Monteverdi's
+  madrigals;
 - folk: the Essen folksong collection and O'Neill's 1850 collection.
 Each melody is read onto a 16th-note grid (`keycomposer.models.melody_tokens.Melody`): ties joined, grace
 notes left out, a chord read as its top note, the bars from the piece's own measures (a pickup is the end of
-a whole bar).
+a whole bar). Each file's melodies are kept in out/txl/parsed/ as soon as it is read, so an interrupted run
+goes on where it stopped.
 
 The split goes by tune, not by file: a hash of the melody's first intervals and note lengths (unchanged by
 transposition), so a tune that recurs (a chorale melody harmonized twice, a folk tune in two collections)
@@ -21,6 +22,7 @@ import argparse
 import hashlib
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import time
@@ -31,10 +33,10 @@ from keycomposer.models.melody_tokens import MAX_BAR, Melody, monophonic
 
 SPLIT_SHARES = (("train", 80), ("valid", 10), ("test", 10))  # percent, in hash order
 DEFAULT_CACHE = os.path.join("out", "txl", "melodies.npz")
+PARSED = os.path.join("out", "txl", "parsed")
 STYLES = ("classical", "folk")
 QUARTET_COMPOSERS = ("haydn", "mozart", "beethoven")
 SLOW_TO_PARSE = ("beethoven/opus133.mxl",)  # the Grosse Fuge: music21 needs many minutes for it
-PALESTRINA_WORKS = 250
 KEY_NOTES = 12  # notes of the opening that name a tune for the split
 MIN_NOTES = 8
 
@@ -69,7 +71,6 @@ def sources() -> list:
         classical += sorted(n for n in map(relative, corpus.getComposer(composer))
                             if n.endswith(".mxl") and n not in SLOW_TO_PARSE and "k545" not in n)
     classical += sorted(map(relative, corpus.getComposer("monteverdi")))
-    classical += sorted(map(relative, corpus.getComposer("palestrina")))[:PALESTRINA_WORKS]
     folk = sorted(map(relative, corpus.getComposer("essenFolksong")))
     folk += sorted(map(relative, corpus.getComposer("oneills1850")))
     return [("classical", p) for p in classical] + [("folk", p) for p in folk]
@@ -149,12 +150,28 @@ def read_file(job) -> tuple:
     return style, path, found, None
 
 
+def _kept(job) -> tuple:
+    """read_file, through a per-file cache in PARSED (a file read once is never parsed again)."""
+    style, name, _ = job
+    place = os.path.join(PARSED, hashlib.sha256(name.encode()).hexdigest()[:20] + ".pickle")
+    if os.path.exists(place):
+        with open(place, "rb") as f:
+            return pickle.load(f)
+    result = read_file(job)
+    if result[3] is None or result[2]:  # a timeout is not kept: a later run may have more time
+        with open(place + ".tmp", "wb") as f:
+            pickle.dump(result, f)
+        os.replace(place + ".tmp", place)
+    return result
+
+
 def prepare(path: str, processes: int, timeout: int) -> None:
+    os.makedirs(PARSED, exist_ok=True)
     jobs = [(style, name, timeout) for style, name in sources()]
     ids, styles, notes, bars, skipped = [], [], [], [], []
     started = time.monotonic()
     with multiprocessing.Pool(processes) as pool:
-        for done, (style, name, found, problem) in enumerate(pool.imap(read_file, jobs), 1):
+        for done, (style, name, found, problem) in enumerate(pool.imap(_kept, jobs), 1):
             if problem:
                 skipped.append(f"{name}: {problem}")
             for piece_id, melody in found:
@@ -217,7 +234,7 @@ def load(path: str = DEFAULT_CACHE, style: str | None = None) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=DEFAULT_CACHE, help="where to write the cache (default %(default)s)")
-    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--timeout", type=int, default=120, help="skip a file that takes longer to parse (s)")
     args = parser.parse_args(argv)
     prepare(args.out, args.processes, args.timeout)
