@@ -124,6 +124,8 @@ def checked_input(spec: object) -> str:
 
 
 def _load_input(studio: Studio, spec: str) -> Composition:
+    if not spec.isdigit():
+        return resolve_input(spec)  # a sample: no library needed
     with studio.open_library() as library:
         if spec.isdigit():
             _library_entry(library, int(spec))

@@ -10,6 +10,7 @@ import contextlib
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -65,6 +66,9 @@ def create_app(studio: api.Studio, token: str, allowed_hosts: frozenset[str]) ->
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        # Open the library once before serving: a first run creates it, which the first page load
+        # would otherwise wait for.
+        await run_in_threadpool(lambda: studio.open_library().close())
         yield
         if studio.keyboard is not None:  # the emulator's process, a linked keyboard's ports
             studio.keyboard.close()

@@ -20,6 +20,7 @@ from keycomposer.models.runtime import ModelError
 from keycomposer.music.composition import Composition
 from keycomposer.music.midi_io import MidiFileError
 from keycomposer.progress import reporting
+from keycomposer.studio.views import composition_view, entry_view
 from keycomposer.techniques import Technique
 
 # What a generation may fail with and the person can act on: said on the page in one line.
@@ -39,13 +40,16 @@ class Job:
     result_id: int | None = None
     error: str | None = None
     model_seconds: float | None = None  # the technique's own time (generation.generate measures it)
+    save_seconds: float | None = None  # saving it as generate does: metrics, the durable write
+    result: dict | None = None  # the saved entry and its music, so the page needs no second request
     started: float = field(default_factory=time.perf_counter)
     finished: threading.Event = field(default_factory=threading.Event)
 
     def view(self) -> dict:
         return {"id": self.id, "technique": self.technique, "source": self.source, "state": self.state,
                 "step": self.step, "done": self.done, "total": self.total, "result_id": self.result_id,
-                "error": self.error, "model_seconds": self.model_seconds}
+                "error": self.error, "model_seconds": self.model_seconds, "save_seconds": self.save_seconds,
+                "result": self.result}
 
 
 class Jobs:
@@ -81,7 +85,11 @@ class Jobs:
 
         try:
             with reporting(follow), self._open_library() as library:
+                started = time.perf_counter()
                 generated = generate(technique, composition, library, source, parameters, seed)
+                job.save_seconds = time.perf_counter() - started - generated.seconds
+            job.result = {"input": str(generated.entry.id), "entry": entry_view(generated.entry),
+                          "music": composition_view(generated.composition), "metrics": generated.entry.metrics}
             job.result_id, job.model_seconds, job.state = generated.entry.id, generated.seconds, "done"
         except EXPECTED_FAILURES as error:
             job.error, job.state = f"{technique.title}: {error}", "failed"

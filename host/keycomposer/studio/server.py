@@ -53,5 +53,7 @@ def serve(studio: Studio, port: int = 0, open_browser: bool = True, announce=pri
     threading.Thread(target=when_started, name="studio-announce", daemon=True).start()
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it has already handled: requests finished, the keyboard closed
     finally:
         sock.close()

@@ -154,7 +154,7 @@ async function generate() {
       job = await api.job(job.id, 0.25);
     }
     if (job.state === "failed") throw new Error(job.error);
-    const result = await api.composition(job.result_id);
+    const result = job.result; // the saved entry and its music came with the answer
     state.output = result;
     showMusic("output", result);
     showMetrics();
@@ -206,7 +206,10 @@ function togglePlay(which) {
 // -- library ----------------------------------------------------------------------------------------------
 
 async function refreshLibrary() {
-  const entries = await api.compositions();
+  showLibrary(await api.compositions());
+}
+
+function showLibrary(entries) {
   const body = $("library").querySelector("tbody");
   body.replaceChildren();
   for (const entry of entries) {
@@ -331,7 +334,9 @@ async function stopDeviceTake() {
 function bind(id, event, action) { $(id).addEventListener(event, () => attempt(action)); }
 
 async function start() {
-  const [info, samples, techniques] = await Promise.all([api.info(), api.samples(), api.techniques()]);
+  // Everything the page needs at first, asked for at once.
+  const [info, samples, techniques, entries] = await Promise.all([api.info(), api.samples(), api.techniques(),
+    api.compositions()]);
   state.info = info;
   state.techniques = techniques;
   for (const sample of samples) $("sample-select").add(new Option(sample.title, sample.input));
@@ -374,7 +379,7 @@ async function start() {
   bind("play-output", "click", () => togglePlay("output"));
   drawRoll($("roll-input"), null, null, "choose an input melody");
   drawRoll($("roll-output"), null, null, "generate to see the result");
-  await refreshLibrary();
+  showLibrary(entries);
   await setInput($("sample-select").value);
   document.body.dataset.ready = "true";
   window.studioStats.readyAt = performance.now();
