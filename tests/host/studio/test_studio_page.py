@@ -38,13 +38,11 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def studio_address(tmp_path_factory):
+def serve(studio: Studio):
     import uvicorn
 
     sock = bind(0)
     port = sock.getsockname()[1]
-    studio = Studio(library_root=tmp_path_factory.mktemp("studio-library"))
     server = uvicorn.Server(uvicorn.Config(create_app(studio, TOKEN, loopback_hosts(port)), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -55,6 +53,11 @@ def studio_address(tmp_path_factory):
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+@pytest.fixture(scope="module")
+def studio_address(tmp_path_factory):
+    yield from serve(Studio(library_root=tmp_path_factory.mktemp("studio-library")))
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +75,21 @@ def shots(tmp_path):
     return folder
 
 
-@pytest.fixture
-def page(browser, studio_address):
+def open_page(browser, address):
     context = browser.new_context(viewport={"width": 1100, "height": 1300}, accept_downloads=True)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{studio_address}/?token={TOKEN}")
+    page.goto(f"{address}/?token={TOKEN}")
     page.wait_for_selector("body[data-ready=true]", timeout=WAIT_MS)
     yield page
     context.close()
     assert errors == [], f"the page's JavaScript failed: {errors}"
+
+
+@pytest.fixture
+def page(browser, studio_address):
+    yield from open_page(browser, studio_address)
 
 
 def message(page) -> str:
@@ -178,3 +185,29 @@ def test_library_rename_and_delete_with_confirmation(page):
     page.locator(f"#library tr[data-id='{entry_id}'] .library-delete").click()
     page.wait_for_function(f"!document.querySelector('#library tr[data-id=\"{entry_id}\"]')")
     assert f"deleted #{entry_id}" in message(page)
+
+
+def test_the_emulated_keyboard_played_from_the_page_appears_as_it_is_played(browser, tmp_path, shots):
+    from keycomposer.studio.live_keyboard import EmulatedKeyboard, LiveKeyboard
+
+    keyboard = LiveKeyboard(lambda: EmulatedKeyboard(realtime=True, interpreter="cpython"))
+    studio = Studio(library_root=tmp_path / "library", keyboard=keyboard, keyboard_kind="emulated")
+    for address in serve(studio):
+        for page in open_page(browser, address):
+            page.click("[data-tab=tab-device]")
+            page.click("#device-record")
+            page.wait_for_function("document.getElementById('device-status').textContent.startsWith('recording')",
+                                   timeout=WAIT_MS)
+            for count, key in enumerate("zcb", start=1):  # C3 E3 G3 through the firmware
+                page.keyboard.down(key)
+                # The note is in the take, and on the roll, while the key is still down.
+                page.wait_for_function(f"document.getElementById('device-status').textContent.includes('{count} notes')"
+                                       f" && document.getElementById('roll-input').dataset.notes === '{count}'",
+                                       timeout=WAIT_MS)
+                page.keyboard.up(key)
+            page.screenshot(path=shots / "studio-emulated.png")
+            page.click("#device-stop")
+            page.wait_for_function("document.getElementById('message').textContent.includes('saved recording')",
+                                   timeout=WAIT_MS)
+            assert "3 notes" in message(page)
+            assert page.get_attribute("#roll-input", "data-notes") == "3"

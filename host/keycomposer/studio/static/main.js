@@ -310,6 +310,8 @@ async function startDeviceTake() {
   $("device-record").disabled = true;
   $("device-stop").disabled = false;
   $("device-status").textContent = `recording from ${take.source}`;
+  $("input-name").textContent = "the keyboard's take (recording)";
+  $("input-detail").textContent = "";
   state.devicePolling = setInterval(() => attempt(async () => {
     const now = await api.keyboardTake();
     drawRoll($("roll-input"), now.music);
