@@ -35,15 +35,10 @@ def run(args) -> int:
         keyboard = LiveKeyboard(lambda: EmulatedKeyboard(realtime=True, interpreter=args.interpreter))
         kind = "emulated"
     else:
-        def open_linked():
-            from keycomposer.device.connect import open_transport
+        from keycomposer.device.connect import open_transport
 
-            options = argparse.Namespace(emulator=False, port=args.midi_port, serial=None)
-            context = open_transport(options)
-            transport = context.__enter__()  # closed through LinkedKeyboard.close -> transport.close
-            return transport
-
-        keyboard = LiveKeyboard(lambda: LinkedKeyboard(open_linked))
+        options = argparse.Namespace(emulator=False, port=args.midi_port, serial=None)
+        keyboard = LiveKeyboard(lambda: LinkedKeyboard(open_transport(options)))
         kind = "linked"
     try:
         serve(Studio(keyboard=keyboard, keyboard_kind=kind), port=args.port, open_browser=not args.no_browser)

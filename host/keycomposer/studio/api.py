@@ -9,12 +9,14 @@ with a 4xx status by ``errors.py``.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import mido
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -31,6 +33,7 @@ from keycomposer.music.instruments import GM_PROGRAM_NAMES
 from keycomposer.music.metrics import composition_metrics
 from keycomposer.music.midi_io import MAX_FILE_BYTES, from_midi_bytes
 from keycomposer.music.samples import SAMPLES, sample_names
+from keycomposer.recorder import Recorder
 from keycomposer.music.synth import render_wav
 from keycomposer.studio.jobs import Jobs
 from keycomposer.studio.live_keyboard import LiveKeyboard
@@ -83,8 +86,6 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 async def _json(request: Request) -> dict:
-    import json
-
     data = await _body(request, MAX_JSON_BYTES)
     try:
         value = json.loads(data or b"{}")
@@ -220,10 +221,10 @@ async def upload(request: Request) -> JSONResponse:
     """A MIDI file as the request body (``?filename=`` names it): checked whole, then imported."""
     data = await _body(request, MAX_FILE_BYTES)
     filename = request.query_params.get("filename") or "upload.mid"
-    composition = from_midi_bytes(data)  # MidiFileError says what is wrong with it
-    name = safe_name(composition.name or Path(filename).stem, fallback="upload")
 
     def work() -> dict:
+        composition = from_midi_bytes(data)  # MidiFileError says what is wrong with it; nothing is saved then
+        name = safe_name(composition.name or Path(filename).stem, fallback="upload")
         with _studio(request).open_library() as library:
             entry = library.save(composition, "import", name=name, source=f"upload:{safe_name(Path(filename).name)}")
         return entry_view(entry)
@@ -311,10 +312,6 @@ async def edit(request: Request) -> JSONResponse:
 async def take(request: Request) -> JSONResponse:
     """A take played on the page's keyboard: note-ons and note-offs with their times, through the Recorder
     ``keycomposer record`` uses, saved as a recording."""
-    import mido
-
-    from keycomposer.recorder import Recorder
-
     body = await _json(request)
     events = body.get("events")
     bpm = _number(body, "bpm", float, 20, 300) or 120.0

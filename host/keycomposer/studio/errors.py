@@ -34,14 +34,12 @@ STATUS_OF: tuple[tuple[type[BaseException], int], ...] = (
     (RenderError, 503),
     (KeyboardGone, 409),
     (TransportError, 409),
-    (ValueError, 400),
-    (KeyError, 400),
+    (ValueError, 400),  # a parameter or an edit out of range: the packages say which
 )
 
 
 def _message(error: BaseException) -> str:
-    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
-    return " ".join(text.split()) or type(error).__name__
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 async def known_error(request: Request, error: Exception) -> JSONResponse:

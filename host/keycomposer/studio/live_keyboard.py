@@ -12,9 +12,10 @@ and the emulated keyboard runs in virtual time, so nothing waits on the wall clo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from typing import Callable, Protocol
+from typing import Callable, ContextManager, Protocol
 
 import mido
 
@@ -97,13 +98,15 @@ class EmulatedKeyboard:
 
 
 class LinkedKeyboard:
-    """A keyboard on a MIDI or serial port, through the transport ``keycomposer record`` uses."""
+    """A keyboard on a MIDI or serial port, through the transport ``keycomposer record`` uses
+    (``opened``: device.connect.open_transport's context, left when this closes)."""
 
     playable = False
 
-    def __init__(self, open_transport: Callable[[], object]):
+    def __init__(self, opened: ContextManager):
+        self._context = contextlib.ExitStack()
         try:
-            self._transport = open_transport()
+            self._transport = self._context.enter_context(opened)
         except TransportError as error:
             raise KeyboardGone(str(error)) from error
         self.name = getattr(self._transport, "name", "keyboard")
@@ -121,7 +124,7 @@ class LinkedKeyboard:
         raise KeyboardGone("a linked keyboard's buttons are on the keyboard itself")
 
     def close(self) -> None:
-        self._transport.close()
+        self._context.close()
 
 
 class LiveKeyboard:

@@ -79,6 +79,9 @@ class Guard:
             await self.app(scope, receive, send)
             return
         reason = refusal(scope, self.token, self.allowed_hosts)
+        if reason is not None and scope["type"] == "websocket":  # the studio has none; refused all the same
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if reason is not None:
             body = json.dumps({"error": reason}).encode()
             await send({"type": "http.response.start", "status": 403,

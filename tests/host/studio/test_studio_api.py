@@ -426,3 +426,15 @@ def test_the_emulated_keyboard_records_what_the_page_plays(tmp_path):
         assert_error(client.post("/api/keyboard/keys", json={"button": "explode"}), 400, "explode")
         saved = client.post("/api/keyboard/stop").json()["saved"]
         assert saved["kind"] == "recording" and saved["metrics"]["overall"]["notes"] == 4
+
+
+def test_a_linked_keyboard_on_a_missing_port_is_a_message(tmp_path):
+    import argparse
+
+    from keycomposer.device.connect import open_transport
+    from keycomposer.studio.live_keyboard import LinkedKeyboard
+
+    options = argparse.Namespace(emulator=False, port="no such keyboard port", serial=None)
+    keyboard = LiveKeyboard(lambda: LinkedKeyboard(open_transport(options)), background=False)
+    with make_client(tmp_path, keyboard, "linked") as client:
+        assert_error(client.post("/api/keyboard/start", json={}), 409, "no such keyboard port")

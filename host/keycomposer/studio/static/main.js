@@ -276,7 +276,7 @@ function keyEvent(key, pitch, down, event) {
   }
   if (state.recording) state.recording.push([performance.now() - state.recordingStart, pitch, down ? 100 : 0]);
   if (state.devicePolling && state.info.keyboard === "emulated") {
-    api.keyboardKey({ key: key + 0, down }).catch((error) => say(error.message));
+    api.keyboardKey({ key, down }).catch((error) => say(error.message));
   }
   window.studioStats.keysPlayed = (window.studioStats.keysPlayed || 0) + (down ? 1 : 0);
 }
