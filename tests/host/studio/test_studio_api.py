@@ -438,3 +438,16 @@ def test_a_linked_keyboard_on_a_missing_port_is_a_message(tmp_path):
     keyboard = LiveKeyboard(lambda: LinkedKeyboard(open_transport(options)), background=False)
     with make_client(tmp_path, keyboard, "linked") as client:
         assert_error(client.post("/api/keyboard/start", json={}), 409, "no such keyboard port")
+
+
+def test_a_bug_of_ours_is_one_line_on_the_page_not_a_stack_trace(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug\nwith two lines")
+
+    monkeypatch.setattr("keycomposer.studio.api.composition_view", broken)
+    app = create_app(Studio(library_root=tmp_path / "library"), TOKEN, frozenset({HOST}))
+    with TestClient(app, base_url=f"http://{HOST}", headers={"authorization": f"token {TOKEN}"},
+                    raise_server_exceptions=False) as client:
+        response = client.get("/api/music", params={"input": "sample:twinkle"})
+    assert_error(response, 500, "RuntimeError", "a bug with two lines", "terminal")
+    assert response.headers["content-type"] == "application/json"
