@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from keycomposer.studio import api
+from keycomposer.studio import api, keyboard_api, library_api, music_api
 from keycomposer.studio.errors import exception_handlers
 from keycomposer.studio.security import Guard
 
@@ -40,21 +40,21 @@ ROUTES = [
     Route("/api/samples", api.samples),
     Route("/api/techniques", api.techniques),
     Route("/api/music", api.music),
-    Route("/api/compositions", api.list_compositions),
-    Route("/api/compositions", api.upload, methods=["POST"]),
-    Route("/api/compositions/{entry_id}", api.get_composition),
-    Route("/api/compositions/{entry_id}", api.rename_composition, methods=["PATCH"]),
-    Route("/api/compositions/{entry_id}", api.delete_composition, methods=["DELETE"]),
-    Route("/api/compositions/{entry_id}/midi", api.download_midi),
-    Route("/api/compositions/{entry_id}/wav", api.download_wav),
-    Route("/api/edits", api.edit, methods=["POST"]),
-    Route("/api/takes", api.take, methods=["POST"]),
-    Route("/api/generations", api.start_generation, methods=["POST"]),
-    Route("/api/generations/{job_id}", api.job_status),
-    Route("/api/keyboard/start", api.keyboard_start, methods=["POST"]),
-    Route("/api/keyboard/keys", api.keyboard_key, methods=["POST"]),
-    Route("/api/keyboard/take", api.keyboard_take),
-    Route("/api/keyboard/stop", api.keyboard_stop, methods=["POST"]),
+    Route("/api/compositions", library_api.list_compositions),
+    Route("/api/compositions", library_api.upload, methods=["POST"]),
+    Route("/api/compositions/{entry_id}", library_api.get_composition),
+    Route("/api/compositions/{entry_id}", library_api.rename_composition, methods=["PATCH"]),
+    Route("/api/compositions/{entry_id}", library_api.delete_composition, methods=["DELETE"]),
+    Route("/api/compositions/{entry_id}/midi", library_api.download_midi),
+    Route("/api/compositions/{entry_id}/wav", library_api.download_wav),
+    Route("/api/edits", music_api.edit, methods=["POST"]),
+    Route("/api/takes", music_api.take, methods=["POST"]),
+    Route("/api/generations", music_api.start_generation, methods=["POST"]),
+    Route("/api/generations/{job_id}", music_api.job_status),
+    Route("/api/keyboard/start", keyboard_api.keyboard_start, methods=["POST"]),
+    Route("/api/keyboard/keys", keyboard_api.keyboard_key, methods=["POST"]),
+    Route("/api/keyboard/take", keyboard_api.keyboard_take),
+    Route("/api/keyboard/stop", keyboard_api.keyboard_stop, methods=["POST"]),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]
 
