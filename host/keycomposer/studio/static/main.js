@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { drawRoll, TRACK_COLOURS } from "./roll.js";
 import { noteOn, play } from "./synth.js";
 import { ScreenKeyboard } from "./keyboard.js";
-import { tickAt } from "./timing.js";
+import { secondsAt, tickAt } from "./timing.js";
 
 const $ = (id) => document.getElementById(id);
 window.studioStats = window.studioStats || {};
@@ -38,9 +38,25 @@ async function setInput(spec) {
   showMetrics();
 }
 
+const EMPTY = { input: "choose an input melody", output: "generate to see the result" };
+
+// Both rolls on one time scale: the right edge is as many seconds away in each, so input and output line up.
+function rightEdge(which) {
+  const shown = [state.input, state.output].filter(Boolean).map((answer) => answer.music);
+  const seconds = Math.max(...shown.map((music) => secondsAt(music, Math.max(music.end, music.bar_lines.at(-1) || 0))));
+  const answer = which === "input" ? state.input : state.output;
+  return answer ? Math.ceil(tickAt(answer.music, seconds)) : null;
+}
+
+function redraw(which, cursor = null) {
+  const answer = which === "input" ? state.input : state.output;
+  drawRoll($(`roll-${which}`), answer ? answer.music : null, { cursor, empty: EMPTY[which], end: rightEdge(which) });
+}
+
 function showMusic(which, answer) {
   stopPlaying(which);
-  drawRoll($(`roll-${which}`), answer ? answer.music : null);
+  redraw(which);
+  redraw(which === "input" ? "output" : "input"); // the other roll's time scale may have changed
   const tracks = $(`tracks-${which}`);
   tracks.replaceChildren();
   if (!answer) return;
@@ -193,14 +209,14 @@ function stopPlaying(which) {
 
 function togglePlay(which) {
   const answer = which === "input" ? state.input : state.output;
-  if (state.players[which]) { stopPlaying(which); drawRoll($(`roll-${which}`), answer.music); return; }
+  if (state.players[which]) { stopPlaying(which); redraw(which); return; }
   if (!answer || !answer.music.note_count) throw new Error(`no ${which} to play yet`);
   $(`play-${which}`).textContent = "■ Stop";
   state.players[which] = play(answer.music, (seconds) => {
     const tick = tickAt(answer.music, seconds);
-    drawRoll($(`roll-${which}`), answer.music, tick);
+    redraw(which, tick);
     window.studioStats[`cursor_${which}`] = tick;
-  }, () => { delete state.players[which]; $(`play-${which}`).textContent = "▶ Play"; drawRoll($(`roll-${which}`), answer.music); });
+  }, () => { delete state.players[which]; $(`play-${which}`).textContent = "▶ Play"; redraw(which); });
 }
 
 // -- library ----------------------------------------------------------------------------------------------
@@ -344,9 +360,11 @@ async function start() {
   for (const sample of samples) $("sample-select").add(new Option(sample.title, sample.input));
   for (const technique of techniques) $("technique-select").add(new Option(technique.title, technique.name));
   info.instruments.forEach((name, number) => $("edit-instrument").add(new Option(`${number} ${name}`, String(number))));
-  $("device-kind").textContent = info.keyboard === "emulated"
-    ? "The emulated keyboard (the firmware under MicroPython): the on-screen keys play it while it records; what it sends appears as it is played."
-    : "The linked keyboard: play it; what it sends appears as it is played. The keyboard's record button also starts and ends a take.";
+  $("device-kind").textContent = {
+    emulated: "The emulated keyboard (the firmware under MicroPython): the on-screen keys play it while it records; what it sends appears as it is played.",
+    linked: "The linked keyboard: play it; what it sends appears as it is played. The keyboard's record button also starts and ends a take.",
+  }[info.keyboard] ?? "This studio has no keyboard (`keycomposer studio` opens the linked one, `--emulator` the emulated one).";
+  $("device-record").disabled = !info.keyboard;
   new ScreenKeyboard($("keys"), $("octave-label"), info.keys, keyEvent, octaveEvent);
   $("octave-down").addEventListener("click", () => window.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown" })));
   $("octave-up").addEventListener("click", () => window.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowUp" })));
@@ -379,8 +397,8 @@ async function start() {
   bind("generate", "click", generate);
   bind("play-input", "click", () => togglePlay("input"));
   bind("play-output", "click", () => togglePlay("output"));
-  drawRoll($("roll-input"), null, null, "choose an input melody");
-  drawRoll($("roll-output"), null, null, "generate to see the result");
+  redraw("input");
+  redraw("output");
   showLibrary(entries);
   await setInput($("sample-select").value);
   document.body.dataset.ready = "true";

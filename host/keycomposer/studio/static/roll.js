@@ -5,7 +5,10 @@ const NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
 export const pitchName = (pitch) => `${NAMES[pitch % 12]}${Math.floor(pitch / 12) - 1}`;
 const GUTTER = 40;
 
-export function drawRoll(canvas, music, cursorTick = null, emptyText = "nothing yet") {
+// Options: cursor (a tick, or null), empty (what an empty roll says), end (the tick at the right edge, so two
+// rolls can share one time scale; default: the last bar line).
+export function drawRoll(canvas, music, { cursor = null, empty = "nothing yet", end = null } = {}) {
+  const cursorTick = cursor;
   const ctx = canvas.getContext("2d");
   const width = canvas.width, height = canvas.height;
   ctx.clearRect(0, 0, width, height);
@@ -13,13 +16,13 @@ export function drawRoll(canvas, music, cursorTick = null, emptyText = "nothing 
   const notes = music ? music.tracks.flatMap((track) => track.notes) : [];
   if (!notes.length) {
     ctx.fillStyle = "#889";
-    ctx.fillText(music ? "no notes" : emptyText, GUTTER + 8, height / 2);
+    ctx.fillText(music ? "no notes" : empty, GUTTER + 8, height / 2);
     canvas.dataset.notes = "0";
     return;
   }
   let low = Math.min(...notes.map((n) => n[2])) - 2, high = Math.max(...notes.map((n) => n[2])) + 2;
   if (high - low < 24) { const grow = 24 - (high - low); low -= Math.floor(grow / 2); high += Math.ceil(grow / 2); }
-  const end = Math.max(music.end, music.bar_lines.at(-1) || 0, 1);
+  end = Math.max(end ?? 0, music.end, music.bar_lines.at(-1) || 0, 1);
   const rowHeight = height / (high - low + 1);
   const x = (tick) => GUTTER + (tick / end) * (width - GUTTER - 2);
   const y = (pitch) => (high - pitch) * rowHeight;
@@ -32,7 +35,7 @@ export function drawRoll(canvas, music, cursorTick = null, emptyText = "nothing 
     }
   }
   // Bar lines, numbered.
-  music.bar_lines.forEach((tick, index) => {
+  music.bar_lines.filter((tick) => tick <= end).forEach((tick, index) => {
     ctx.strokeStyle = "#b8bccb";
     ctx.beginPath(); ctx.moveTo(x(tick) + 0.5, 0); ctx.lineTo(x(tick) + 0.5, height); ctx.stroke();
     if (index < music.bar_lines.length - 1) { ctx.fillStyle = "#889"; ctx.fillText(String(index + 1), x(tick) + 2, 10); }
