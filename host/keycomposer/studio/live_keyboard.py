@@ -56,6 +56,7 @@ class EmulatedKeyboard:
         self._realtime = realtime
         self._lock = threading.Lock()
         self._checked = time.monotonic()
+        self._down: set[int] = set()
         try:
             self._emulator = Emulator(interpreter=interpreter, dsn_seed=dsn_seed, realtime=realtime)
             self._emulator.start()
@@ -78,10 +79,14 @@ class EmulatedKeyboard:
     def key(self, key: int, down: bool, velocity: int) -> None:
         try:
             with self._lock:
-                if down:
+                # The page may say "down" twice (mouse and computer key) or "up" for a key pressed before the
+                # take: a key already where it is asked to go stays put, rather than ending the take.
+                if down and key not in self._down:
                     self._emulator.press(key, velocity=velocity)
-                else:
+                    self._down.add(key)
+                elif not down and key in self._down:
                     self._emulator.release(key)
+                    self._down.discard(key)
         except EmulatorError as error:
             raise KeyboardGone(f"the emulated keyboard: {error}") from error
 

@@ -417,15 +417,19 @@ def test_the_emulated_keyboard_records_what_the_page_plays(tmp_path):
             assert client.post("/api/keyboard/keys", json={"key": key, "down": True}).status_code == 200
             client.get("/api/keyboard/take")
             assert client.post("/api/keyboard/keys", json={"key": key, "down": False}).status_code == 200
+        # Pressed twice, let go twice (mouse and computer key at once): one note, the take goes on.
+        for down in (True, True, False, False):
+            assert client.post("/api/keyboard/keys", json={"key": 2, "down": down}).status_code == 200
+        assert client.get("/api/keyboard/take").json()["state"] == "recording"
         assert client.post("/api/keyboard/keys", json={"button": "octave_up"}).status_code == 200
         client.post("/api/keyboard/keys", json={"key": 0, "down": True})
         client.post("/api/keyboard/keys", json={"key": 0, "down": False})
         take = client.get("/api/keyboard/take").json()
-        assert [n[2] for n in take["music"]["tracks"][0]["notes"]] == [48, 52, 55, 60]
+        assert [n[2] for n in take["music"]["tracks"][0]["notes"]] == [48, 52, 55, 50, 60]
         assert_error(client.post("/api/keyboard/keys", json={"key": 40, "down": True}), 400, "0..31")
         assert_error(client.post("/api/keyboard/keys", json={"button": "explode"}), 400, "explode")
         saved = client.post("/api/keyboard/stop").json()["saved"]
-        assert saved["kind"] == "recording" and saved["metrics"]["overall"]["notes"] == 4
+        assert saved["kind"] == "recording" and saved["metrics"]["overall"]["notes"] == 5
 
 
 def test_a_linked_keyboard_on_a_missing_port_is_a_message(tmp_path):
