@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 want="${1:-run}"
 
-# FluidSynth and a General MIDI soundfont render WAV files; tmux drives the terminal keyboard in tests.
+# FluidSynth and a General MIDI soundfont render WAV files; tmux drives the terminal keyboard in tests;
+# chromium runs the studio's page in its tests (through Playwright, which downloads no browser of its own).
 debs=(fluidsynth fluid-soundfont-gm)
-[ "$want" = test ] && debs+=(tmux)
+[ "$want" = test ] && debs+=(tmux chromium)
 missing=()
 for deb in "${debs[@]}"; do dpkg -s "$deb" >/dev/null 2>&1 || missing+=("$deb"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -3,7 +3,7 @@
 from keycomposer.cli import CommandError
 from keycomposer.library.inputs import InputError, resolve_input
 from keycomposer.library.store import Library, LibraryError
-from keycomposer.music.edits import change_tempo, quantize, set_instrument, transpose
+from keycomposer.music.edits import apply_edits
 from keycomposer.music.midi_io import MidiFileError
 
 
@@ -30,21 +30,8 @@ def run(args) -> int:
     if args.quantize is None and args.transpose is None and args.instrument is None and args.bpm is None:
         raise CommandError("choose at least one edit: --quantize, --transpose, --instrument or --bpm")
     try:
-        composition = resolve_input(args.input)
-        done = []
-        if args.quantize is not None:
-            composition = quantize(composition, steps_per_beat=args.quantize, strength=args.strength)
-            done.append(f"quantize 1/{args.quantize * 4} x{args.strength:g}")
-        if args.transpose is not None:
-            composition = transpose(composition, args.transpose, args.track)
-            done.append(f"transpose {args.transpose:+d}")
-        if args.instrument is not None:
-            instrument = int(args.instrument) if args.instrument.isdigit() else args.instrument
-            composition = set_instrument(composition, instrument, args.track)
-            done.append(f"instrument {args.instrument}")
-        if args.bpm is not None:
-            composition = change_tempo(composition, args.bpm)
-            done.append(f"tempo {args.bpm:g} BPM")
+        composition, done = apply_edits(resolve_input(args.input), args.quantize, args.strength, args.transpose,
+                                        args.instrument, args.bpm, args.track)
         with Library() as library:
             entry = library.save(composition, "edit", name=args.name, source=args.input,
                                  parameters={"edits": done})

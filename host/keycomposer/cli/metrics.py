@@ -9,7 +9,7 @@ from keycomposer.library.inputs import InputError, resolve_input
 from keycomposer.music.metrics import composition_metrics
 from keycomposer.music.midi_io import MidiFileError
 
-_LABELS = {
+METRIC_LABELS = {
     "notes": "notes",
     "empty_bar_rate": "empty bar rate",
     "pitches_used": "pitches used",
@@ -62,13 +62,13 @@ def run(args) -> int:
     print(f"{result['name'] or args.input}: {result['bars']} {bars} at {result['bpm']:g} BPM")
     print("overall (pitched tracks together):")
     for key, value in result["overall"].items():
-        print(f"  {_LABELS[key]:<22} {_value(value)}")
+        print(f"  {METRIC_LABELS[key]:<22} {_value(value)}")
     for track in result["tracks"]:
         kind = "drums" if track["drum"] else f"program {track['program']}"
         print(f"track {track['index']} {track['name']!r} ({kind}):")
         for key, value in track.items():
-            if key in _LABELS:
-                print(f"  {_LABELS[key]:<22} {_value(value)}")
+            if key in METRIC_LABELS:
+                print(f"  {METRIC_LABELS[key]:<22} {_value(value)}")
     for pair, value in result["tonal_distance"].items():
         print(f"tonal distance, tracks {pair}: {_value(value)}")
     return 0

@@ -112,3 +112,35 @@ def change_tempo(composition: Composition, bpm: float) -> Composition:
         for tempo in composition.tempos[1:]
     ]
     return replace(composition, tempos=tuple(tempos))
+
+
+def apply_edits(
+    composition: Composition,
+    quantize_steps: int | None = None,
+    strength: float = 1.0,
+    semitones: int | None = None,
+    instrument: int | str | None = None,
+    bpm: float | None = None,
+    tracks: Iterable[int] | None = None,
+) -> tuple[Composition, list[str]]:
+    """The chosen edits in the order quantize, transpose, instrument, tempo (``keycomposer edit``'s and the
+    studio's one order); returns the new composition and a line per edit made. ``tracks`` selects the tracks
+    for transpose and instrument. ValueError when no edit is chosen or one cannot be made."""
+    if quantize_steps is None and semitones is None and instrument is None and bpm is None:
+        raise ValueError("choose at least one edit: quantize, transpose, instrument or tempo")
+    done = []
+    if quantize_steps is not None:
+        composition = quantize(composition, steps_per_beat=quantize_steps, strength=strength)
+        done.append(f"quantize 1/{quantize_steps * 4} x{strength:g}")
+    if semitones is not None:
+        composition = transpose(composition, semitones, tracks)
+        done.append(f"transpose {semitones:+d}")
+    if instrument is not None:
+        if isinstance(instrument, str) and instrument.strip().isdigit():
+            instrument = int(instrument)
+        composition = set_instrument(composition, instrument, tracks)
+        done.append(f"instrument {instrument}")
+    if bpm is not None:
+        composition = change_tempo(composition, bpm)
+        done.append(f"tempo {bpm:g} BPM")
+    return composition, done
