@@ -6,20 +6,25 @@ Layout::
     <data dir>/compositions/000042.mid  entry 42; file names come from ids, never from user names
 
 Crash safety. A save holds SQLite's write lock from start to finish: it inserts the row (which
-gives the id), writes the .mid to a temporary file, fsyncs it, renames it onto its final name,
-fsyncs the directory, and only then commits. A process killed at any point therefore leaves either
-a committed row whose file is complete, or no row at all plus, at worst, a stray file. Opening the
-library sweeps stray files while holding the write lock, so no save of another process can be
-half-way at that moment. Deleting removes the row first and the file after, for the same reason.
+gives the id), writes the .mid to a temporary file (``.saving-<final name>.<pid>.<random>``) and fsyncs
+it, hard-links it to its final name (never replacing a file that is there), fsyncs the directory,
+commits, and only then removes the temporary name. A process killed at any point therefore leaves
+either a committed row whose file is complete, or no row at all plus, at worst, a temporary file and
+a second name of that same file. Opening the library sweeps those while holding the write lock (so
+no save of another process can be half-way at that moment), and nothing else: a .mid that no row
+names is left alone (an older index restored beside newer files must not cost the newer files), and
+the sweep never follows a symbolic link. Deleting removes the row first and the file after.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import secrets
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -37,6 +42,8 @@ BUSY_TIMEOUT_S = 30.0
 _DATABASE = "library.sqlite3"
 _FILES = "compositions"
 _TEMP_PREFIX = ".saving-"
+# A save's temporary file: the prefix, the final name, the writer's pid, 8 random hex digits.
+_TEMP_NAME = re.compile(r"\.saving-(?P<final>[0-9]{6}(?:-[0-9]{1,3})?\.mid)\.[0-9]+\.[0-9a-f]{8}")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS compositions (
@@ -176,14 +183,28 @@ class Library:
         return _WriteTransaction(self._connection)
 
     def sweep(self) -> list[Path]:
-        """Remove files no committed row owns (left by a process killed mid-save). Returns what it removed."""
-        removed = []
+        """Remove what a process killed mid-save left: its temporary files, and a final name that is a
+        second link of such a file and that no row owns. Returns what it removed.
+
+        Only files this library can prove it wrote are touched: regular files (never a symbolic link,
+        never a folder) directly in its own compositions folder, named as a save names its temporary
+        files. When the compositions folder is itself a link, nothing is swept.
+        """
+        removed: list[Path] = []
+        if self.files.is_symlink() or not self.files.is_dir():
+            return removed
         with self._write_transaction():
             owned = {row[0] for row in self._connection.execute("SELECT file FROM compositions")}
-            for path in self.files.iterdir():
-                if path.name.startswith(_TEMP_PREFIX) or (path.suffix == ".mid" and path.name not in owned):
-                    path.unlink(missing_ok=True)
-                    removed.append(path)
+            for temporary in self.files.iterdir():
+                match = _TEMP_NAME.fullmatch(temporary.name)
+                if match is None or not _is_regular_file(temporary):
+                    continue
+                final = self.files / match.group("final")
+                if final.name not in owned and _is_regular_file(final) and os.path.samefile(final, temporary):
+                    final.unlink()
+                    removed.append(final)
+                temporary.unlink(missing_ok=True)
+                removed.append(temporary)
         return removed
 
     # -- reading -----------------------------------------------------------------------------
@@ -247,9 +268,9 @@ class Library:
                 (name, created, kind, source, model, parameters_json, metrics_json),
             )
             entry_id = int(cursor.lastrowid or 0)
-            file_name = f"{entry_id:06d}.mid"
-            self._write_file_durably(file_name, data)
+            file_name, temporary = self._write_file_durably(entry_id, data)
             self._connection.execute("UPDATE compositions SET file = ? WHERE id = ?", (file_name, entry_id))
+        temporary.unlink(missing_ok=True)  # the final name holds the data now; a sweep would remove it too
         return self.get(entry_id)
 
     def import_file(self, path: str | os.PathLike, name: str | None = None) -> Entry:
@@ -270,7 +291,8 @@ class Library:
         entry = self.get(entry_id)
         with self._write_transaction():
             self._connection.execute("DELETE FROM compositions WHERE id = ?", (entry.id,))
-        entry.path.unlink(missing_ok=True)
+        if entry.path.parent == self.files and _is_regular_file(entry.path):  # a row never names a path elsewhere
+            entry.path.unlink(missing_ok=True)
 
     def export(self, entry_id: int | str, destination: str | os.PathLike) -> Path:
         """Copy an entry's MIDI file to ``destination`` (written whole, then renamed into place)."""
@@ -290,18 +312,28 @@ class Library:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _write_file_durably(self, file_name: str, data: bytes) -> None:
+    def _write_file_durably(self, entry_id: int, data: bytes) -> tuple[str, Path]:
+        """Write ``data`` under a new file name for ``entry_id`` and return (that name, the temporary
+        name still linked to it). A name that is taken (a file no row of this index owns, say from an
+        index restored from a backup) is never replaced: the next free one is used instead."""
+        for attempt in range(1000):
+            file_name = f"{entry_id:06d}.mid" if attempt == 0 else f"{entry_id:06d}-{attempt}.mid"
+            if not os.path.lexists(self.files / file_name):
+                break
+        else:
+            raise LibraryError(f"no free file name for composition {entry_id} in {self.files}")
         temporary = self.files / f"{_TEMP_PREFIX}{file_name}.{os.getpid()}.{secrets.token_hex(4)}"
         try:
-            with open(temporary, "wb") as handle:
+            with open(temporary, "xb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(temporary, self.files / file_name)
+            _link_without_replacing(temporary, self.files / file_name)
         except OSError as error:
             temporary.unlink(missing_ok=True)
             raise LibraryError(f"cannot write {self.files / file_name}: {error.strerror or error}") from error
         _fsync_directory(self.files)
+        return file_name, temporary
 
     @staticmethod
     def _parse_id(entry_id: int | str) -> int:
@@ -331,6 +363,30 @@ class _WriteTransaction:
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         self._connection.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _is_regular_file(path: Path) -> bool:
+    """A plain file, not a link to one (lstat: the link itself is looked at, never followed)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _link_without_replacing(source: Path, destination: Path) -> None:
+    """Give ``source`` the second name ``destination``, failing if that exists. Where the file system
+    has no hard links (FAT), rename instead: the caller holds the write lock and checked that the name
+    is free, and a crash then leaves a file that the sweep cannot prove is its own, so it stays."""
+    try:
+        os.link(source, destination)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        if os.path.lexists(destination):
+            raise FileExistsError(errno.EEXIST, "file exists", str(destination)) from error
+        os.replace(source, destination)
 
 
 def _fsync_directory(directory: Path) -> None:
