@@ -31,10 +31,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
+from keycomposer.bounded_read import read_bounded
 from keycomposer.library.paths import default_data_dir
 from keycomposer.music.composition import Composition
 from keycomposer.music.metrics import composition_metrics
-from keycomposer.music.midi_io import read_midi, to_midi_bytes
+from keycomposer.music.midi_io import MAX_FILE_BYTES, MidiFileError, from_midi_bytes, read_midi, to_midi_bytes
 
 KINDS = ("recording", "generation", "import", "edit")
 MAX_NAME_LENGTH = 200
@@ -231,7 +232,10 @@ class Library:
     def load(self, entry_id: int | str) -> Composition:
         """The composition saved as ``entry_id``."""
         entry = self.get(entry_id)
-        composition = read_midi(entry.path)
+        try:
+            composition = from_midi_bytes(self._file_bytes(entry))
+        except MidiFileError as error:
+            raise MidiFileError(f"composition {entry.id}'s file {entry.path}: {error}") from error
         return Composition(composition.tracks, composition.resolution, composition.tempos,
                            composition.time_signatures, entry.name)
 
@@ -294,23 +298,54 @@ class Library:
         if entry.path.parent == self.files and _is_regular_file(entry.path):  # a row never names a path elsewhere
             entry.path.unlink(missing_ok=True)
 
-    def export(self, entry_id: int | str, destination: str | os.PathLike) -> Path:
-        """Copy an entry's MIDI file to ``destination`` (written whole, then renamed into place)."""
+    def export(self, entry_id: int | str, destination: str | os.PathLike, replace: bool = False) -> Path:
+        """Copy an entry's MIDI file to ``destination``, written whole and then put in place. An existing
+        file is replaced only with ``replace``; a folder, link, pipe or device there never is."""
         entry = self.get(entry_id)
         destination = Path(destination)
-        if destination.is_dir():
-            raise LibraryError(f"{destination} is a directory; give a file name ending in .mid")
-        data = entry.path.read_bytes()
+        try:
+            existing = os.lstat(destination)
+        except FileNotFoundError:
+            existing = None
+        except OSError as error:
+            raise LibraryError(f"cannot write {destination}: {error.strerror or error}") from error
+        if existing is not None:
+            if stat.S_ISDIR(existing.st_mode):
+                raise LibraryError(f"{destination} is a directory; give a file name ending in .mid")
+            if not stat.S_ISREG(existing.st_mode):
+                raise LibraryError(f"{destination} exists and is not a plain file (a link, pipe or device); "
+                                   "it is left as it is")
+            if not replace:
+                raise LibraryError(f"{destination} exists; add --force to replace it")
+        data = self._file_bytes(entry)
         temporary = destination.with_name(f"{_TEMP_PREFIX}{destination.name}.{secrets.token_hex(4)}")
         try:
-            temporary.write_bytes(data)
-            os.replace(temporary, destination)
+            with open(temporary, "xb") as handle:  # x: a new file, never one planted under this name
+                handle.write(data)
+            if replace:
+                os.replace(temporary, destination)
+            else:
+                _link_without_replacing(temporary, destination)  # a file that came meanwhile is kept
+                temporary.unlink(missing_ok=True)
+        except FileExistsError as error:
+            temporary.unlink(missing_ok=True)
+            raise LibraryError(f"{destination} exists; add --force to replace it") from error
         except OSError as error:
             temporary.unlink(missing_ok=True)
             raise LibraryError(f"cannot write {destination}: {error.strerror or error}") from error
         return destination
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _file_bytes(self, entry: Entry) -> bytes:
+        """The bytes of an entry's file; LibraryError, naming the entry, when it is missing or unreadable."""
+        try:
+            return read_bounded(entry.path, MAX_FILE_BYTES)
+        except FileNotFoundError as error:
+            raise LibraryError(f"composition {entry.id}'s file {entry.path} is missing") from error
+        except OSError as error:
+            raise LibraryError(f"composition {entry.id}'s file {entry.path} cannot be read: "
+                               f"{error.strerror or error}") from error
 
     def _write_file_durably(self, entry_id: int, data: bytes) -> tuple[str, Path]:
         """Write ``data`` under a new file name for ``entry_id`` and return (that name, the temporary

@@ -28,6 +28,7 @@ from pathlib import Path
 import mido
 from mido.midifiles.meta import KeySignatureError
 
+from keycomposer.bounded_read import TooLargeError, read_bounded
 from keycomposer.music.composition import Composition, Note, Tempo, TimeSignature, Track
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -48,12 +49,11 @@ def read_midi(path: str | os.PathLike) -> Composition:
     """Read a type 0 or type 1 MIDI file. Inverse of ``write_midi``. Raises MidiFileError."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise MidiFileError(f"{path}: file is {size} bytes, more than the {MAX_FILE_BYTES} a MIDI input may have")
-        data = path.read_bytes()
-    except MidiFileError:
-        raise
+        data = read_bounded(path, MAX_FILE_BYTES)  # a device or a pipe is read within the same bounds
+    except TooLargeError as error:
+        size = f"more than the {MAX_FILE_BYTES} bytes" if error.size is None else \
+            f"{error.size} bytes, more than the {MAX_FILE_BYTES}"
+        raise MidiFileError(f"{path}: file is {size} a MIDI input may have") from error
     except OSError as error:
         raise MidiFileError(f"{path}: cannot read: {error.strerror or error}") from error
     try:

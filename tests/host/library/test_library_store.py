@@ -258,3 +258,39 @@ def test_titles_from_files_are_repaired_not_refused(library, tmp_path):
     assert library.save(Composition(twinkle.tracks, name="a/b"), "generation").name == "a-b"
     with pytest.raises(LibraryError, match="path separator"):
         library.import_file(path, name="a/b")  # a name a person typed is refused, not repaired
+
+
+def test_export_never_replaces_a_file_without_being_told_to(library, tmp_path):
+    entry = library.save(sample_composition("twinkle"), "recording")
+    existing = tmp_path / "mine.mid"
+    existing.write_bytes(b"the person's own file")
+    with pytest.raises(LibraryError, match="mine.mid exists; add --force"):
+        library.export(entry.id, existing)
+    assert existing.read_bytes() == b"the person's own file"
+    library.export(entry.id, existing, replace=True)
+    assert existing.read_bytes() == entry.path.read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data", "mine.mid"]
+
+
+def test_export_never_replaces_a_pipe_a_device_or_a_link(library, tmp_path):
+    entry = library.save(sample_composition("twinkle"), "recording")
+    fifo = tmp_path / "pipe.mid"
+    os.mkfifo(fifo)
+    target = tmp_path / "target.mid"
+    target.write_bytes(b"kept")
+    link = tmp_path / "link.mid"
+    link.symlink_to(target)
+    for destination in (fifo, link, "/dev/null"):
+        with pytest.raises(LibraryError, match="not a plain file"):
+            library.export(entry.id, destination, replace=True)
+    assert fifo.is_fifo() and link.is_symlink() and target.read_bytes() == b"kept"
+
+
+def test_export_of_a_row_whose_file_is_gone_names_the_entry(library, tmp_path):
+    entry = library.save(sample_composition("twinkle"), "recording")
+    entry.path.unlink()
+    with pytest.raises(LibraryError, match=f"composition {entry.id}'s file .* is missing"):
+        library.export(entry.id, tmp_path / "out.mid")
+    with pytest.raises(LibraryError, match="is missing"):
+        library.load(entry.id)
+    assert not (tmp_path / "out.mid").exists()
