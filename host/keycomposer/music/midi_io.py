@@ -13,8 +13,11 @@ what is wrong. Documented fallbacks, taken instead of failing:
 - a channel's program is its first program change (later changes are not modelled);
 - a file with no tempo plays at 120 BPM, one with no time signature is in 4/4.
 
-Limits, so no input can exhaust memory later (piano rolls, metrics): at most ``MAX_FILE_BYTES``
-(8 MiB), ``MAX_NOTES`` (200 000) notes and ``MAX_BEATS`` (10 000 beats, about 80 minutes at 120 BPM).
+Limits, so no input can exhaust memory or time later (parsing, piano rolls, metrics): at most
+``MAX_FILE_BYTES`` (8 MiB, read from regular files, devices and pipes alike), ``MAX_TRACKS`` (64) tracks,
+``MAX_EVENTS`` (500 000) events, ``MAX_NOTES`` (200 000) notes and ``MAX_BEATS`` (10 000 beats, about 80
+minutes at 120 BPM) a track. Tracks, events and beats are checked on the bytes before mido parses them
+(``keycomposer.music.midi_bounds``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from mido.midifiles.meta import KeySignatureError
 
 from keycomposer.bounded_read import TooLargeError, read_bounded
 from keycomposer.music.composition import Composition, Note, Tempo, TimeSignature, Track
+from keycomposer.music.midi_bounds import MAX_TRACKS, BoundsError, check_bounds
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NOTES = 200_000
@@ -91,6 +95,10 @@ def from_midi_bytes(data: bytes) -> Composition:
         raise MidiFileError("header says zero ticks per beat")
     if division < 0:
         raise MidiFileError("SMPTE time division (frames per second) is not supported; ticks per beat are needed")
+    try:
+        check_bounds(data, MAX_BEATS * division, MAX_BEATS)  # before mido builds an object per event
+    except BoundsError as error:
+        raise MidiFileError(str(error)) from error
     try:
         midi_file = mido.MidiFile(file=io.BytesIO(data), clip=False)
     except EOFError as error:
@@ -167,6 +175,9 @@ def from_mido(midi_file: mido.MidiFile) -> Composition:
             note_total += len(notes[channel])
             if note_total > MAX_NOTES:
                 raise MidiFileError(f"more than {MAX_NOTES} notes, more than an input may have")
+            if len(tracks) == MAX_TRACKS:
+                raise MidiFileError(f"more than {MAX_TRACKS} tracks with notes (one a MIDI track and channel), "
+                                    "more than an input may have")
             name = track_name if len(notes) == 1 else f"{track_name or 'Track'} (channel {channel + 1})"
             tracks.append(Track(tuple(notes[channel]), programs.get(channel, 0), channel, name))
         if track_index == 0 and track_name and (midi_file.type == 0 or not notes):
