@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from keycomposer.cli import CommandError
+from keycomposer.cli._checks import check_bars, check_bpm
 from keycomposer.cli.generate import add_parameter_options, chosen_parameters
 from keycomposer.device.connect import add_connection_options, open_transport
 from keycomposer.device.transport import TransportError
@@ -45,6 +46,10 @@ def run(args) -> int:
     parameters = chosen_parameters(args, technique)
     if args.script and not args.emulator:
         raise CommandError("--script plays the emulated keyboard: add --emulator")
+    check_bars(args.bars)
+    check_bpm(args.bpm)
+    if args.takes < 0:
+        raise CommandError(f"--takes must be 0 (no limit) or more, got {args.takes}")
     try:
         for stem in technique.model_files:  # refuse before the person plays, not after
             read_card(stem)

@@ -26,6 +26,7 @@ import secrets
 import sqlite3
 import stat
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,6 +62,14 @@ CREATE TABLE IF NOT EXISTS compositions (
 """
 
 
+_MAX_ID = 2**63 - 1  # SQLite's largest INTEGER
+
+
+def is_library_id(text: str) -> bool:
+    """Whether ``text`` is written as a library id: ASCII digits only (no '²', no '٣', no sign)."""
+    return re.fullmatch(r"[0-9]+", text) is not None
+
+
 class LibraryError(Exception):
     """A library operation that cannot be done; the message says why."""
 
@@ -87,6 +96,17 @@ class Entry:
         }
 
 
+# Characters that change how the text AROUND them is shown: the bidirectional embeddings, overrides and
+# isolates (Unicode 15, UAX #9), and the line and paragraph separators. A name holding one could show in a
+# listing as another name, or break the listing's lines. (Other format characters, such as the zero-width
+# joiner inside an emoji, only shape their neighbours and are kept.)
+_UNSAFE_FORMAT = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_unsafe_format(character: str) -> bool:
+    return character in _UNSAFE_FORMAT or unicodedata.category(character) in ("Zl", "Zp")
+
+
 def check_name(name: str) -> str:
     """A display name, stripped; refuses empty, over-long, control-character and path-like names.
 
@@ -102,8 +122,14 @@ def check_name(name: str) -> str:
         raise LibraryError(f"name is {len(stripped)} characters long, more than {MAX_NAME_LENGTH}")
     if "\0" in stripped:
         raise LibraryError("name contains a NUL character")
-    if any(ord(character) < 32 or ord(character) == 127 for character in stripped):
+    if any(0xD800 <= ord(character) <= 0xDFFF for character in stripped):
+        raise LibraryError("name is not valid UTF-8 (as typed, or as the terminal passed it on)")
+    if any(unicodedata.category(character) == "Cc" for character in stripped):
         raise LibraryError("name contains a control character")
+    unsafe = next((character for character in stripped if _is_unsafe_format(character)), None)
+    if unsafe is not None:
+        raise LibraryError(f"name contains U+{ord(unsafe):04X} ({unicodedata.name(unsafe, 'a format character')}), "
+                           "which changes how the text around it is shown")
     if "/" in stripped or "\\" in stripped:
         raise LibraryError(f"name {stripped!r} contains a path separator")
     if ".." in stripped or stripped == ".":
@@ -119,7 +145,8 @@ def safe_name(text: str, fallback: str = "untitled") -> str:
     """An acceptable name made from any text (a MIDI file's title, a file name): path separators
     become '-', runs of dots become '…', control characters go, and it is cut to the length limit.
     For names a person typed, use ``check_name`` instead, which refuses rather than repairs."""
-    cleaned = "".join(character for character in str(text) if ord(character) >= 32 and ord(character) != 127)
+    cleaned = "".join(character for character in str(text)
+                      if unicodedata.category(character) not in ("Cc", "Cs") and not _is_unsafe_format(character))
     cleaned = re.sub(r"[/\\]", "-", cleaned)
     cleaned = re.sub(r"\.{2,}", "…", cleaned).strip().lstrip("~").strip()
     if len(cleaned) >= 2 and cleaned[1] == ":" and cleaned[0].isalpha():
@@ -261,6 +288,7 @@ class Library:
         if kind not in KINDS:
             raise LibraryError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
         name = check_name(name) if name is not None else safe_name(composition.name, fallback=kind)
+        source = None if source is None else _storable(source)
         parameters_json = json.dumps(parameters or {}, sort_keys=True)
         metrics_json = json.dumps(metrics if metrics is not None else composition_metrics(composition))
         data = to_midi_bytes(composition)
@@ -373,9 +401,13 @@ class Library:
     @staticmethod
     def _parse_id(entry_id: int | str) -> int:
         text = str(entry_id).strip()
-        if not text.isdigit():
+        if not is_library_id(text):  # str.isdigit() takes '²' and other digits int() refuses
             raise LibraryError(f"a library id is a positive number, got {entry_id!r}")
-        return int(text)
+        digits = text.lstrip("0") or "0"
+        if len(digits) > len(str(_MAX_ID)) or int(digits) > _MAX_ID:  # int() of 5,000 digits raises
+            raise LibraryError(f"the library has no composition {text[:30]}{'…' if len(text) > 30 else ''} "
+                               f"(ids go up to {_MAX_ID})")
+        return int(digits)
 
     def _entry(self, row: tuple) -> Entry:
         entry_id, name, created, kind, source, model, parameters, metrics, file_name = row
@@ -398,6 +430,12 @@ class _WriteTransaction:
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         self._connection.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _storable(text: str) -> str:
+    """Text SQLite can store: a path that was not valid UTF-8 arrives with lone surrogates (Python's
+    surrogateescape), which are shown as U+FFFD instead."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _is_regular_file(path: Path) -> bool:

@@ -4,6 +4,9 @@
 ``from_mido`` / ``to_mido`` on ``mido.MidiFile`` objects; each pair is the other's inverse for what a
 Composition holds (notes, programs, channels, track names, tempos, time signatures).
 
+Names (track names, the composition's title) are written as UTF-8, and read as UTF-8 where their bytes
+are valid UTF-8, else as Latin-1.
+
 Every defect in an input file surfaces as one exception type, ``MidiFileError``, whose message names
 what is wrong. Documented fallbacks, taken instead of failing:
 
@@ -166,7 +169,7 @@ def from_mido(midi_file: mido.MidiFile) -> Composition:
                 if message.denominator in (1, 2, 4, 8, 16, 32, 64) and message.numerator >= 1:
                     signatures.setdefault(tick, TimeSignature(tick, message.numerator, message.denominator))
             elif kind == "track_name" and not track_name:
-                track_name = message.name.strip()
+                track_name = _from_meta_text(message.name).strip()
         for (channel, pitch), queue in sounding.items():
             for start, velocity in queue:
                 if tick > start:
@@ -206,7 +209,7 @@ def to_mido(composition: Composition, midi_type: int = 1) -> mido.MidiFile:
     meta, message = mido.MetaMessage, mido.Message
     conductor: list[tuple] = []
     if composition.name:
-        conductor.append((0, 0, meta, {"type": "track_name", "name": composition.name}))
+        conductor.append((0, 0, meta, {"type": "track_name", "name": _to_meta_text(composition.name)}))
     for tempo in composition.tempos:
         conductor.append((tempo.tick, 1, meta, {"type": "set_tempo", "tempo": tempo.microseconds_per_beat}))
     for signature in composition.time_signatures:
@@ -217,7 +220,7 @@ def to_mido(composition: Composition, midi_type: int = 1) -> mido.MidiFile:
     for track in composition.tracks:
         channel = track.channel
         events: list[tuple] = [
-            (0, 0, meta, {"type": "track_name", "name": track.name}),
+            (0, 0, meta, {"type": "track_name", "name": _to_meta_text(track.name)}),
             (0, 1, message, {"type": "program_change", "channel": channel, "program": track.program}),
         ]
         for note in track.notes:
@@ -234,6 +237,22 @@ def to_mido(composition: Composition, midi_type: int = 1) -> mido.MidiFile:
         merged = conductor + [event for events in voice_events for event in events if event[3]["type"] != "track_name"]
         midi_file.tracks.append(_to_midi_track(merged))
     return midi_file
+
+
+def _to_meta_text(text: str) -> str:
+    """A name as mido must be given it: mido writes text events in Latin-1, one byte a character, so the
+    name's UTF-8 bytes are handed over as Latin-1 characters and the file holds UTF-8 (what most tools
+    write and read today). Inverse of ``_from_meta_text``. Characters a name cannot hold (a lone
+    surrogate from a file name that was not UTF-8) become '?'."""
+    return text.encode("utf-8", "replace").decode("latin-1")
+
+
+def _from_meta_text(text: str) -> str:
+    """A text event's bytes read as UTF-8 where they are valid UTF-8, else as the Latin-1 mido read."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 def _to_midi_track(events: list) -> mido.MidiTrack:
