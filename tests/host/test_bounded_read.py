@@ -83,3 +83,14 @@ def test_importing_a_device_or_a_folder_is_one_line(tmp_path, monkeypatch, capsy
         assert main(["import", path]) == 1
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and why in err
+
+
+def test_scripts_are_read_within_bounds_too(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KEYCOMPOSER_DATA_DIR", str(tmp_path / "data"))
+    fifo = tmp_path / "script.txt"
+    os.mkfifo(fifo)
+    for argv in (["emulate", "--script", "/dev/zero"], ["record", "--emulator", "--script", "/dev/zero"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "more than 1048576 bytes" in err
+    assert main(["emulate", "--interpreter", "cpython", "--script", str(fifo)]) == 0  # no writer: an empty script

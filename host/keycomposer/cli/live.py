@@ -9,10 +9,9 @@ generation from the last take (standalone generate, driven from the keyboard alo
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from keycomposer.cli import CommandError
-from keycomposer.cli._checks import check_bars, check_bpm
+from keycomposer.cli._checks import check_bars, check_bpm, read_script
 from keycomposer.cli.generate import add_parameter_options, chosen_parameters
 from keycomposer.device.connect import add_connection_options, open_transport
 from keycomposer.device.transport import TransportError
@@ -55,6 +54,7 @@ def run(args) -> int:
             read_card(stem)
     except ModelError as error:
         raise CommandError(str(error)) from error
+    script = read_script(args.script) if args.script else ""
     seed = args.seed
     done = 0
     last_take = last_recording = None
@@ -62,7 +62,7 @@ def run(args) -> int:
     try:
         with open_transport(args) as transport, Library() as library:
             if args.script:
-                events = script_events(Path(args.script).read_text(encoding="utf-8"), transport)
+                events = script_events(script, transport)
             else:
                 events = transport_events(transport)
             while not args.takes or done < args.takes:

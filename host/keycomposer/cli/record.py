@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from keycomposer.cli import CommandError
-from keycomposer.cli._checks import check_bars, check_bpm, check_output_file
+from keycomposer.cli._checks import check_bars, check_bpm, check_output_file, read_script
 from keycomposer.device.connect import add_connection_options, open_transport
 from keycomposer.device.transport import TransportError
 from keycomposer.library.store import Library, LibraryError
@@ -35,13 +33,13 @@ def run(args) -> int:
     check_bpm(args.bpm)
     if args.out:
         check_output_file(args.out)
+    text = read_script(args.script) if args.script else ""
     recorder = Recorder(bpm=args.bpm, name=args.name or "take")
     max_us = bar_limit_us(args.bars, args.bpm)
     ended_by = "bar limit"
     try:
         with open_transport(args) as transport:
             if args.script:
-                text = _read_script(args.script)
                 ended_by = record_from_script(text, transport, recorder, max_us)
             else:
                 print(f"recording from {transport.name}: play; the record button, {args.bars} bars or Ctrl-C end the take")
@@ -70,9 +68,3 @@ def run(args) -> int:
     print(f"saved recording {entry.id} ({take.note_count} notes; ended by {ended_by})")
     return 0
 
-
-def _read_script(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read script {path}: {error}") from error
