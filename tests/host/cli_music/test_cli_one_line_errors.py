@@ -183,3 +183,11 @@ def test_link_emulator_shows_the_emulated_keyboards_dsn_which_then_links(capsys,
     dsn = out.split("has the DSN ")[1].split(";")[0]
     assert main(["link", dsn, *EMULATED, "--dsn-seed", "7"]) == 0
     assert "linked keyboard " + dsn in capsys.readouterr().out
+
+
+def test_record_out_into_a_missing_folder_is_refused_before_the_take(capsys, tmp_path, data_dir):
+    script = tmp_path / "take.txt"
+    script.write_text("press C4 dt=10\nwait 300\nrelease C4\n")
+    err = one_line_error(capsys, "record", *EMULATED, "--script", str(script), "--out", str(tmp_path / "no" / "x.mid"))
+    assert "does not exist" in err
+    assert saved(data_dir) == []
