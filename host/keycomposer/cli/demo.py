@@ -48,7 +48,12 @@ def installed_techniques(names=None) -> list:
 
 def run(args) -> int:
     out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CommandError(f"--out-dir {out_dir} is a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"cannot make the folder {out_dir}: {error.strerror or error}") from error
     melody = sample_composition(args.sample)
     print(f"1. emulated keyboard ({args.interpreter}) plays sample:{args.sample}, {melody.note_count} notes")
     recorder = Recorder(bpm=melody.bpm, name=f"{args.sample} (played)")
@@ -79,7 +84,11 @@ def run(args) -> int:
             results.append((technique.name, generated.composition, generated.entry))
     print("4. files and metrics:")
     for label, composition, entry in results:
-        _write_outputs(out_dir / f"{args.sample}-{label}", composition)
+        try:
+            _write_outputs(out_dir / f"{args.sample}-{label}", composition)
+        except OSError as error:  # everything is in the library already; only the copies are missing
+            raise CommandError(f"cannot write into {out_dir}: {error.strerror or error} "
+                               f"(the take and the generations are saved in the library)") from error
         print(f"   {label}: {overall_summary(entry.metrics['overall'])}")  # computed when it was saved
     return 0
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from keycomposer.cli import CommandError
+from keycomposer.cli._checks import read_script
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,10 +43,7 @@ def emulate(args: argparse.Namespace) -> int:
     from keycomposer.emulator import Emulator, EmulatorError, FaultEvent, MidiEvent
     from keycomposer.emulator.script import ScriptError, format_time, parse_script, run_script
 
-    try:
-        text = args.script.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read script {args.script}: {error}") from error
+    text = read_script(args.script)
     try:
         steps = parse_script(text)
     except ScriptError as error:

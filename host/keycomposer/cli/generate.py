@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from keycomposer.cli import CommandError
+from keycomposer.cli._checks import check_output_file
 from keycomposer.cli.metrics import overall_summary
 from keycomposer.generation import generate
 from keycomposer.library.inputs import InputError, resolve_input
@@ -58,6 +59,8 @@ def chosen_parameters(args, technique) -> dict:
 def run(args) -> int:
     technique = get_technique(args.model)
     parameters = chosen_parameters(args, technique)
+    if args.out:
+        check_output_file(args.out)  # before the model runs, not after the result is saved
     try:
         composition = resolve_input(args.input)
         with Library() as library:
@@ -66,10 +69,15 @@ def run(args) -> int:
     except (InputError, MidiFileError, LibraryError, ModelError, ValueError) as error:
         raise CommandError(str(error)) from error
     if args.out:
-        write_midi(generated.composition, args.out)
+        try:
+            write_midi(generated.composition, args.out)
+        except OSError as error:
+            raise CommandError(f"saved generation {generated.entry.id}, but cannot write {args.out}: "
+                               f"{error.strerror or error}") from error
     summary = overall_summary(generated.entry.metrics.get("overall", {}))
-    print(f"saved generation {generated.entry.id} ({generated.composition.note_count} notes, "
-          f"{generated.seconds:.2f} s)")
+    music = generated.composition
+    print(f"saved generation {generated.entry.id} ({music.note_count} notes, {music.seconds(music.end):.1f} s "
+          f"of music; the model took {generated.seconds:.2f} s)")
     if summary:
         print(f"metrics: {summary}")
     return 0

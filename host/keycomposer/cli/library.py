@@ -37,6 +37,7 @@ def register(subparsers) -> None:
     export = actions.add_parser("export", help="copy a composition's MIDI file out of the library")
     export.add_argument("id")
     export.add_argument("file", metavar="FILE.mid")
+    export.add_argument("--force", action="store_true", help="replace FILE.mid if it exists (a plain file only)")
     export.set_defaults(handler=run_export)
 
 
@@ -116,7 +117,7 @@ def run_delete(args) -> int:
 def run_export(args) -> int:
     with _open() as library:
         try:
-            destination = library.export(args.id, args.file)
+            destination = library.export(args.id, args.file, replace=args.force)
         except LibraryError as error:
             raise CommandError(str(error)) from error
     print(f"{args.id}: exported to {destination}")

@@ -15,7 +15,8 @@ def register(subparsers):
         description="Type the 16-character DSN from the back of the keyboard (case, spaces and dashes "
         "do not matter). It is checked, then compared with what the connected keyboard reports.",
     )
-    parser.add_argument("dsn", nargs="?", help="the DSN from the label, e.g. 0ABC-DEFG-HIJK-LMN7")
+    parser.add_argument("dsn", nargs="?", help="the DSN from the label, e.g. 0ABC-DEFG-HIJK-LMN7 (with --emulator "
+                        "and no DSN: show the emulated keyboard's DSN, its label)")
     parser.add_argument("--show", action="store_true", help="show the linked keyboard")
     parser.add_argument("--forget", action="store_true", help="forget the linked keyboard")
     add_connection_options(parser)
@@ -27,6 +28,13 @@ def run(args) -> int:
     try:
         if args.forget:
             print("link forgotten" if forget_link(data_dir) else "no keyboard was linked")
+            return 0
+        if args.emulator and not args.dsn and not args.show:
+            # The emulated keyboard has no label to read its DSN from: it is shown here instead.
+            with open_transport(args) as transport:
+                dsn = format_dsn(query_device_info(transport).dsn)
+            print(f"the emulated keyboard (--dsn-seed {args.dsn_seed}) has the DSN {dsn}; "
+                  f"link it with: keycomposer link {dsn} --emulator --dsn-seed {args.dsn_seed}")
             return 0
         if args.show or not args.dsn:
             link = load_link(data_dir)

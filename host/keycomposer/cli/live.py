@@ -9,9 +9,9 @@ generation from the last take (standalone generate, driven from the keyboard alo
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from keycomposer.cli import CommandError
+from keycomposer.cli._checks import check_bars, check_bpm, read_script
 from keycomposer.cli.generate import add_parameter_options, chosen_parameters
 from keycomposer.device.connect import add_connection_options, open_transport
 from keycomposer.device.transport import TransportError
@@ -45,11 +45,16 @@ def run(args) -> int:
     parameters = chosen_parameters(args, technique)
     if args.script and not args.emulator:
         raise CommandError("--script plays the emulated keyboard: add --emulator")
+    check_bars(args.bars)
+    check_bpm(args.bpm)
+    if args.takes < 0:
+        raise CommandError(f"--takes must be 0 (no limit) or more, got {args.takes}")
     try:
         for stem in technique.model_files:  # refuse before the person plays, not after
             read_card(stem)
     except ModelError as error:
         raise CommandError(str(error)) from error
+    script = read_script(args.script) if args.script else ""
     seed = args.seed
     done = 0
     last_take = last_recording = None
@@ -57,7 +62,7 @@ def run(args) -> int:
     try:
         with open_transport(args) as transport, Library() as library:
             if args.script:
-                events = script_events(Path(args.script).read_text(encoding="utf-8"), transport)
+                events = script_events(script, transport)
             else:
                 events = transport_events(transport)
             while not args.takes or done < args.takes:

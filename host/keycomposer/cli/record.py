@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from keycomposer.cli import CommandError
+from keycomposer.cli._checks import check_bars, check_bpm, check_output_file, read_script
 from keycomposer.device.connect import add_connection_options, open_transport
 from keycomposer.device.transport import TransportError
 from keycomposer.library.store import Library, LibraryError
@@ -30,15 +29,17 @@ def register(subparsers):
 def run(args) -> int:
     if args.script and not args.emulator:
         raise CommandError("--script plays the emulated keyboard: add --emulator")
-    if not 1 <= args.bars <= 64:
-        raise CommandError(f"--bars must be in range 1..64, got {args.bars}")
+    check_bars(args.bars)
+    check_bpm(args.bpm)
+    if args.out:
+        check_output_file(args.out)
+    text = read_script(args.script) if args.script else ""
     recorder = Recorder(bpm=args.bpm, name=args.name or "take")
     max_us = bar_limit_us(args.bars, args.bpm)
     ended_by = "bar limit"
     try:
         with open_transport(args) as transport:
             if args.script:
-                text = _read_script(args.script)
                 ended_by = record_from_script(text, transport, recorder, max_us)
             else:
                 print(f"recording from {transport.name}: play; the record button, {args.bars} bars or Ctrl-C end the take")
@@ -59,13 +60,11 @@ def run(args) -> int:
     if args.out:
         from keycomposer.music.midi_io import write_midi
 
-        write_midi(take, args.out)
+        try:
+            write_midi(take, args.out)
+        except OSError as error:
+            raise CommandError(f"saved recording {entry.id}, but cannot write {args.out}: "
+                               f"{error.strerror or error}") from error
     print(f"saved recording {entry.id} ({take.note_count} notes; ended by {ended_by})")
     return 0
 
-
-def _read_script(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CommandError(f"cannot read script {path}: {error}") from error

@@ -50,6 +50,9 @@ def run(args) -> int:
         raise CommandError(str(error)) from error
     for fault in faults:
         print(f"the keyboard reported a fault: {fault}")
+    if args.emulator and not args.flash and (changes or args.reset):
+        print("(not kept: without --flash DIR the emulated keyboard's flash is a temporary folder that ended "
+              "with this command)")
     if not changes:
         width = max(len(setting.name) for setting in SETTINGS)
         for setting in SETTINGS:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from keycomposer.library.store import Library, LibraryError
+from keycomposer.library.store import Library, LibraryError, is_library_id
 from keycomposer.music.composition import Composition
 from keycomposer.music.midi_io import read_midi
 from keycomposer.music.samples import SAMPLES, sample_composition, sample_names
@@ -33,7 +34,7 @@ def resolve_input(spec: str, library: Library | None = None) -> Composition:
         if name not in SAMPLES:
             raise InputError(f"no sample melody is called {name!r}; there are: {', '.join(sample_names())}")
         return sample_composition(name)
-    if spec.isdigit() and not Path(spec).exists():
+    if is_library_id(spec) and not os.path.exists(spec):  # os.path: a name too long to be a file is none
         try:
             if library is None:
                 with Library() as default_library:
@@ -42,7 +43,7 @@ def resolve_input(spec: str, library: Library | None = None) -> Composition:
         except LibraryError as error:
             raise InputError(str(error)) from error
     path = Path(spec)
-    if not path.is_file():
+    if not os.path.exists(path) or os.path.isdir(path):  # a pipe or device is read within bounds by read_midi
         raise InputError(
             f"{spec!r} is not a file, a library id or sample:NAME "
             f"(samples: {', '.join(SAMPLE_PREFIX + name for name in sample_names())})"

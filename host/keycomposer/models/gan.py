@@ -102,8 +102,8 @@ def melody_of(composition: Composition, chords: str = "error") -> Melody:
                 beat = sixteenth * denominator // (4 * STEPS_PER_BEAT)  # in the meter's own beats: 8ths in 6/8
                 raise AccompanimentError(
                     f"the melody has a chord at bar {bar}, beat {beat + 1} (pitches {chosen[-1][2]} and {pitch} "
-                    "start together): the GAN accompanies a single voice; pass chords='top' to keep each chord's "
-                    "highest note"
+                    "start together): the GAN accompanies a single voice; `--chords top` (chords='top' in Python) "
+                    "keeps each chord's highest note"
                 )
             continue  # a lower note of a chord whose top note is already kept
         chosen.append((start, end, pitch))

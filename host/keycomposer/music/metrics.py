@@ -186,7 +186,12 @@ def best_key(roll: np.ndarray) -> tuple[int, str, float]:
     even more). Ties go to the key whose Krumhansl-Kessler profile correlates best with how long each
     pitch class sounds (the Krumhansl-Schmuckler key-finding method). NaN rate when nothing sounds.
     """
-    weights = chroma(roll).sum(axis=0).astype(float)
+    return _best_key_of(chroma(roll).sum(axis=0))
+
+
+def _best_key_of(pitch_class_steps: np.ndarray) -> tuple[int, str, float]:
+    """``best_key`` from how many steps each pitch class sounds (summed over sounding pitches)."""
+    weights = np.asarray(pitch_class_steps).astype(float)
     total = weights.sum()
     if total == 0:
         return (0, "major", math.nan)
@@ -262,7 +267,12 @@ def tonal_centroids(roll: np.ndarray, steps_per_beat: int) -> np.ndarray:
     beats = -(-len(counts) // steps_per_beat)
     padded = np.zeros((beats * steps_per_beat, 12))
     padded[: len(counts)] = counts
-    beat_chroma = padded.reshape(beats, steps_per_beat, 12).sum(axis=1)
+    return _centroids_of(padded.reshape(beats, steps_per_beat, 12).sum(axis=1))
+
+
+def _centroids_of(beat_chroma: np.ndarray) -> np.ndarray:
+    """``tonal_centroids`` from each beat's chroma summed over its steps, shape (beats, 12)."""
+    beat_chroma = np.asarray(beat_chroma, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         normalised = beat_chroma / beat_chroma.sum(axis=1, keepdims=True)
     return normalised @ tonal_matrix().T
@@ -292,6 +302,11 @@ def composition_metrics(composition: Composition) -> dict:
     (non-drum) tracks; ``tonal_distance`` is given for every pair of pitched tracks. A drum track's
     drum-in-pattern rate counts note onsets, as the MuseGAN paper defines it ("ratio of notes in
     8- or 16-beat patterns"), rather than every step a drum note is held.
+
+    The figures are those of the per-roll functions above on each track's roll, but the rolls are held
+    run-length compressed (`_SpanRoll`: one row per span in which nothing starts or ends, no bar or beat
+    begins), so the work grows with the notes, bars and beats, never with steps times tracks: a file of a
+    few hundred bytes whose notes are held for an hour costs no more than its bars.
     """
     spb = METRIC_STEPS_PER_BEAT
     length = pianoroll_length(composition, spb)
@@ -299,40 +314,43 @@ def composition_metrics(composition: Composition) -> dict:
                     for tick in composition.bar_lines(-(-length * composition.resolution // spb))})
     bar_starts, steps = lines[:-1], max(lines[-1], length)
     bars = len(bar_starts)
+    grid = np.union1d(np.asarray(bar_starts, dtype=np.int64), np.arange(0, steps, spb, dtype=np.int64))
 
-    def pitched_metrics(roll: np.ndarray) -> dict:
-        tonic, mode, rate = best_key(roll)
+    def pitched_metrics(roll: _SpanRoll) -> dict:
+        tonic, mode, rate = _best_key_of(roll.pitch_class_steps())
         return {
-            "empty_bar_rate": empty_bar_rate(roll, bar_starts),
-            "pitches_used": n_pitches_used(roll),
-            "pitch_classes_used": n_pitch_classes_used(roll),
-            "pitch_classes_per_bar": pitch_classes_per_bar(roll, bar_starts),
-            "polyphonic_rate": polyphonic_rate(roll),
-            "qualified_note_rate": qualified_note_rate(roll),
-            "stepwise_motion": stepwise_motion(roll),
+            "empty_bar_rate": roll.empty_bar_rate(),
+            "pitches_used": n_pitches_used(roll.cells),
+            "pitch_classes_used": n_pitch_classes_used(roll.cells),
+            "pitch_classes_per_bar": roll.pitch_classes_per_bar(),
+            "polyphonic_rate": roll.polyphonic_rate(),
+            "qualified_note_rate": roll.qualified_note_rate(),
+            "stepwise_motion": stepwise_motion(roll.cells),  # moves between runs: span lengths do not matter
             "in_scale_ratio": rate,
             "key": None if math.isnan(rate) else f"{PITCH_CLASS_NAMES[tonic]} {mode}",
         }
 
-    # One track's roll at a time, so a many-track file never needs all rolls in memory at once.
     tracks = []
-    merged = np.zeros((steps, 128), dtype=bool)
     centroids = {}
+    pitched_notes = []
     for index, track in enumerate(composition.tracks):
-        roll = to_pianoroll(composition.with_tracks([track]), spb, steps=steps)[0]
+        spans = _note_spans(track.notes, composition.resolution, steps)
+        roll = _SpanRoll(spans, grid, bar_starts, steps)
         entry = {"index": index, "name": track.name, "program": track.program, "drum": track.is_drum,
                  "notes": len(track.notes)}
         if track.is_drum:
             entry.update({
-                "empty_bar_rate": empty_bar_rate(roll, bar_starts),
-                "drum_in_pattern_rate": drum_in_pattern_rate(_onset_roll(track, composition.resolution, steps), spb),
+                "empty_bar_rate": roll.empty_bar_rate(),
+                "drum_in_pattern_rate": _drum_onset_rate(spans, steps, spb),
             })
         else:
             entry.update(pitched_metrics(roll))
-            merged |= roll
-            centroids[index] = tonal_centroids(roll, spb)
+            pitched_notes.append(spans)
+            centroids[index] = roll.tonal_centroids(spb)
         tracks.append(entry)
 
+    merged = _SpanRoll(np.concatenate(pitched_notes) if pitched_notes else np.zeros((0, 3), dtype=np.int64),
+                       grid, bar_starts, steps)
     pitched = sorted(centroids)
     distances = {
         f"{a}-{b}": _mean_distance(centroids[a], centroids[b])
@@ -352,21 +370,89 @@ def composition_metrics(composition: Composition) -> dict:
     return _json_ready(result)
 
 
+def _note_spans(notes, resolution: int, steps: int) -> np.ndarray:
+    """Each note as (first step, end step, pitch), rounded as ``to_pianoroll`` rounds them: shape (notes, 3)."""
+    spans = np.array([(note.start, note.end, note.pitch) for note in notes], dtype=np.int64).reshape(-1, 3)
+    spb = METRIC_STEPS_PER_BEAT
+    first = (2 * spans[:, 0] * spb + resolution) // (2 * resolution)  # tick_to_step, on arrays
+    last = np.maximum((2 * spans[:, 1] * spb + resolution) // (2 * resolution), first + 1)
+    return np.stack([first, np.minimum(last, steps), spans[:, 2]], axis=1)
+
+
+class _SpanRoll:
+    """A single-track piano roll of ``steps`` steps held run-length compressed: ``cells`` has one row per
+    span between consecutive ``edges`` (the steps where a note starts or ends, a bar or beat begins), and
+    row i stands for ``lengths[i]`` identical steps. Every metric here equals the function of the same name
+    on the full roll."""
+
+    def __init__(self, spans: np.ndarray, grid: np.ndarray, bar_starts, steps: int):
+        self.steps = steps
+        self.edges = np.union1d(np.union1d(spans[:, 0], spans[:, 1]), np.append(grid, steps))
+        self.edges = self.edges[self.edges <= steps]
+        self.lengths = np.diff(self.edges)
+        rows = len(self.lengths)
+        change = np.zeros((rows + 1, 128), dtype=np.int32)
+        np.add.at(change, (np.searchsorted(self.edges, spans[:, 0]), spans[:, 2]), 1)
+        np.add.at(change, (np.searchsorted(self.edges, spans[:, 1]), spans[:, 2]), -1)
+        self.cells = np.cumsum(change[:rows], axis=0, dtype=np.int32) > 0
+        self.bar_rows = np.searchsorted(self.edges, [start for start in bar_starts if start < steps])
+
+    def _per_bar(self, cells: np.ndarray) -> np.ndarray:
+        if len(cells) == 0:
+            return np.zeros((0, cells.shape[1]), dtype=bool)
+        return np.logical_or.reduceat(cells, self.bar_rows, axis=0)
+
+    def empty_bar_rate(self) -> float:
+        busy = self._per_bar(self.cells).any(axis=1)
+        return float(np.count_nonzero(~busy) / len(busy)) if len(busy) else math.nan
+
+    def pitch_classes_per_bar(self) -> float:
+        per_bar = self._per_bar(chroma(self.cells) > 0).sum(axis=1)
+        sounding = per_bar[per_bar > 0]
+        return float(sounding.mean()) if len(sounding) else math.nan
+
+    def polyphonic_rate(self, threshold: int = 2) -> float:
+        if self.steps == 0:
+            return math.nan
+        return float(self.lengths[self.cells.sum(axis=1) > threshold].sum() / self.steps)
+
+    def qualified_note_rate(self, threshold: int = 3) -> float:
+        padded = np.pad(self.cells, ((1, 1), (0, 0))).astype(np.int8)
+        change = np.diff(padded, axis=0)
+        onset_row, onset_pitch = np.nonzero(change > 0)
+        offset_row, offset_pitch = np.nonzero(change < 0)
+        onsets = self.edges[onset_row[np.lexsort((onset_row, onset_pitch))]]
+        offsets = self.edges[offset_row[np.lexsort((offset_row, offset_pitch))]]
+        lengths = offsets - onsets
+        return float(np.count_nonzero(lengths >= threshold) / len(lengths)) if len(lengths) else math.nan
+
+    def _weighted_chroma(self) -> np.ndarray:
+        return chroma(self.cells).astype(np.int64) * self.lengths[:, np.newaxis]
+
+    def pitch_class_steps(self) -> np.ndarray:
+        return self._weighted_chroma().sum(axis=0)
+
+    def tonal_centroids(self, steps_per_beat: int) -> np.ndarray:
+        beat_rows = np.searchsorted(self.edges, np.arange(0, self.steps, steps_per_beat))
+        if len(beat_rows) == 0:
+            return np.zeros((0, 6))
+        return _centroids_of(np.add.reduceat(self._weighted_chroma(), beat_rows, axis=0))
+
+
+def _drum_onset_rate(spans: np.ndarray, steps: int, steps_per_beat: int) -> float:
+    """``drum_in_pattern_rate`` of a roll holding only the step where each note starts: the paper counts drum
+    NOTES in the pattern, and a drum note's length means nothing to a General MIDI drum kit."""
+    cells = np.unique(spans[spans[:, 0] < steps][:, [0, 2]], axis=0)
+    if len(cells) == 0:
+        return math.nan
+    mask = drum_pattern_mask(steps_per_beat)
+    return float(mask[cells[:, 0] % len(mask)].sum() / len(cells))
+
+
 def _meters(composition: Composition) -> str:
     """The composition's meters in the order they come, joined where it changes: "4/4" or "4/4, 3/4"."""
     names = [f"{signature.numerator}/{signature.denominator}" for signature in composition.time_signatures]
     return ", ".join(name for index, name in enumerate(names) if index == 0 or name != names[index - 1])
-
-
-def _onset_roll(track, resolution: int, steps: int) -> np.ndarray:
-    """Only the step where each note starts: the paper counts drum NOTES in the pattern, and a drum
-    note's length means nothing to a General MIDI drum kit."""
-    roll = np.zeros((steps, 128), dtype=bool)
-    for note in track.notes:
-        step = tick_to_step(note.start, resolution, METRIC_STEPS_PER_BEAT)
-        if step < steps:
-            roll[step, note.pitch] = True
-    return roll
 
 
 def _json_ready(value):

@@ -4,6 +4,9 @@
 ``from_mido`` / ``to_mido`` on ``mido.MidiFile`` objects; each pair is the other's inverse for what a
 Composition holds (notes, programs, channels, track names, tempos, time signatures).
 
+Names (track names, the composition's title) are written as UTF-8, and read as UTF-8 where their bytes
+are valid UTF-8, else as Latin-1.
+
 Every defect in an input file surfaces as one exception type, ``MidiFileError``, whose message names
 what is wrong. Documented fallbacks, taken instead of failing:
 
@@ -13,8 +16,11 @@ what is wrong. Documented fallbacks, taken instead of failing:
 - a channel's program is its first program change (later changes are not modelled);
 - a file with no tempo plays at 120 BPM, one with no time signature is in 4/4.
 
-Limits, so no input can exhaust memory later (piano rolls, metrics): at most ``MAX_FILE_BYTES``
-(8 MiB), ``MAX_NOTES`` (200 000) notes and ``MAX_BEATS`` (10 000 beats, about 80 minutes at 120 BPM).
+Limits, so no input can exhaust memory or time later (parsing, piano rolls, metrics): at most
+``MAX_FILE_BYTES`` (8 MiB, read from regular files, devices and pipes alike), ``MAX_TRACKS`` (64) tracks,
+``MAX_EVENTS`` (500 000) events, ``MAX_NOTES`` (200 000) notes and ``MAX_BEATS`` (10 000 beats, about 80
+minutes at 120 BPM) a track. Tracks, events and beats are checked on the bytes before mido parses them
+(``keycomposer.music.midi_bounds``).
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ from pathlib import Path
 import mido
 from mido.midifiles.meta import KeySignatureError
 
+from keycomposer.bounded_read import TooLargeError, read_bounded
 from keycomposer.music.composition import Composition, Note, Tempo, TimeSignature, Track
+from keycomposer.music.midi_bounds import MAX_TRACKS, BoundsError, check_bounds
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NOTES = 200_000
@@ -48,12 +56,11 @@ def read_midi(path: str | os.PathLike) -> Composition:
     """Read a type 0 or type 1 MIDI file. Inverse of ``write_midi``. Raises MidiFileError."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise MidiFileError(f"{path}: file is {size} bytes, more than the {MAX_FILE_BYTES} a MIDI input may have")
-        data = path.read_bytes()
-    except MidiFileError:
-        raise
+        data = read_bounded(path, MAX_FILE_BYTES)  # a device or a pipe is read within the same bounds
+    except TooLargeError as error:
+        size = f"more than the {MAX_FILE_BYTES} bytes" if error.size is None else \
+            f"{error.size} bytes, more than the {MAX_FILE_BYTES}"
+        raise MidiFileError(f"{path}: file is {size} a MIDI input may have") from error
     except OSError as error:
         raise MidiFileError(f"{path}: cannot read: {error.strerror or error}") from error
     try:
@@ -91,6 +98,10 @@ def from_midi_bytes(data: bytes) -> Composition:
         raise MidiFileError("header says zero ticks per beat")
     if division < 0:
         raise MidiFileError("SMPTE time division (frames per second) is not supported; ticks per beat are needed")
+    try:
+        check_bounds(data, MAX_BEATS * division, MAX_BEATS)  # before mido builds an object per event
+    except BoundsError as error:
+        raise MidiFileError(str(error)) from error
     try:
         midi_file = mido.MidiFile(file=io.BytesIO(data), clip=False)
     except EOFError as error:
@@ -158,7 +169,7 @@ def from_mido(midi_file: mido.MidiFile) -> Composition:
                 if message.denominator in (1, 2, 4, 8, 16, 32, 64) and message.numerator >= 1:
                     signatures.setdefault(tick, TimeSignature(tick, message.numerator, message.denominator))
             elif kind == "track_name" and not track_name:
-                track_name = message.name.strip()
+                track_name = _from_meta_text(message.name).strip()
         for (channel, pitch), queue in sounding.items():
             for start, velocity in queue:
                 if tick > start:
@@ -167,6 +178,9 @@ def from_mido(midi_file: mido.MidiFile) -> Composition:
             note_total += len(notes[channel])
             if note_total > MAX_NOTES:
                 raise MidiFileError(f"more than {MAX_NOTES} notes, more than an input may have")
+            if len(tracks) == MAX_TRACKS:
+                raise MidiFileError(f"more than {MAX_TRACKS} tracks with notes (one a MIDI track and channel), "
+                                    "more than an input may have")
             name = track_name if len(notes) == 1 else f"{track_name or 'Track'} (channel {channel + 1})"
             tracks.append(Track(tuple(notes[channel]), programs.get(channel, 0), channel, name))
         if track_index == 0 and track_name and (midi_file.type == 0 or not notes):
@@ -195,7 +209,7 @@ def to_mido(composition: Composition, midi_type: int = 1) -> mido.MidiFile:
     meta, message = mido.MetaMessage, mido.Message
     conductor: list[tuple] = []
     if composition.name:
-        conductor.append((0, 0, meta, {"type": "track_name", "name": composition.name}))
+        conductor.append((0, 0, meta, {"type": "track_name", "name": _to_meta_text(composition.name)}))
     for tempo in composition.tempos:
         conductor.append((tempo.tick, 1, meta, {"type": "set_tempo", "tempo": tempo.microseconds_per_beat}))
     for signature in composition.time_signatures:
@@ -206,7 +220,7 @@ def to_mido(composition: Composition, midi_type: int = 1) -> mido.MidiFile:
     for track in composition.tracks:
         channel = track.channel
         events: list[tuple] = [
-            (0, 0, meta, {"type": "track_name", "name": track.name}),
+            (0, 0, meta, {"type": "track_name", "name": _to_meta_text(track.name)}),
             (0, 1, message, {"type": "program_change", "channel": channel, "program": track.program}),
         ]
         for note in track.notes:
@@ -223,6 +237,22 @@ def to_mido(composition: Composition, midi_type: int = 1) -> mido.MidiFile:
         merged = conductor + [event for events in voice_events for event in events if event[3]["type"] != "track_name"]
         midi_file.tracks.append(_to_midi_track(merged))
     return midi_file
+
+
+def _to_meta_text(text: str) -> str:
+    """A name as mido must be given it: mido writes text events in Latin-1, one byte a character, so the
+    name's UTF-8 bytes are handed over as Latin-1 characters and the file holds UTF-8 (what most tools
+    write and read today). Inverse of ``_from_meta_text``. Characters a name cannot hold (a lone
+    surrogate from a file name that was not UTF-8) become '?'."""
+    return text.encode("utf-8", "replace").decode("latin-1")
+
+
+def _from_meta_text(text: str) -> str:
+    """A text event's bytes read as UTF-8 where they are valid UTF-8, else as the Latin-1 mido read."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 def _to_midi_track(events: list) -> mido.MidiTrack:

@@ -41,13 +41,31 @@ def find_soundfont() -> Path:
     """``$KEYCOMPOSER_SOUNDFONT`` if set, else the first General MIDI soundfont found in the usual places."""
     chosen = os.environ.get(SOUNDFONT_VARIABLE)
     if chosen:
-        if not Path(chosen).is_file():
-            raise RenderError(f"{SOUNDFONT_VARIABLE} names {chosen}, which is not a file")
-        return Path(chosen)
+        return check_soundfont(chosen, f"{SOUNDFONT_VARIABLE} names {chosen}, which")
     for candidate in SOUNDFONT_CANDIDATES:
         if Path(candidate).is_file():
             return Path(candidate)
     raise RenderError(f"no General MIDI soundfont found (looked in {', '.join(SOUNDFONT_CANDIDATES)}); {INSTALL_HINT}")
+
+
+def check_soundfont(path: str | os.PathLike, what: str | None = None) -> Path:
+    """``path`` if it is a SoundFont 2 file (a RIFF file of form type 'sfbk'). FluidSynth given anything
+    else warns on its error stream and renders silence with exit status 0, so it is checked here."""
+    what = what or f"the soundfont {path}"
+    if Path(path).exists() and not Path(path).is_file() and not Path(path).is_dir():
+        raise RenderError(f"{what} is not a plain file (a pipe or a device)")  # opening a pipe would wait
+    try:
+        with open(path, "rb") as stream:
+            header = stream.read(12)
+    except FileNotFoundError:
+        raise RenderError(f"{what} is not a file") from None
+    except IsADirectoryError:
+        raise RenderError(f"{what} is a folder, not a .sf2 file") from None
+    except OSError as error:
+        raise RenderError(f"{what} cannot be read: {error.strerror or error}") from error
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+        raise RenderError(f"{what} is not a SoundFont 2 (.sf2) file")
+    return Path(path)
 
 
 def render_wav(
@@ -58,8 +76,8 @@ def render_wav(
     fluidsynth: str | None = None,
 ) -> Path:
     """Render ``composition`` to a 16-bit stereo WAV file at ``destination`` and return its path."""
+    font = check_soundfont(soundfont) if soundfont is not None else find_soundfont()
     program = fluidsynth or find_fluidsynth()
-    font = Path(soundfont) if soundfont is not None else find_soundfont()
     destination = Path(destination)
     if composition.note_count == 0:
         raise RenderError("the composition has no notes to render")

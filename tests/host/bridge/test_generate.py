@@ -111,3 +111,15 @@ def test_the_arcnn_defaults_offered_are_the_sampling_loops_own():
     assert defaults == {"max_notes_to_add": loop.max_notes_to_add, "max_remove_percent": loop.max_remove_percent,
                         "iterations": loop.iterations, "creative_risk": loop.temperature,
                         "flips_per_pass": loop.flips_per_pass}
+
+
+@needs_gan
+def test_a_melody_with_chords_gets_the_command_lines_option_in_the_hint(data_dir, tmp_path, capsys):
+    from keycomposer.music import Composition, Note, Track, write_midi
+
+    chords = Composition((Track((Note(0, 60, 480), Note(0, 64, 480), Note(480, 62, 480))),))
+    write_midi(chords, tmp_path / "chords.mid")
+    assert main(["generate", "--model", "gan", "--input", str(tmp_path / "chords.mid")]) == 1
+    err = capsys.readouterr().err
+    assert "`--chords top`" in err and err.count("\n") == 1
+    assert main(["generate", "--model", "gan", "--input", str(tmp_path / "chords.mid"), "--chords", "top"]) == 0

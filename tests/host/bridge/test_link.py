@@ -77,3 +77,46 @@ def test_parse_device_info_ignores_other_messages():
 
     assert parse_device_info(mido.Message("note_on")) is None
     assert parse_device_info(mido.Message("sysex", data=(0x7E, 0x7F, 0x06, 0x02))) is None
+
+
+A_LINK = verify_link("0" * 16, DeviceInfo((1, 2, 3), "0" * 16), "emulator", now=lambda: 1.0)
+
+
+def test_saving_never_writes_through_a_link_planted_at_the_temporary_name(data_dir, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (data_dir / "link.json.tmp").symlink_to(victim)
+    save_link(data_dir, A_LINK)
+    assert victim.read_text() == "keep me"
+    assert load_link(data_dir) == A_LINK
+    assert [path.name for path in data_dir.iterdir() if path.name.endswith(".tmp")] == ["link.json.tmp"]
+
+
+@pytest.mark.parametrize("content, why", [
+    ('{"dsn": 5, "via": "x", "firmware_version": "1", "linked_at": 1}', "dsn is int"),
+    ('{"dsn": "0000000000000000", "via": ["x"], "firmware_version": "1", "linked_at": 1}', "via is list"),
+    ('{"dsn": "0000000000000000", "via": "x", "firmware_version": "1", "linked_at": "now"}', "linked_at is str"),
+    ('["0000000000000000"]', "expected an object"),
+    ('{"dsn": "0000000000000000"}', "expected an object"),
+    ("[" * 30_000 + "]" * 30_000, "not JSON"),
+    (b"\xff\xfe{}", "not JSON"),
+])
+def test_a_link_file_of_the_wrong_shape_is_one_clear_error(data_dir, capsys, content, why):
+    path = data_dir / "link.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(LinkError, match=why):
+        load_link(data_dir)
+    assert main(["link", "--show"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is corrupt" in err and why in err
+
+
+def test_a_link_file_that_is_a_folder_is_one_clear_error_and_left_alone(data_dir, capsys):
+    (data_dir / "link.json").mkdir()
+    for argv in (["link", "--show"], ["link", "--forget"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "link.json" in err and "folder" in err
+    with pytest.raises(LinkError, match="folder"):
+        save_link(data_dir, A_LINK)
+    assert (data_dir / "link.json").is_dir()

@@ -6,6 +6,7 @@ Saves COUNT compositions named "TAG N" (N = 0, 1, ...) and prints "saved ID N" a
 returns. STAGE (optional) makes the process SIGKILL itself inside save number SAVE (default 0) at
 a named point: "file-fsync" (temporary file written, before its fsync), "renamed" (file in place,
 row not yet committed) or "committed" (row committed, before save returns).
+"renamed" is reached by the hard link a save gives its file (or the rename where links are missing).
 """
 
 import os
@@ -35,7 +36,7 @@ class Saboteur:
         if stage not in STAGES:
             raise SystemExit(f"unknown crash stage {stage!r}; expected one of {STAGES}")
         self.stage, self.target, self.current = stage, target, -1
-        real_fsync, real_replace, real_get = os.fsync, os.replace, store.Library.get
+        real_fsync, real_replace, real_link, real_get = os.fsync, os.replace, os.link, store.Library.get
         saboteur = self
 
         def fsync(descriptor):
@@ -48,12 +49,17 @@ class Saboteur:
             if saboteur.armed("renamed"):
                 die()
 
+        def link(source, destination):
+            real_link(source, destination)
+            if saboteur.armed("renamed"):
+                die()
+
         def get(library, entry_id):
             if sys._getframe(1).f_code.co_name == "save" and saboteur.armed("committed"):
                 die()
             return real_get(library, entry_id)
 
-        store.os.fsync, store.os.replace, store.Library.get = fsync, replace, get
+        store.os.fsync, store.os.replace, store.os.link, store.Library.get = fsync, replace, link, get
 
     def armed(self, stage: str) -> bool:
         return stage == self.stage and self.current == self.target

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import sqlite3
 
 import pytest
@@ -148,13 +149,68 @@ def test_fuzzed_imports_either_add_one_entry_or_change_nothing(library, tmp_path
 def test_opening_sweeps_files_left_by_a_killed_save(tmp_path):
     with Library(tmp_path) as library:
         kept = library.save(sample_composition("twinkle"), "recording")
-    stray_temp = tmp_path / "compositions" / ".saving-000002.mid.123.abcd"
-    orphan = tmp_path / "compositions" / "000002.mid"
+    files = tmp_path / "compositions"
+    stray_temp = files / ".saving-000002.mid.123.abcd0123"
     stray_temp.write_bytes(b"half a file")
-    orphan.write_bytes(VALID)
+    linked_temp = files / ".saving-000003.mid.124.abcd0123"  # killed after the link, before the commit
+    linked_temp.write_bytes(VALID)
+    os.link(linked_temp, files / "000003.mid")
     with Library(tmp_path) as library:
-        assert not stray_temp.exists() and not orphan.exists()
+        assert sorted(path.name for path in files.iterdir()) == ["000001.mid"]
         assert library.load(kept.id) == sample_composition("twinkle")
+
+
+def test_opening_keeps_every_file_it_cannot_prove_it_wrote(tmp_path):
+    """A .mid no row names (an older index restored beside newer files), a file someone named like a
+    temporary file but that is no second name of a .mid, links and folders: all stay."""
+    with Library(tmp_path) as library:
+        library.save(sample_composition("twinkle"), "recording")
+    files = tmp_path / "compositions"
+    outside = tmp_path / "music"
+    outside.mkdir()
+    (outside / "mine.mid").write_bytes(VALID)
+    planted = {
+        "000002.mid": VALID,  # a newer save, its row lost with the restored index
+        "000007.mid": VALID,
+    }
+    for name, data in planted.items():
+        (files / name).write_bytes(data)
+    (files / ".saving-000007.mid.1.abcd0123").symlink_to(outside / "mine.mid")
+    (files / ".saving-000008.mid.1.abcd0123").mkdir()
+    (files / "x.mid").mkdir()
+    (files / "link.mid").symlink_to(outside / "mine.mid")
+    before = sorted(path.name for path in files.iterdir())
+    with Library(tmp_path) as library:
+        assert [entry.id for entry in library.entries()] == [1]
+    assert sorted(path.name for path in files.iterdir()) == before
+    assert (outside / "mine.mid").read_bytes() == VALID
+
+
+def test_a_compositions_folder_that_links_elsewhere_is_never_swept(tmp_path):
+    music = tmp_path / "music"
+    music.mkdir()
+    (music / "song.mid").write_bytes(VALID)
+    (music / ".saving-000001.mid.1.abcd0123").write_bytes(b"a file of the person's")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "compositions").symlink_to(music)
+    with Library(tmp_path / "data") as library:
+        assert library.sweep() == []
+    assert sorted(path.name for path in music.iterdir()) == [".saving-000001.mid.1.abcd0123", "song.mid"]
+
+
+def test_a_save_never_replaces_a_file_it_does_not_own(tmp_path):
+    """The restored-index case: the next id's file name is taken by a newer save's file."""
+    with Library(tmp_path) as library:
+        first = library.save(sample_composition("twinkle"), "recording")
+    newer = tmp_path / "compositions" / "000002.mid"
+    newer.write_bytes(VALID)
+    with Library(tmp_path) as library:
+        second = library.save(sample_composition("greensleeves"), "recording")
+        assert second.id == 2 and second.path.name == "000002-1.mid"
+        assert library.load(second.id).tracks == sample_composition("greensleeves").tracks
+        assert library.load(first.id) == sample_composition("twinkle")
+    assert newer.read_bytes() == VALID
+    assert sorted(path.name for path in newer.parent.iterdir()) == ["000001.mid", "000002-1.mid", "000002.mid"]
 
 
 def test_the_database_uses_wal_and_a_busy_timeout(library):
@@ -202,3 +258,39 @@ def test_titles_from_files_are_repaired_not_refused(library, tmp_path):
     assert library.save(Composition(twinkle.tracks, name="a/b"), "generation").name == "a-b"
     with pytest.raises(LibraryError, match="path separator"):
         library.import_file(path, name="a/b")  # a name a person typed is refused, not repaired
+
+
+def test_export_never_replaces_a_file_without_being_told_to(library, tmp_path):
+    entry = library.save(sample_composition("twinkle"), "recording")
+    existing = tmp_path / "mine.mid"
+    existing.write_bytes(b"the person's own file")
+    with pytest.raises(LibraryError, match="mine.mid exists; add --force"):
+        library.export(entry.id, existing)
+    assert existing.read_bytes() == b"the person's own file"
+    library.export(entry.id, existing, replace=True)
+    assert existing.read_bytes() == entry.path.read_bytes()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data", "mine.mid"]
+
+
+def test_export_never_replaces_a_pipe_a_device_or_a_link(library, tmp_path):
+    entry = library.save(sample_composition("twinkle"), "recording")
+    fifo = tmp_path / "pipe.mid"
+    os.mkfifo(fifo)
+    target = tmp_path / "target.mid"
+    target.write_bytes(b"kept")
+    link = tmp_path / "link.mid"
+    link.symlink_to(target)
+    for destination in (fifo, link, "/dev/null"):
+        with pytest.raises(LibraryError, match="not a plain file"):
+            library.export(entry.id, destination, replace=True)
+    assert fifo.is_fifo() and link.is_symlink() and target.read_bytes() == b"kept"
+
+
+def test_export_of_a_row_whose_file_is_gone_names_the_entry(library, tmp_path):
+    entry = library.save(sample_composition("twinkle"), "recording")
+    entry.path.unlink()
+    with pytest.raises(LibraryError, match=f"composition {entry.id}'s file .* is missing"):
+        library.export(entry.id, tmp_path / "out.mid")
+    with pytest.raises(LibraryError, match="is missing"):
+        library.load(entry.id)
+    assert not (tmp_path / "out.mid").exists()

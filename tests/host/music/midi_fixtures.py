@@ -108,3 +108,22 @@ ZERO_TEMPO = hexdump("""
     00 90 3c 64  60 80 3c 40
     00 ff 2f 00
 """)
+
+HEADER_DECLARES_65_TRACKS = hexdump("""
+    4d 54 68 64  00 00 00 06
+    00 01  00 41  00 60          # type 1, 65 tracks (more than an input may have), 96 ticks per beat
+    4d 54 72 6b  00 00 00 0c     # only one of them follows
+    00 90 3c 40                  # middle C on
+    60 80 3c 00                  # off
+    00 ff 2f 00
+""")
+
+NOTE_HELD_PAST_10000_BEATS = hexdump("""
+    4d 54 68 64  00 00 00 06
+    00 00  00 01  00 60          # type 0, 1 track, 96 ticks per beat
+    4d 54 72 6b  00 00 00 0e     # 14 bytes
+    00 90 3c 40                  # middle C on
+    ba cc 01                     # 960001 ticks later: 10000 beats and a tick (7-bit groups 3a 4c 01)
+    80 3c 00                     # off
+    00 ff 2f 00
+""")
