@@ -133,9 +133,9 @@ def _encode(messages: bytes) -> list:
     class Collect:
         def midi_send(self, packets, n):
             sent.extend(packets[i:i + 4] for i in range(0, n, 4))
-            return True
+            return n
 
-    queue.flush(Collect())
+    queue.flush(Collect(), 0)
     return [_hex(p) for p in sent]
 
 

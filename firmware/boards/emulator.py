@@ -187,16 +187,16 @@ class EmulatorBoard:
         frame[_HEADER + 9] = level
         self._emit(_LED, 10)
 
-    def midi_send(self, packets, n: int) -> bool:
+    def midi_send(self, packets, n: int) -> int:
         used = self._tx_used
-        # All or nothing, like the pico: on False the core offers the same packets again next tick.
+        # All or nothing: what is not taken the core offers again next tick.
         if used + n > _TX_BYTES:
-            return False
+            return 0
         tx = self._tx
         for i in range(n):
             tx[used + i] = packets[i]
         self._tx_used = used + n
-        return True
+        return n
 
     def midi_receive(self, buf) -> int:
         return self._received.take_into(buf)

@@ -87,7 +87,7 @@ class Keyboard:
                 self.features[i].boot(self, now_us)
             except Exception as error:
                 self._fault(i, "boot", error)
-        self.tx.flush(board)
+        self.tx.flush(board, now_us)
 
     def tick(self, now_us):
         self.now_us = now_us
@@ -118,7 +118,7 @@ class Keyboard:
                 features[i].after_scan(self, now_us)
             except Exception as error:
                 self._fault(i, "after_scan", error)
-        self.tx.flush(self.board)
+        self.tx.flush(self.board, now_us)
 
     # Services for features and for SysEx --------------------------------------------------------
 

@@ -170,7 +170,7 @@ class CheapBoard:
 
     def midi_send(self, packets, n):
         self.sent += n
-        return True
+        return n
 
     def midi_receive(self, buf):
         return 0
@@ -335,7 +335,7 @@ def _core_breakdown(subject, factor):
             method = getattr(feature, hook)
             if getattr(type(feature), hook) is not getattr(feature.__class__.__bases__[0], hook, None):
                 parts.append(("%s.%s" % (feature.NAME, hook), lambda now, m=method: m(keyboard, now)))
-    parts.append(("tx.flush", lambda now: tx.flush(board)))
+    parts.append(("tx.flush", lambda now: tx.flush(board, now)))
     print("where the core's tick goes (chord held; hooks that only inherit the empty default are left out):")
     now_us = subject.now_us
     for label, call in parts:
