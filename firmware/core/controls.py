@@ -88,6 +88,13 @@ class ControlsFeature(Feature):
         else:
             self._read_pitch(keyboard)
 
+    def on_channel_change(self, keyboard, old_channel):
+        # A bent wheel: centre on the old channel, the same bend on the new one (where it will return).
+        if self.bend != PITCH_BEND_CENTRE:
+            tx = keyboard.tx
+            tx.channel_message(_STATUS_PITCH_BEND | old_channel, PITCH_BEND_CENTRE & 0x7F, PITCH_BEND_CENTRE >> 7)
+            tx.channel_message(_STATUS_PITCH_BEND | keyboard.settings.channel, self.bend & 0x7F, self.bend >> 7)
+
     def _read_pitch(self, keyboard):
         raw = keyboard.board.read_adc(pins.ADC_PITCH)
         settings = keyboard.settings

@@ -23,3 +23,7 @@ class Feature:
 
     def on_panic(self, keyboard):
         """All notes were just silenced: forget anything that assumed they sound."""
+
+    def on_channel_change(self, keyboard, old_channel):
+        """The keyboard moved from old_channel to keyboard.settings.channel (notes already ended by a
+        panic on the old one): release on the old channel what this feature holds, restate it on the new."""

@@ -133,12 +133,19 @@ class Keyboard:
 
     def set_channel(self, channel):
         """Move to MIDI channel 0..15 (wire value): a panic first, since note-offs on the new channel
-        could not end notes started on the old one."""
+        could not end notes started on the old one; then the pedal and the wheel are released on the old
+        channel and restated on the new one (their later pedal-up and bend-centre go to the new one)."""
         if not 0 <= channel <= 15:
             raise ValueError("channel must be in range 0..15, got %d" % channel)
+        old_channel = self.settings.channel
         self.panic()
         self.settings.channel = channel
         self.notes.channel = channel
+        for i in range(len(self.features)):
+            try:
+                self.features[i].on_channel_change(self, old_channel)
+            except Exception as error:
+                self._fault(i, "on_channel_change", error)
 
     def set_debounce_us(self, debounce_us):
         """Debounce time of every switch and of the pedal, in microseconds (0..100000)."""

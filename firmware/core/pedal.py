@@ -49,5 +49,11 @@ class SustainPedal(Feature):
                 self.pressed = False
                 self._send(keyboard, 0)
 
+    def on_channel_change(self, keyboard, old_channel):
+        if self.pressed:
+            # Pedal up on the old channel, down on the new: its release will go to the new one.
+            keyboard.tx.channel_message(_STATUS_CONTROL_CHANGE | old_channel, CC_SUSTAIN, 0)
+            self._send(keyboard, 127)
+
     def _send(self, keyboard, value):
         keyboard.tx.channel_message(_STATUS_CONTROL_CHANGE | keyboard.settings.channel, CC_SUSTAIN, value)
