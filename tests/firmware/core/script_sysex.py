@@ -34,11 +34,13 @@ def counters():
 
 
 version = bytes(FIRMWARE_VERSION) + b"\x00"
-identity = b"\xf0\x7e\x7f\x06\x02\x7d\x01\x00\x01\x00" + version + DSN.encode() + b"\xf7"
+# MIDI 1.0 Identity Reply: 15 bytes, the device id the request asked for; the DSN is DEVICE_INFO's.
+identity = b"\xf0\x7e\x7f\x06\x02\x7d\x01\x00\x01\x00" + version + b"\xf7"
+assert len(identity) == 15
 print("identity request, all call")
 assert ask(b"\xf0\x7e\x7f\x06\x01\xf7") == [identity]
 print("identity request, our device id (channel 1 = 0)")
-assert ask(b"\xf0\x7e\x00\x06\x01\xf7") == [identity]
+assert ask(b"\xf0\x7e\x00\x06\x01\xf7") == [b"\xf0\x7e\x00" + identity[3:]]
 print("identity request, another device id: no reply")
 assert ask(b"\xf0\x7e\x05\x06\x01\xf7") == []
 
