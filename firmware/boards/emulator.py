@@ -45,7 +45,7 @@ _ERROR = const(0x86)
 SCAN_PERIOD_US = const(1000)
 # now_us handed to the core wraps like time.ticks_us() on the RP2040 (firmware/README.md).
 _TICKS_MASK = const((1 << 30) - 1)
-# Same transmit room as the pico's usb-device-midi buffer (boards/pico.py _USB_TX_BYTES).
+# Same transmit room as the pico's usb-device-midi buffer (boards/pico_usb.py USB_TX_BYTES).
 _TX_BYTES = const(256)
 # A MIDI_OUT frame: 8-byte time stamp, then at most 61 packets; 60 keeps it a round number.
 _PACKETS_PER_FRAME_BYTES = const(240)

@@ -194,22 +194,69 @@ def test_a_full_receive_ring_drops_new_packets_and_counts_them():
     assert out == ["508", "73", "0", "126", "4", "61"]
 
 
-def test_sending_is_all_or_nothing_and_reports_a_full_buffer():
+def test_sending_goes_through_send_event_and_reports_what_was_taken():
     out = on_fake_pico("""
+        from boards.pico_usb import SEND_PACKETS_PER_TICK
         board = make_board()
         midi = usb.device.configured["itfs"][0]
         packets = bytearray(range(64))
-        print(board.midi_send(packets, 8), midi._tx.used)  # no host yet: dropped, not queued
+        print(board.midi_send(packets, 8), midi._tx.used)  # no host yet: nothing taken, nothing queued
         midi.on_open()
+        print(board.midi_send(packets, 64) == SEND_PACKETS_PER_TICK * 4)  # a tick's worth at most
         sent = 0
-        while board.midi_send(packets, 64):
-            sent += 64
-        print(sent == midi.txlen, midi._tx.used == midi.txlen)
-        print(board.midi_send(packets, 4))
+        while True:
+            taken = board.midi_send(packets, 12)
+            if not taken:
+                break
+            sent += taken
+        print(midi._tx.used == midi.txlen, sent + SEND_PACKETS_PER_TICK * 4 == midi.txlen)
         midi._tx.host_reads()
         print(board.midi_send(packets, 12), bytes(midi._tx.host_reads()) == bytes(range(12)))
+        midi._tx.data[:] = bytes(len(midi._tx.data))
+        midi._tx.used = midi.txlen - 8  # room for two packets: the third waits
+        print(board.midi_send(packets, 12))
     """)
-    assert out == ["True", "0", "True", "True", "False", "True", "True"]
+    assert out == ["0", "0", "True", "True", "True", "12", "True", "8"]
+
+
+def test_a_missing_usb_device_midi_blinks_the_power_led_and_says_why(tmp_path):
+    # The fake RP2040 without the fake usb package: as a Pico with MicroPython and no usb-device-midi.
+    for name in ("machine.py", "fake_sio.py"):
+        shutil.copy(FAKE_PICO / name, tmp_path / name)
+    script = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "firmware")!r})
+sys.path.insert(0, {str(tmp_path)!r})
+import machine
+import pins
+from boards import pico
+
+class Blinks:
+    count = 0
+
+    @staticmethod
+    def sleep_ms(ms):
+        Blinks.count += 1
+        print("led", machine.levels[pins.LED_POWER_GPIO])
+        if Blinks.count == 4:
+            raise KeyboardInterrupt
+
+    ticks_us = pico.time.ticks_us
+    ticks_add = pico.time.ticks_add
+    ticks_diff = pico.time.ticks_diff
+
+pico.time = Blinks
+try:
+    pico.run()
+except KeyboardInterrupt:
+    print("stopped")
+"""
+    done = subprocess.run([MICROPYTHON, "-c", script], capture_output=True, text=True, timeout=50)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert "keycomposer: cannot start: usb-device-midi is not installed: install it with `mpremote mip install usb-device-midi`" in lines
+    assert [line for line in lines if line.startswith("led")] == ["led 0", "led 1", "led 0", "led 1"]
+    assert lines[-1] == "stopped"
 
 
 def test_run_reports_a_raising_tick_and_keeps_ticking():
