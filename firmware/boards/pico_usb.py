@@ -8,6 +8,8 @@ Public API used (usb/device/midi.py): MIDIInterface(rxlen, txlen), is_open(), th
 send_event(cin, midi0, midi1, midi2) -> False when its transmit buffer is full; and usb.device.get().init.
 """
 
+import time
+
 import usb.device
 from micropython import const
 from usb.device.midi import MIDIInterface
@@ -21,11 +23,11 @@ USB_TX_BYTES = const(256)
 USB_RX_BYTES = const(128)
 # Received packets wait here for midi_receive(); the core drains it every tick. Power of two: index mask.
 _RX_RING_BYTES = const(512)
-# send_event is Python (a buffer reservation and a transfer check per packet): at most this many packets
-# a scan tick keep the tick's send cost bounded; the core keeps the rest for the next tick
-# (tools/bench/scan_tick.py measures it).
-SEND_PACKETS_PER_TICK = const(8)
-_SEND_BYTES_PER_TICK = const(SEND_PACKETS_PER_TICK * 4)
+# send_event is Python (a buffer slice, an interrupt-masked update and a transfer check per packet): on
+# a cost model of the library, about 150 us a packet on the RP2040 (tools/bench/scan_tick.py). Packets go
+# out while the scan tick (1000 us) has used less than this; one always goes, and the rest wait in the
+# core for the next tick, so a burst (a ten-finger chord) is spread over ticks instead of overrunning one.
+SEND_UNTIL_US = const(600)
 
 
 class KeyboardMidi(MIDIInterface):
@@ -34,6 +36,7 @@ class KeyboardMidi(MIDIInterface):
     def __init__(self) -> None:
         super().__init__(rxlen=USB_RX_BYTES, txlen=USB_TX_BYTES)
         self._received = PacketRing(_RX_RING_BYTES)
+        self.tick_started_us = time.ticks_us()  # set by the board at every scan tick
 
     @property
     def rx_overflows(self) -> int:
@@ -53,10 +56,11 @@ class KeyboardMidi(MIDIInterface):
             # Unplugged, or not configured yet: nobody reads. Take nothing, so the core keeps the
             # note-offs it owes for when a host is back (firmware/PROTOCOL.md, "Outgoing queue").
             return 0
-        if n > _SEND_BYTES_PER_TICK:
-            n = _SEND_BYTES_PER_TICK
+        started = self.tick_started_us
         sent = 0
         while sent < n:
+            if sent and time.ticks_diff(time.ticks_us(), started) >= SEND_UNTIL_US:
+                break  # this tick's time is spent: the rest goes next tick
             # The cable number is 0, so the packet's header byte is its CIN, as send_event wants it.
             if not self.send_event(packets[sent], packets[sent + 1], packets[sent + 2], packets[sent + 3]):
                 break  # its transmit buffer is full: the rest waits in the core

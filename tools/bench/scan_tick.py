@@ -201,6 +201,7 @@ class UsbBoard(CheapBoard):
         super().advance()
         if hasattr(self, "midi"):
             self.midi.host_took_everything()  # once a tick, the host reads what was sent
+            self.midi.tick_started_us = time.ticks_us()  # as boards/pico.py's loop does (start_tick)
 
     def midi_send(self, packets, n):
         taken = self.midi.send_packets(packets, n)
@@ -434,6 +435,7 @@ def _usb_send_cost(factor):
             gc.collect()
             start = time.ticks_us()
             for _ in range(_TICKS_PER_RUN // 10):
+                midi.tick_started_us = time.ticks_us()
                 midi.send_packets(packets, count * 4)
                 midi.host_took_everything()
             elapsed = time.ticks_diff(time.ticks_us(), start) / (_TICKS_PER_RUN // 10)
