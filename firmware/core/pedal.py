@@ -5,7 +5,7 @@ a key: eager on press, deferred on release, with the same debounce time.
 """
 
 from core.compat import const, ticks_diff
-from core.feature import Feature
+from core.feature import LANE_ODD, Feature
 
 CC_SUSTAIN = const(64)
 _STATUS_CONTROL_CHANGE = const(0xB0)
@@ -13,6 +13,7 @@ _STATUS_CONTROL_CHANGE = const(0xB0)
 
 class SustainPedal(Feature):
     NAME = "pedal"
+    LANE = LANE_ODD  # read every other tick: 2 ms is well inside its 5 ms debounce
 
     def __init__(self):
         self._rest_level = False
