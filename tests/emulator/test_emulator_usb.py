@@ -3,11 +3,13 @@ unplug`, `usb plug`), and host sends paced as a USB link would pace them. Each s
 interpreters (test_emulator_scenarios.both); the keyboard must leave nothing sounding on the host."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from emulator_support import FIRMWARE
 from keycomposer.emulator import Emulator, EmulatorError, MidiEvent
 from keycomposer.emulator.frames import Usb, encode_frame
-from keycomposer.emulator.script import ScriptError, UsbStep, parse_script
+from keycomposer.emulator.script import ScriptError, UsbStep, parse_script, run_script
 from test_emulator_scenarios import both, lines, messages
 
 pytestmark = [
@@ -120,3 +122,58 @@ def test_a_bad_usb_frame_is_refused_with_an_error():
             process.sync()
     finally:
         process.close()
+
+
+# Random play with stalls and unplugging, through the emulator and its script language (CPython runs the
+# firmware here, for speed; the interpreters' byte-identity is checked by the scenarios above).
+_NOTES = ["C3", "D3", "E3", "G3", "A3", "C4"]
+_step = st.one_of(
+    st.tuples(st.just("press"), st.sampled_from(_NOTES)),
+    st.tuples(st.just("release"), st.sampled_from(_NOTES)),
+    st.tuples(st.just("wait"), st.integers(1, 150)),
+    st.tuples(st.just("stall"), st.integers(1, 400)),
+    st.tuples(st.just("unplug")),
+    st.tuples(st.just("pedal")),
+    st.tuples(st.just("wheel"), st.sampled_from(["-1", "-0.3", "0", "0.5", "1"])),
+)
+
+
+def _script(steps):
+    lines, down, plugged, pedal = [], set(), True, False
+    for step in steps:
+        kind = step[0]
+        if kind == "press" and step[1] not in down:
+            lines.append(f"press {step[1]} dt=3")
+            down.add(step[1])
+        elif kind == "release" and step[1] in down:
+            lines.append(f"release {step[1]}")
+            down.discard(step[1])
+        elif kind == "wait":
+            lines.append(f"wait {step[1]}")
+        elif kind == "stall" and plugged:
+            lines.append(f"usb stall {step[1]}")
+        elif kind == "unplug":
+            lines.append("usb unplug" if plugged else "usb plug")
+            plugged = not plugged
+        elif kind == "pedal":
+            pedal = not pedal
+            lines.append("pedal down" if pedal else "pedal up")
+        elif kind == "wheel":
+            lines.append(f"wheel pitch {step[1]}")
+    # Let everything go, and give the host back its cable and its reading.
+    lines += [f"release {note}" for note in sorted(down)]
+    lines += ["pedal up"] if pedal else []
+    lines += ["wheel pitch 0", "wait 50"] + ([] if plugged else ["usb plug"]) + ["wait 500"]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_step, max_size=25))
+def test_random_play_with_stalls_and_unplugging_leaves_nothing_on(steps):
+    with Emulator(interpreter="cpython") as keyboard:
+        events = run_script(parse_script(_script(steps)), keyboard)
+    assert not sounding_at_end(events)
+    sustain = [m.value for m in messages(events, "control_change") if m.control == 64]
+    bends = [m.pitch for m in messages(events, "pitchwheel")]
+    assert not sustain or sustain[-1] == 0
+    assert not bends or bends[-1] == 0
