@@ -160,7 +160,8 @@ class TxQueue:
             if not self._refused:
                 self._refused = True
                 self._refused_since = now_us
-            elif ticks_diff(now_us, self._refused_since) >= STALE_US:
+            elif self._deaf or ticks_diff(now_us, self._refused_since) >= STALE_US:
+                # (Once deaf, no more clock: ticks_diff wraps after 2**29 us of a cable left out.)
                 self._shed_waiting()
             return False
 
