@@ -4,6 +4,7 @@
 # and counted. Every 'log:' line is checked with mido on the pytest side: no note is left sounding.
 import pins
 from core.usbmidi import STALE_US, TX_QUEUE_PACKETS
+from core.compat import ticks_add
 from fakeboard import Rig, bend, cc, note_off, note_on, show
 
 # A short stall (well under STALE_US): everything goes out late, in order.
@@ -94,5 +95,24 @@ rig.run_ms(2)
 after = rig.take()
 show("after", after)
 assert sorted(after) == sorted([note_off(48), cc(64, 0), bend(8192)])
+rig.finish()
+
+# A cable left out for longer than the tick clock's half period (2**29 us, about 9 minutes): what is
+# played then is still shed, not kept to be played stale when the cable is back.
+rig = Rig()
+board = rig.board
+rig.press(0, 2)
+rig.take()
+board.accepting = False
+rig.release(0)
+rig.run_ms(STALE_US // 1000 + 10)
+rig.now_us = ticks_add(rig.now_us, (1 << 29) - 20000)  # the time jumps on: ticks_diff has wrapped
+rig.press(9, 2)
+rig.release(9)
+board.accepting = True
+rig.run_ms(2)
+late = rig.take()
+show("after 9 minutes out", late)
+assert late == [note_off(48)]
 rig.finish()
 print("ok")
