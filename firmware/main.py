@@ -5,6 +5,9 @@ MicroPython and CPython have no pins: there the emulator board runs instead (fir
 its options on the command line: `micropython firmware/main.py [--dsn-seed N] [--flash DIR] [--realtime]`.
 """
 
+# First, while the heap is empty: the take buffers, the largest allocations (core/take_buffers.py).
+import core.take_buffers  # noqa: F401, E402  (imported for its allocation)
+
 
 def _board_module():
     try:

@@ -87,8 +87,8 @@ DEVICE_MESSAGES = (
     ("all notes off CC123", "B0 7B 00"),
     ("pitch bend centre 8192 (LSB first)", "E0 00 40"),
     ("pitch bend maximum 16383", "E0 7F 7F"),
-    ("identity reply with the DSN after the version",
-     "F0 7E 7F 06 02 7D 01 00 01 00 00 01 00 00 30 30 33 49 34 47 39 50 31 4D 57 53 5A 44 54 50 F7"),
+    ("identity reply (MIDI 1.0, 15 bytes): manufacturer 7D, family, model, version",
+     "F0 7E 7F 06 02 7D 01 00 01 00 00 01 00 00 F7"),
     ("SysEx of 4 bytes: start packet, then end with 1 byte", "F0 7D 4B F7"),
     ("SysEx of 5 bytes: end with 2 bytes", "F0 7D 4B 44 F7"),
     ("SysEx of 6 bytes: end with 3 bytes", "F0 7D 4B 7E 10 F7"),
@@ -133,9 +133,9 @@ def _encode(messages: bytes) -> list:
     class Collect:
         def midi_send(self, packets, n):
             sent.extend(packets[i:i + 4] for i in range(0, n, 4))
-            return True
+            return n
 
-    queue.flush(Collect())
+    queue.flush(Collect(), 0)
     return [_hex(p) for p in sent]
 
 

@@ -23,6 +23,7 @@ FIRMWARE = ROOT / "firmware"
 LOCAL_STUBS = ROOT / "tests" / "stubs"
 DEFAULT_TARGETS = (
     "firmware/boards/pico.py",
+    "firmware/boards/pico_usb.py",
     "firmware/boards/matrix_scan.py",
     "firmware/core",
     "firmware/pins.py",

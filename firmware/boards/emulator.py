@@ -32,6 +32,7 @@ _MIDI_IN = const(0x05)
 _SYNC = const(0x06)
 _BOOT = const(0x07)
 _QUIT = const(0x08)
+_USB = const(0x09)
 # Emulator -> host.
 _READY = const(0x81)
 _MIDI_OUT = const(0x82)
@@ -44,12 +45,17 @@ _ERROR = const(0x86)
 SCAN_PERIOD_US = const(1000)
 # now_us handed to the core wraps like time.ticks_us() on the RP2040 (firmware/README.md).
 _TICKS_MASK = const((1 << 30) - 1)
-# Same transmit room as the pico's usb-device-midi buffer (boards/pico.py _USB_TX_BYTES).
+# Same transmit room as the pico's usb-device-midi buffer (boards/pico_usb.py USB_TX_BYTES).
 _TX_BYTES = const(256)
 # A MIDI_OUT frame: 8-byte time stamp, then at most 61 packets; 60 keeps it a round number.
 _PACKETS_PER_FRAME_BYTES = const(240)
-# Received packets wait here for midi_receive(). Power of two: index mask.
+# Received packets wait here for midi_receive(). Power of two: index mask. The core reads at least 64
+# packets (256 bytes) a scan, so a host that sends no more than that per millisecond never overflows it.
 _RX_RING_BYTES = const(4096)
+# The USB frame's states (EMULATOR.md "USB-MIDI"): the host reads; plugged in but not reading; unplugged.
+USB_READING = const(0)
+USB_STALLED = const(1)
+USB_UNPLUGGED = const(2)
 # A feature that raises on every tick is reported at most once a (virtual) second, as on the pico.
 _FAULT_REPORT_US = const(1_000_000)
 _MASK64 = const(0xFFFFFFFFFFFFFFFF)
@@ -157,6 +163,8 @@ class EmulatorBoard:
         self._leds = bytearray(N_LEDS)
         self._tx = bytearray(_TX_BYTES)
         self._tx_used = 0
+        self.usb = USB_READING
+        self._stall_until_us = -1  # USB_STALLED ends at this time (-1: when the host says so)
         self._received = PacketRing(_RX_RING_BYTES)
         self._frame = bytearray(_MAX_FRAME)
         self.wrote = False
@@ -187,16 +195,19 @@ class EmulatorBoard:
         frame[_HEADER + 9] = level
         self._emit(_LED, 10)
 
-    def midi_send(self, packets, n: int) -> bool:
+    def midi_send(self, packets, n: int) -> int:
         used = self._tx_used
-        # All or nothing, like the pico: on False the core offers the same packets again next tick.
-        if used + n > _TX_BYTES:
-            return False
+        # All or nothing: what is not taken the core offers again next tick. A host that stopped reading
+        # takes nothing, and neither does an unplugged cable (as on the pico: its port is closed).
+        if self.usb == USB_STALLED and 0 <= self._stall_until_us <= self.now_us:
+            self.usb = USB_READING  # the stall is over: the host reads again
+        if used + n > _TX_BYTES or self.usb != USB_READING:
+            return 0
         tx = self._tx
         for i in range(n):
             tx[used + i] = packets[i]
         self._tx_used = used + n
-        return True
+        return n
 
     def midi_receive(self, buf) -> int:
         return self._received.take_into(buf)
@@ -220,6 +231,11 @@ class EmulatorBoard:
 
     def set_pedal(self, level: bool) -> None:
         self._pedal = level
+
+    def set_usb(self, state: int, duration_us: int) -> None:
+        """The cable's state from now on; a stall of duration_us > 0 ends by itself."""
+        self.usb = state
+        self._stall_until_us = self.now_us + duration_us if state == USB_STALLED and duration_us else -1
 
     def receive_packets(self, data, start: int, end: int) -> bool:
         """Queue host-to-device packets data[start:end]; False (and nothing queued) when full."""
@@ -375,6 +391,8 @@ class Emulator:
         elif kind == _MIDI_IN:
             if size == 0 or size % 4:
                 self._reject("MIDI_IN wants whole 4-byte USB-MIDI packets")
+            elif board.usb == USB_UNPLUGGED:
+                self._reject("MIDI_IN while the USB cable is unplugged; dropped")
             elif not board.receive_packets(buf, p, p + size):
                 self._reject("MIDI_IN overflow: the core has not read its packets; dropped")
         elif kind == _SYNC:
@@ -389,6 +407,11 @@ class Emulator:
             self._boot()
         elif kind == _QUIT:
             self._running = False
+        elif kind == _USB:
+            if size != 5 or buf[p] > USB_UNPLUGGED:
+                self._reject("USB wants state 0 (host reads), 1 (host stalled) or 2 (unplugged), and 32-bit us")
+                return
+            board.set_usb(buf[p], struct.unpack_from(">I", buf, p + 1)[0])
         else:
             self._reject("unknown frame kind 0x%02X" % kind)
 

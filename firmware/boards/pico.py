@@ -2,8 +2,8 @@
 
 Implements the board contract of firmware/README.md over machine.Pin, machine.ADC, the SIO registers
 (boards/matrix_scan.py) and micropython-lib's usb-device-midi (runtime USB, MicroPython >= 1.23;
-install it on the Pico with `mpremote mip install usb-device-midi`, see hardware/README.md). `run()` is
-the keyboard's main loop.
+install it on the Pico with `mpremote mip install usb-device-midi`, see hardware/README.md; the
+interface itself is boards/pico_usb.py). `run()` is the keyboard's main loop.
 """
 
 import sys
@@ -11,12 +11,9 @@ import time
 from array import array
 
 import machine
-import usb.device
 from micropython import const
-from usb.device.midi import MIDIInterface
 
 from boards.matrix_scan import SIO_BASE, scan_matrix
-from boards.packet_ring import PacketRing
 from pins import (
     ADC_MOD_GPIO,
     ADC_PITCH_GPIO,
@@ -38,45 +35,11 @@ _TICK_US = const(1000)
 _MAX_LATE_US = const(20_000)
 # A feature that raises on every tick is reported at most once a second, not 1000 times.
 _FAULT_REPORT_US = const(1_000_000)
-
-# usb-device-midi defaults to 16-byte buffers (4 packets). A ten-finger seventh chord is 40 note-ons,
-# plus clock, pitch bend and CCs in the same millisecond: 64 packets out. In: a settings SysEx of a few
-# dozen bytes arrives as 3 data bytes per packet.
-_USB_TX_BYTES = const(256)
-_USB_RX_BYTES = const(128)
-# Received packets wait here for midi_receive(); the core drains it every tick. Power of two: index mask.
-_RX_RING_BYTES = const(512)
+_USB_MISSING = "usb-device-midi is not installed: install it with `mpremote mip install usb-device-midi`"
 
 
-class KeyboardMidi(MIDIInterface):
-    """USB-MIDI interface that moves whole event packets between the USB buffers and the core."""
-
-    def __init__(self) -> None:
-        super().__init__(rxlen=_USB_RX_BYTES, txlen=_USB_TX_BYTES)
-        self._received = PacketRing(_RX_RING_BYTES)
-
-    @property
-    def rx_overflows(self) -> int:
-        return self._received.overflows
-
-    def on_midi_event(self, cin: int, midi0: int, midi1: int, midi2: int) -> None:
-        # Runs in scheduled USB context: copy four bytes, allocate nothing. usb-device-midi has
-        # already split off the cable number (always 0 here), so the header byte is the CIN.
-        self._received.put(cin, midi0, midi1, midi2)
-
-    def receive_packets(self, buf) -> int:
-        return self._received.take_into(buf)
-
-    def send_packets(self, packets, n: int) -> bool:
-        if not self.is_open():
-            # No host has configured us: like a DIN socket with no cable, the notes go nowhere.
-            return True
-        # All or nothing: on False the core keeps these packets and offers the same ones again.
-        if self._tx.writable() < n:
-            return False
-        self._tx.write(memoryview(packets)[:n])
-        self._tx_xfer()
-        return True
+class UsbMidiMissing(Exception):
+    """micropython-lib's usb-device-midi, the one package the firmware needs beside itself, is missing."""
 
 
 class PicoBoard:
@@ -100,17 +63,14 @@ class PicoBoard:
         self._pedal = machine.Pin(PEDAL_GPIO, machine.Pin.IN, machine.Pin.PULL_UP)
         self._leds = tuple(machine.Pin(gpio, machine.Pin.OUT, value=0) for gpio in LED_GPIO)
         self._leds[LED_POWER].value(1)
-        self._midi = KeyboardMidi()
-        # builtin_driver=True keeps the USB serial REPL beside MIDI, so mpremote can still update files.
-        usb.device.get().init(
-            self._midi,
-            builtin_driver=True,
-            manufacturer_str=USB_MANUFACTURER,
-            product_str=USB_PRODUCT,
-            serial_str=serial_number,
-            id_vendor=USB_VID,
-            id_product=USB_PID,
-        )
+        # Imported here, inside run()'s start-up try: a missing usb-device-midi is told, not fatal.
+        try:
+            import usb.device.midi  # noqa: F401  (only asked whether it is there)
+        except ImportError as error:
+            raise UsbMidiMissing(str(error))
+        from boards.pico_usb import start_usb
+
+        self._midi = start_usb(serial_number, USB_MANUFACTURER, USB_PRODUCT, USB_VID, USB_PID)
 
     def read_matrix(self, rows) -> None:
         # One GPIO_IN read per row after the settle wait: diodes and column capacitance need a moment,
@@ -126,7 +86,11 @@ class PicoBoard:
     def set_led(self, led: int, on: bool) -> None:
         self._leds[led].value(1 if on else 0)
 
-    def midi_send(self, packets, n: int) -> bool:
+    def start_tick(self, now_us) -> None:
+        """A scan tick starts now: what is sent in it is measured from here (boards/pico_usb.py)."""
+        self._midi.tick_started_us = now_us
+
+    def midi_send(self, packets, n: int) -> int:
         return self._midi.send_packets(packets, n)
 
     def midi_receive(self, buf) -> int:
@@ -145,9 +109,11 @@ def _report(error: BaseException) -> None:
     sys.print_exception(error)
 
 
-def _halt_blinking(error: BaseException) -> None:
+def _halt_blinking(error: BaseException, why: str = "") -> None:
     # Could not even start: say why on the serial console and blink the power LED. Ctrl-C still reaches
     # the REPL, so the board can be fixed over USB; no reset loop.
+    if why:
+        print("keycomposer: cannot start:", why)
     _report(error)
     led = machine.Pin(LED_GPIO[LED_POWER], machine.Pin.OUT)
     while True:
@@ -163,9 +129,15 @@ def run() -> None:
     try:
         board = PicoBoard(dsn_from_unique_id(machine.unique_id()))
         keyboard = Keyboard(board, time.ticks_us())
+    except UsbMidiMissing as error:
+        _halt_blinking(error, _USB_MISSING)
+        return
     except Exception as error:  # KeyboardInterrupt is not an Exception: Ctrl-C still stops us
         _halt_blinking(error)
         return
+    from core.counters import LATE_TICKS
+
+    count = keyboard.counters.count
     deadline = time.ticks_us()
     last_report = time.ticks_add(deadline, -_FAULT_REPORT_US)
     suppressed = 0
@@ -174,10 +146,16 @@ def run() -> None:
         wait = time.ticks_diff(deadline, time.ticks_us())
         if wait > 0:
             time.sleep_us(wait)
-        elif wait < -_MAX_LATE_US:
-            deadline = time.ticks_us()
+        else:
+            # The last tick's work (with the USB stack's) ran past its 1 ms: counted, so a real keyboard
+            # tells its budget over GET_COUNTERS (late_ticks), where no benchmark here can.
+            count(LATE_TICKS)
+            if wait < -_MAX_LATE_US:
+                deadline = time.ticks_us()
+        now = time.ticks_us()
+        board.start_tick(now)
         try:
-            keyboard.tick(time.ticks_us())
+            keyboard.tick(now)
         except Exception as error:
             now = time.ticks_us()
             if time.ticks_diff(now, last_report) >= _FAULT_REPORT_US:

@@ -3,14 +3,15 @@
 A control at rest sends nothing: ADC noise of a few LSBs never crosses a hysteresis band. Integer math
 only; every product stays below 2**30 so it is a small int on the RP2040 too.
 
-The controls are read one per tick in turn (mod wheel, volume slider, pitch wheel), so each is read
-every READ_EVERY_TICKS ticks (3 ms at 1 kHz): hands move far slower than that, and the scan tick stays
-short (reading and converting all three every tick cost about a fifth of it on the RP2040).
+The controls are read one at a time in turn (mod wheel, volume slider, pitch wheel), on every other tick
+(LANE_EVEN: the pedal and MIDI in take the ticks between), so each is read every READ_EVERY_TICKS ticks
+(6 ms at 1 kHz): hands move far slower than that, and the scan tick stays short (reading and converting
+all three every tick cost about a fifth of it on the RP2040; tools/bench/scan_tick.py).
 """
 
 import pins
 from core.compat import const
-from core.feature import Feature
+from core.feature import LANE_EVEN, Feature
 
 PITCH_BEND_CENTRE = const(8192)
 PITCH_BEND_MAX = const(16383)
@@ -22,7 +23,8 @@ CC_MODULATION = const(1)
 CC_VOLUME = const(7)
 _STATUS_CONTROL_CHANGE = const(0xB0)
 _STATUS_PITCH_BEND = const(0xE0)
-READ_EVERY_TICKS = const(3)
+_N_CONTROLS = const(3)  # read in turn, one each time the feature runs
+READ_EVERY_TICKS = const(2 * _N_CONTROLS)  # ticks between two readings of one control (it runs every other tick)
 _READ_MOD = const(0)
 _READ_VOLUME = const(1)
 
@@ -55,6 +57,7 @@ def bend_from_raw(raw, minimum, centre, maximum, dead_zone):
 
 class ControlsFeature(Feature):
     NAME = "controls"
+    LANE = LANE_EVEN
 
     def __init__(self):
         self.bend = PITCH_BEND_CENTRE
@@ -72,7 +75,7 @@ class ControlsFeature(Feature):
 
     def before_scan(self, keyboard, now_us):
         turn = self._turn
-        self._turn = turn + 1 if turn < READ_EVERY_TICKS - 1 else 0
+        self._turn = turn + 1 if turn < _N_CONTROLS - 1 else 0
         if turn == _READ_MOD:
             value = cc_from_raw(keyboard.board.read_adc(pins.ADC_MOD), self.modulation)
             if value != self.modulation:
@@ -87,6 +90,13 @@ class ControlsFeature(Feature):
                 keyboard.tx.channel_message(status, CC_VOLUME, value)
         else:
             self._read_pitch(keyboard)
+
+    def on_channel_change(self, keyboard, old_channel):
+        # A bent wheel: centre on the old channel, the same bend on the new one (where it will return).
+        if self.bend != PITCH_BEND_CENTRE:
+            tx = keyboard.tx
+            tx.channel_message(_STATUS_PITCH_BEND | old_channel, PITCH_BEND_CENTRE & 0x7F, PITCH_BEND_CENTRE >> 7)
+            tx.channel_message(_STATUS_PITCH_BEND | keyboard.settings.channel, self.bend & 0x7F, self.bend >> 7)
 
     def _read_pitch(self, keyboard):
         raw = keyboard.board.read_adc(pins.ADC_PITCH)

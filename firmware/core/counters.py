@@ -15,6 +15,7 @@ COUNTER_NAMES = (
     "sysex_rejected",  # a private SysEx request with an unknown command or a wrong length
     "tx_dropped",  # outgoing packet dropped: the queue was full (host not reading)
     "faults",  # a feature raised (see the FAULT report and GET_LAST_FAULT)
+    "late_ticks",  # a scan tick's work ran past its 1 ms period (counted by the pico board's loop)
 )
 BAD_CABLE = const(0)
 BAD_CIN = const(1)
@@ -25,6 +26,7 @@ SYSEX_ABORTED = const(5)
 SYSEX_REJECTED = const(6)
 TX_DROPPED = const(7)
 FAULTS = const(8)
+LATE_TICKS = const(9)
 
 # Counters saturate here: three 7-bit bytes on the wire, and a small int on every port.
 COUNTER_MAX = const((1 << 21) - 1)

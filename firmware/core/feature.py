@@ -6,14 +6,29 @@ steady state (keys held, wheels moving): they run about every millisecond.
 """
 
 
+from core.compat import const
+
+# Which ticks a feature's before_scan runs on (core/keyboard.py): every tick, or every other tick in one
+# of two lanes that take turns, so work that can wait 2 ms is spread over two ticks instead of piling
+# into each (tools/bench/scan_tick.py measures the tick).
+EVERY_TICK = const(-1)
+LANE_EVEN = const(0)
+LANE_ODD = const(1)
+
+
 class Feature:
     NAME = "feature"
+    LANE = EVERY_TICK
+    # Which switch events on_switch is called with: the keys' contacts, the buttons'. A key event (the
+    # common one, up to 64 contacts) reaches only the features that want it.
+    ON_KEYS = False
+    ON_BUTTONS = True
 
     def boot(self, keyboard, now_us):
         """Once, when the keyboard is constructed."""
 
     def before_scan(self, keyboard, now_us):
-        """Every tick, before the matrix is read."""
+        """Every tick (or every other tick, by LANE), before the matrix is read."""
 
     def on_switch(self, keyboard, kind, index, closed, now_us):
         """A debounced switch changed: kind is pins.SWITCH_KEY_FIRST/SECOND or SWITCH_BUTTON."""
@@ -23,3 +38,7 @@ class Feature:
 
     def on_panic(self, keyboard):
         """All notes were just silenced: forget anything that assumed they sound."""
+
+    def on_channel_change(self, keyboard, old_channel):
+        """The keyboard moved from old_channel to keyboard.settings.channel (notes already ended by a
+        panic on the old one): release on the old channel what this feature holds, restate it on the new."""

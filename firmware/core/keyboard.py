@@ -17,7 +17,7 @@ from core.controls import ControlsFeature
 from core.counters import Counters
 from core.debounce import EVENT_CLOSED, MatrixDebouncer
 from core.dsn import dsn_from_unique_id
-from core.feature import Feature
+from core.feature import EVERY_TICK, LANE_EVEN, LANE_ODD, Feature
 from core.keys import KeysFeature
 from core.midi_clock import MidiClock
 from core.midi_in import MidiIn
@@ -71,9 +71,13 @@ class Keyboard:
             self.arp,  # after the keys: it plays what they held this tick, in this tick
             self.clock,
         ]
-        # Per-tick hooks are called only on the features that have them: the scan stays short.
-        self._before_scan = self._having("before_scan")
-        self._on_switch = self._having("on_switch")
+        # Per-tick hooks are called only on the features that have them: the scan stays short. The
+        # before_scan hooks of features in a lane run every other tick (core/feature.py LANE).
+        self._before_scan_lanes = (self._having("before_scan", LANE_EVEN), self._having("before_scan", LANE_ODD))
+        self._lane = LANE_EVEN
+        on_switch = self._having("on_switch")
+        self._on_key = bytes([i for i in on_switch if self.features[i].ON_KEYS])
+        self._on_button = bytes([i for i in on_switch if self.features[i].ON_BUTTONS])
         self._after_scan = self._having("after_scan")
         self._fault_reported_at = array("i", [0] * len(self.features))
         self._fault_reported = bytearray(len(self.features))
@@ -87,12 +91,14 @@ class Keyboard:
                 self.features[i].boot(self, now_us)
             except Exception as error:
                 self._fault(i, "boot", error)
-        self.tx.flush(board)
+        self.tx.flush(board, now_us)
 
     def tick(self, now_us):
         self.now_us = now_us
         features = self.features
-        for i in self._before_scan:
+        lane = self._lane
+        self._lane = lane ^ 1
+        for i in self._before_scan_lanes[lane]:
             try:
                 features[i].before_scan(self, now_us)
             except Exception as error:
@@ -107,7 +113,7 @@ class Keyboard:
             kind = pins.SWITCH_KIND[position]
             index = pins.SWITCH_INDEX[position]
             closed = event >= EVENT_CLOSED
-            for i in self._on_switch:
+            for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
                 try:
                     features[i].on_switch(self, kind, index, closed, now_us)
                 except Exception as error:
@@ -118,7 +124,7 @@ class Keyboard:
                 features[i].after_scan(self, now_us)
             except Exception as error:
                 self._fault(i, "after_scan", error)
-        self.tx.flush(self.board)
+        self.tx.flush(self.board, now_us)
 
     # Services for features and for SysEx --------------------------------------------------------
 
@@ -133,12 +139,19 @@ class Keyboard:
 
     def set_channel(self, channel):
         """Move to MIDI channel 0..15 (wire value): a panic first, since note-offs on the new channel
-        could not end notes started on the old one."""
+        could not end notes started on the old one; then the pedal and the wheel are released on the old
+        channel and restated on the new one (their later pedal-up and bend-centre go to the new one)."""
         if not 0 <= channel <= 15:
             raise ValueError("channel must be in range 0..15, got %d" % channel)
+        old_channel = self.settings.channel
         self.panic()
         self.settings.channel = channel
         self.notes.channel = channel
+        for i in range(len(self.features)):
+            try:
+                self.features[i].on_channel_change(self, old_channel)
+            except Exception as error:
+                self._fault(i, "on_channel_change", error)
 
     def set_debounce_us(self, debounce_us):
         """Debounce time of every switch and of the pedal, in microseconds (0..100000)."""
@@ -154,10 +167,19 @@ class Keyboard:
             self._leds[led] = on
             self.board.set_led(led, bool(on))
 
-    def _having(self, hook):
-        """Indexes of the features whose class overrides `hook` of Feature."""
+    def _having(self, hook, lane=EVERY_TICK):
+        """Indexes of the features whose class overrides `hook` of Feature; given a lane, only those that
+        run every tick or in that lane."""
         base = getattr(Feature, hook)
-        return bytes([i for i in range(len(self.features)) if getattr(type(self.features[i]), hook) is not base])
+        features = self.features
+        return bytes(
+            [
+                i
+                for i in range(len(features))
+                if getattr(type(features[i]), hook) is not base
+                and (lane == EVERY_TICK or features[i].LANE == EVERY_TICK or features[i].LANE == lane)
+            ]
+        )
 
     def _fault(self, feature_index, hook, error):
         self.counters.count(_counters.FAULTS)

@@ -15,6 +15,8 @@ _SOUNDING = const(2)  # second contact reached: the key's notes were sent, until
 
 class KeysFeature(Feature):
     NAME = "keys"
+    ON_KEYS = True
+    ON_BUTTONS = False
 
     def __init__(self):
         self._state = bytearray(pins.N_KEYS)

@@ -5,7 +5,7 @@ a key: eager on press, deferred on release, with the same debounce time.
 """
 
 from core.compat import const, ticks_diff
-from core.feature import Feature
+from core.feature import LANE_ODD, Feature
 
 CC_SUSTAIN = const(64)
 _STATUS_CONTROL_CHANGE = const(0xB0)
@@ -13,6 +13,7 @@ _STATUS_CONTROL_CHANGE = const(0xB0)
 
 class SustainPedal(Feature):
     NAME = "pedal"
+    LANE = LANE_ODD  # read every other tick: 2 ms is well inside its 5 ms debounce
 
     def __init__(self):
         self._rest_level = False
@@ -48,6 +49,12 @@ class SustainPedal(Feature):
                 self._releasing = False
                 self.pressed = False
                 self._send(keyboard, 0)
+
+    def on_channel_change(self, keyboard, old_channel):
+        if self.pressed:
+            # Pedal up on the old channel, down on the new: its release will go to the new one.
+            keyboard.tx.channel_message(_STATUS_CONTROL_CHANGE | old_channel, CC_SUSTAIN, 0)
+            self._send(keyboard, 127)
 
     def _send(self, keyboard, value):
         keyboard.tx.channel_message(_STATUS_CONTROL_CHANGE | keyboard.settings.channel, CC_SUSTAIN, value)

@@ -14,7 +14,8 @@ the take has sounding is kept free, and a take that ends early gets their note-o
 sustain pedal up and the bend centred, if it had them otherwise). Playback remembers the notes it started,
 the pedal and the bend, and stopping it (the playback button, a panic, the end of the take) ends them.
 
-Capacity: TAKE_EVENTS = 2048 messages a take (10 KB, twice: 20 KB of RAM). Eight bars of four-note
+Capacity: TAKE_EVENTS = 2048 messages a take (10 KB, twice: 20 KB of RAM, allocated before anything
+else at boot: core/take_buffers.py). Eight bars of four-note
 chords on every 16th note at 120 BPM are 1024 messages (on and off for each note), which leaves half the
 buffer for the wheels (a full sweep of the pitch wheel is about 700 bends).
 """
@@ -24,14 +25,13 @@ from core.compat import const, ticks_diff
 from core.feature import Feature
 from core.midi_clock import USER_PLAYBACK
 from core.sysex import GENERATE_REQUEST, RECORD_STATE
+from core.take_buffers import TAKE_EVENTS, claim
 
-TAKE_EVENTS = const(2048)
 TAKE_BARS = const(8)
 _BEATS_PER_BAR = const(4)
 # One event: time in ms since the take began (16 bits, big-endian: 8 bars at 30 BPM are 64000 ms), the
 # status byte's high nibble (the channel is the one current at playback), the two data bytes.
-_EVENT_BYTES = const(5)
-_TAKE_BYTES = const(TAKE_EVENTS * _EVENT_BYTES)
+_EVENT_BYTES = const(5)  # core/take_buffers.py EVENT_BYTES, as a private const for the hot loops
 _NOTE_OFF = const(0x80)
 _NOTE_ON = const(0x90)
 _CONTROL_CHANGE = const(0xB0)
@@ -59,7 +59,7 @@ class RecorderFeature(Feature):
 
     def __init__(self, keyboard):
         self._keyboard = keyboard  # the tap needs its clock (keyboard.now_us) and its record LED
-        self._buffers = (bytearray(_TAKE_BYTES), bytearray(_TAKE_BYTES))
+        self._buffers = claim()  # allocated first thing at boot (core/take_buffers.py)
         self._take = 0  # the buffer holding the finished take (the one playback plays)
         self.take_events = 0  # events in the finished take (0: nothing recorded yet)
         self.take_length_ms = 0

@@ -2,7 +2,8 @@
 
 Two families of messages (every byte is documented in firmware/PROTOCOL.md):
 - Universal Identity Request F0 7E <device> 06 01 F7 (MIDI 1.0 spec, "Device Inquiry"): answered with the
-  Identity Reply when <device> is 7F (all call) or the keyboard's device id (its MIDI channel).
+  15-byte Identity Reply, carrying the <device> asked for, when it is 7F (all call) or the keyboard's
+  device id (its MIDI channel).
 - Private messages F0 7D <PRODUCT_ID> <command> <payload> F7 (7D: the non-commercial manufacturer id).
   A request's reply carries command | 0x40; a request that cannot be served gets NAK.
 """
@@ -74,7 +75,7 @@ class SysexResponder:
                 and message[4] == 0x01
                 and (device == ALL_CALL or device == self._keyboard.settings.channel)
             ):
-                self._identity_reply()
+                self._identity_reply(device)
             return
         if length < 5 or message[1] != MANUFACTURER_ID or message[2] != PRODUCT_ID:
             return  # not ours: another device's message, ignored
@@ -117,15 +118,15 @@ class SysexResponder:
         reply[at + 2] = value & 0x7F
         return at + 3
 
-    def _identity_reply(self):
+    def _identity_reply(self, device):
+        # MIDI 1.0, General Information, Identity Reply: 15 bytes, `device` the id the request asked for.
+        # The DSN is not in it: DEVICE_INFO (private) carries it.
         reply = self._reply
-        header = (0xF0, UNIVERSAL_NON_REALTIME, ALL_CALL, 0x06, 0x02, MANUFACTURER_ID)
+        header = (0xF0, UNIVERSAL_NON_REALTIME, device, 0x06, 0x02, MANUFACTURER_ID)
         at = 0
         for byte in header + FAMILY_CODE + MODEL_NUMBER + FIRMWARE_VERSION + (0,):
             reply[at] = byte
             at += 1
-        # After the 4 version bytes: the DSN, so a host can link by serial with the standard request.
-        at = self._put_text(at, self._keyboard.dsn)
         self._send(at)
 
     def _nak(self, code, reason):

@@ -6,7 +6,8 @@ checked, SysEx is reassembled into a preallocated buffer, and anything garbled i
 """
 
 from core import counters as _counters
-from core.compat import const
+from core.compat import const, ticks_diff
+from core.owed import Owed
 
 # Code index numbers (USB MIDI 1.0 table 4-1).
 CIN_SYSCOMMON_2 = const(0x2)
@@ -33,10 +34,14 @@ CIN_LENGTH = bytes((0, 0, 2, 3, 3, 1, 2, 3, 3, 3, 3, 3, 2, 2, 3, 1))
 # Sized for a burst: a few keys' 4-note chords at once plus MIDI clock and a SysEx reply; the queue
 # drains every tick (about 1 ms). 64 packets = 256 bytes, allocated once.
 TX_QUEUE_PACKETS = const(64)
-# At most this many packets go to board.midi_send at once (the board's transmit buffer must hold them).
+# At most this many packets go to board.midi_send at once.
 TX_CHUNK_PACKETS = const(16)
 RX_CHUNK_PACKETS = const(16)
 SYSEX_BUFFER_BYTES = const(128)
+# A host that has taken nothing for this long has stopped listening (stalled, or the cable is out): what
+# waits in the queue is no longer worth playing late, and is shed (core/owed.py) so that only what ends
+# notes and returns controllers goes out when it reads again.
+STALE_US = const(100000)
 
 _TX_QUEUE_BYTES = const(TX_QUEUE_PACKETS * 4)
 _TX_CHUNK_BYTES = const(TX_CHUNK_PACKETS * 4)
@@ -45,9 +50,12 @@ _TX_CHUNK_BYTES = const(TX_CHUNK_PACKETS * 4)
 class TxQueue:
     """Outgoing event packets: a ring of TX_QUEUE_PACKETS, sent in chunks through board.midi_send.
 
-    When the board reports a full transmit buffer (midi_send returns False) the chunk is kept and offered
-    again on the next flush: backpressure never blocks the scan and never raises. When the ring itself is
-    full, new packets are dropped and counted (tx_dropped): the host is not reading.
+    midi_send returns how many bytes the board took; what it did not take stays on offer for the next
+    flush: backpressure never blocks the scan and never raises. A packet that cannot be queued (the ring
+    is full, or something is still owed) is shed to core/owed.py: note-offs and controller values are
+    kept and sent when the host reads again, note-ons and the rest are dropped and counted (tx_dropped).
+    When the host has taken nothing for STALE_US, the waiting packets are shed the same way, so a host
+    that comes back gets the note-offs it is owed, not a burst of stale notes.
     """
 
     def __init__(self, counters):
@@ -57,6 +65,10 @@ class TxQueue:
         self._used = 0  # bytes queued in the ring
         self._chunk = bytearray(_TX_CHUNK_BYTES)
         self._chunk_used = 0  # bytes in _chunk, offered to the board and not yet accepted
+        self._owed = Owed()
+        self._refused = False  # the last offer was refused whole
+        self._refused_since = 0  # when the board started refusing
+        self._deaf = False  # refused for STALE_US: the queue has been shed, the chunk holds what is owed
         # tap(status, data1, data2) sees every channel message queued (the recorder sets it).
         self.tap = None
 
@@ -64,13 +76,28 @@ class TxQueue:
         return (_TX_QUEUE_BYTES - self._used) >> 2
 
     def pending_packets(self):
-        return (self._used + self._chunk_used) >> 2
+        """Packets waiting to be sent, those owed to a host that stopped reading included."""
+        return ((self._used + self._chunk_used) >> 2) + self._owed.count
+
+    def owed_packets(self):
+        return self._owed.count
 
     def put(self, header, b1, b2, b3):
-        """Queue one packet; False (and counted) when the queue is full."""
-        if self._used >= _TX_QUEUE_BYTES:
-            self._counters.count(_counters.TX_DROPPED)
+        """Queue one packet; False when it could not be (shed: kept as owed, or dropped and counted)."""
+        owed = self._owed
+        if owed.unsent and (header == CIN_NOTE_OFF or (header == CIN_NOTE_ON and not b3)) and owed.cancels(b1, b2):
+            self._counters.count(_counters.TX_DROPPED)  # it ends a note-on the host never got
             return False
+        if self._used >= _TX_QUEUE_BYTES or owed.count:
+            # Behind what is owed, or no room: what comes now waits as owed or goes.
+            if owed.shed(header, b1, b2, b3):
+                self._counters.count(_counters.TX_DROPPED)
+            return False
+        self.push(header, b1, b2, b3)
+        return True
+
+    def push(self, header, b1, b2, b3):
+        """Queue one packet with no checks: the caller knows there is room."""
         ring = self._ring
         i = (self._head + self._used) % _TX_QUEUE_BYTES
         ring[i] = header
@@ -78,7 +105,6 @@ class TxQueue:
         ring[i + 2] = b2
         ring[i + 3] = b3
         self._used += 4
-        return True
 
     def channel_message(self, status, data1, data2):
         """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble."""
@@ -88,44 +114,90 @@ class TxQueue:
 
     def sysex(self, message, length):
         """Queue message[0:length] (F0 ... F7) as SysEx packets, all or nothing."""
-        if (length + 2) // 3 > self.free_packets():
+        if (length + 2) // 3 > self.free_packets() or self._owed.count:
             self._counters.count(_counters.TX_DROPPED)
             return False
         i = 0
         while length - i > 3:
-            self.put(CIN_SYSEX_START, message[i], message[i + 1], message[i + 2])
+            self.push(CIN_SYSEX_START, message[i], message[i + 1], message[i + 2])
             i += 3
         left = length - i
         if left == 3:
-            self.put(CIN_SYSEX_END_3, message[i], message[i + 1], message[i + 2])
+            self.push(CIN_SYSEX_END_3, message[i], message[i + 1], message[i + 2])
         elif left == 2:
-            self.put(CIN_SYSEX_END_2, message[i], message[i + 1], 0)
+            self.push(CIN_SYSEX_END_2, message[i], message[i + 1], 0)
         else:
-            self.put(CIN_SYSEX_END_1, message[i], 0, 0)
+            self.push(CIN_SYSEX_END_1, message[i], 0, 0)
         return True
 
-    def flush(self, board):
+    def flush(self, board, now_us):
         """Offer queued packets to the board; returns False when the board pushed back."""
         while True:
             if not self._chunk_used:
+                if self._owed.count:
+                    self._owed.pay(self)
                 if not self._used:
+                    self._refused = False
+                    self._deaf = False
                     return True
-                n = self._used if self._used < _TX_CHUNK_BYTES else _TX_CHUNK_BYTES
-                ring = self._ring
+                self._fill_chunk()
+            n = self._chunk_used
+            taken = board.midi_send(self._chunk, n)
+            if taken >= n:
+                self._chunk_used = 0
+                self._refused = False
+                self._deaf = False
+                continue
+            if taken > 0:
+                # The host reads, slowly: keep the rest on offer, in order.
                 chunk = self._chunk
-                head = self._head
-                for j in range(n):
-                    chunk[j] = ring[(head + j) % _TX_QUEUE_BYTES]
-                self._head = (head + n) % _TX_QUEUE_BYTES
-                self._used -= n
-                self._chunk_used = n
-            if not board.midi_send(self._chunk, self._chunk_used):
+                for j in range(n - taken):
+                    chunk[j] = chunk[taken + j]
+                self._chunk_used = n - taken
+                self._refused = False
+                self._deaf = False
                 return False
-            self._chunk_used = 0
+            if not self._refused:
+                self._refused = True
+                self._refused_since = now_us
+            elif self._deaf or ticks_diff(now_us, self._refused_since) >= STALE_US:
+                # (Once deaf, no more clock: ticks_diff wraps after 2**29 us of a cable left out.)
+                self._shed_waiting()
+            return False
 
-    def clear(self):
+    def _fill_chunk(self):
+        n = self._used if self._used < _TX_CHUNK_BYTES else _TX_CHUNK_BYTES
+        ring = self._ring
+        chunk = self._chunk
+        head = self._head
+        for j in range(n):
+            chunk[j] = ring[(head + j) % _TX_QUEUE_BYTES]
+        self._head = (head + n) % _TX_QUEUE_BYTES
+        self._used -= n
+        self._chunk_used = n
+
+    def _shed_waiting(self):
+        """The host stopped listening: shed what waits, oldest first. The first time the chunk on offer
+        goes too, and is refilled with what is owed, so that is what the host gets first when it is back."""
+        if not self._deaf:
+            self._deaf = True
+            self._shed_bytes(self._chunk, 0, self._chunk_used, _TX_CHUNK_BYTES)
+            self._chunk_used = 0
+        self._shed_bytes(self._ring, self._head, self._used, _TX_QUEUE_BYTES)
+        self._head = 0
         self._used = 0
-        self._chunk_used = 0
+        if not self._chunk_used:
+            self._owed.pay(self)
+            if self._used:
+                self._fill_chunk()
+
+    def _shed_bytes(self, buffer, at, n, size):
+        owed = self._owed
+        counters = self._counters  # (a bound method kept in a local would allocate: called directly)
+        for j in range(0, n, 4):
+            i = (at + j) % size
+            if owed.shed(buffer[i], buffer[i + 1], buffer[i + 2], buffer[i + 3]):
+                counters.count(_counters.TX_DROPPED)
 
 
 class Receiver:

@@ -35,6 +35,7 @@ def stand_in_firmware(tmp_path_factory) -> Path:
         shutil.copy(FIRMWARE / "boards" / board_module, root / "boards" / board_module)
     shutil.copytree(HERE / "stand_in_core", root / "core", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(FIRMWARE / "core" / "compat.py", root / "core" / "compat.py")  # the board uses it too
+    shutil.copy(FIRMWARE / "core" / "take_buffers.py", root / "core" / "take_buffers.py")  # main.py's first import
     return root
 
 

@@ -289,4 +289,4 @@ def test_quiet_scan_ticks_allocate_nothing_on_micropython(stand_in_firmware, tmp
     script = tmp_path / "quiet_ticks.py"
     script.write_text(QUIET_TICKS.format(firmware=str(stand_in_firmware)))
     done = subprocess.run([micropython, str(script)], capture_output=True, text=True, timeout=30)
-    assert done.stdout == "quiet ticks allocate nothing 0 True\n", done.stdout + done.stderr
+    assert done.stdout == "quiet ticks allocate nothing 0 4\n", done.stdout + done.stderr

@@ -20,6 +20,7 @@ from keycomposer.emulator.frames import (
     Switch,
     Sync,
     SyncReply,
+    Usb,
     crc8,
     encode_frame,
 )
@@ -35,6 +36,7 @@ EVERY_KIND = [
     Sync(token=0x01020304),
     Boot(),
     Quit(),
+    Usb(state=Usb.STALLED, microseconds=0x01020304),
     Ready(protocol_version=1, firmware_version="0.1.0"),
     MidiOut(time_us=2**40 + 3, packets=bytes.fromhex("08803C40")),
     Led(time_us=5, led=4, on=True),

@@ -194,22 +194,86 @@ def test_a_full_receive_ring_drops_new_packets_and_counts_them():
     assert out == ["508", "73", "0", "126", "4", "61"]
 
 
-def test_sending_is_all_or_nothing_and_reports_a_full_buffer():
+def test_sending_goes_through_send_event_and_reports_what_was_taken():
     out = on_fake_pico("""
+        import time
         board = make_board()
         midi = usb.device.configured["itfs"][0]
         packets = bytearray(range(64))
-        print(board.midi_send(packets, 8), midi._tx.used)  # no host yet: dropped, not queued
+        board.start_tick(time.ticks_us())
+        print(board.midi_send(packets, 8), midi._tx.used)  # no host yet: nothing taken, nothing queued
         midi.on_open()
         sent = 0
-        while board.midi_send(packets, 64):
-            sent += 64
+        while True:
+            board.start_tick(time.ticks_us())
+            taken = board.midi_send(packets, 64)
+            if not taken:
+                break
+            sent += taken
         print(sent == midi.txlen, midi._tx.used == midi.txlen)
-        print(board.midi_send(packets, 4))
         midi._tx.host_reads()
+        board.start_tick(time.ticks_us())
         print(board.midi_send(packets, 12), bytes(midi._tx.host_reads()) == bytes(range(12)))
+        midi._tx.used = midi.txlen - 8  # room for two packets: the third waits
+        print(board.midi_send(packets, 12))
     """)
-    assert out == ["True", "0", "True", "True", "False", "True", "True"]
+    assert out == ["0", "0", "True", "True", "12", "True", "8"]
+
+
+def test_a_tick_whose_time_is_spent_sends_one_packet_and_leaves_the_rest():
+    out = on_fake_pico("""
+        import time
+        from boards.pico_usb import SEND_UNTIL_US
+        board = make_board()
+        midi = usb.device.configured["itfs"][0]
+        midi.on_open()
+        packets = bytearray(range(64))
+        board.start_tick(time.ticks_add(time.ticks_us(), -SEND_UNTIL_US))  # the tick began long ago
+        print(board.midi_send(packets, 64), bytes(midi._tx.host_reads()) == bytes(range(4)))
+        board.start_tick(time.ticks_us())
+        print(board.midi_send(packets, 64))
+    """)
+    assert out == ["4", "True", "64"]
+
+
+def test_a_missing_usb_device_midi_blinks_the_power_led_and_says_why(tmp_path):
+    # The fake RP2040 without the fake usb package: as a Pico with MicroPython and no usb-device-midi.
+    for name in ("machine.py", "fake_sio.py"):
+        shutil.copy(FAKE_PICO / name, tmp_path / name)
+    script = f"""
+import sys
+sys.path.insert(0, {str(ROOT / "firmware")!r})
+sys.path.insert(0, {str(tmp_path)!r})
+import machine
+import pins
+from boards import pico
+
+class Blinks:
+    count = 0
+
+    @staticmethod
+    def sleep_ms(ms):
+        Blinks.count += 1
+        print("led", machine.levels[pins.LED_POWER_GPIO])
+        if Blinks.count == 4:
+            raise KeyboardInterrupt
+
+    ticks_us = pico.time.ticks_us
+    ticks_add = pico.time.ticks_add
+    ticks_diff = pico.time.ticks_diff
+
+pico.time = Blinks
+try:
+    pico.run()
+except KeyboardInterrupt:
+    print("stopped")
+"""
+    done = subprocess.run([MICROPYTHON, "-c", script], capture_output=True, text=True, timeout=50)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert "keycomposer: cannot start: usb-device-midi is not installed: install it with `mpremote mip install usb-device-midi`" in lines
+    assert [line for line in lines if line.startswith("led")] == ["led 0", "led 1", "led 0", "led 1"]
+    assert lines[-1] == "stopped"
 
 
 def test_run_reports_a_raising_tick_and_keeps_ticking():
@@ -217,9 +281,16 @@ def test_run_reports_a_raising_tick_and_keeps_ticking():
         import core.dsn
         ticks = []
 
+        class Counters:
+            late = 0
+
+            def count(self, counter):
+                Counters.late += 1
+
         class Keyboard:
             def __init__(self, board, now_us):
                 self.board = board
+                self.counters = Counters()
 
             def tick(self, now_us):
                 ticks.append(now_us)
@@ -243,3 +314,63 @@ def test_run_reports_a_raising_tick_and_keeps_ticking():
     text = " ".join(out)
     assert "feature broke" in text
     assert out[-4:] == ["ticks", "6", "serial", "True"]
+
+
+def test_a_tick_that_overruns_its_millisecond_is_counted_as_late():
+    # A clock of our own: each tick takes 300 us of it, the third 2500 us; sleeping moves it on too.
+    out = on_fake_pico("""
+        import core.counters
+
+        class Clock:
+            now = 0
+
+            @staticmethod
+            def ticks_us():
+                return Clock.now
+
+            @staticmethod
+            def ticks_add(a, b):
+                return a + b
+
+            @staticmethod
+            def ticks_diff(a, b):
+                return a - b
+
+            @staticmethod
+            def sleep_us(us):
+                Clock.now += us
+
+        counted = []
+
+        class Counters:
+            def count(self, counter):
+                counted.append((Clock.now, counter))
+
+        ticks = []
+
+        class Keyboard:
+            def __init__(self, board, now_us):
+                self.counters = Counters()
+
+            def tick(self, now_us):
+                ticks.append(now_us)
+                Clock.now += 2500 if len(ticks) == 3 else 300
+                if len(ticks) == 6:
+                    raise KeyboardInterrupt
+
+        class FakeKeyboardModule:
+            pass
+
+        FakeKeyboardModule.Keyboard = Keyboard
+        sys.modules["core.keyboard"] = FakeKeyboardModule
+        pico.time = Clock
+        try:
+            pico.run()
+        except KeyboardInterrupt:
+            pass
+        print(len(counted), counted[0][1] == core.counters.LATE_TICKS, counted[0][0])
+        print(*ticks)
+    """)
+    # Ticks start on the millisecond; the third runs to 5500 us, so the 4th (due at 4000) starts late, at
+    # once, and the 5th and 6th (due at 5000, 6000) catch up back to back: three late ticks.
+    assert out == ["3", "True", "5500", "1000", "2000", "3000", "5500", "5800", "6100"]

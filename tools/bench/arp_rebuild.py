@@ -47,7 +47,7 @@ class _QuietBoard:
         pass
 
     def midi_send(self, packets, n):
-        return True
+        return n
 
     def midi_receive(self, buf):
         return 0

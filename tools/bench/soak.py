@@ -129,7 +129,7 @@ class CheckingBoard:
                     self.counts["stop"] += 1
             elif 0x4 <= cin <= 0x7:
                 self.counts["sysex"] += 1
-        return True
+        return n
 
     def midi_receive(self, buf):
         return 0

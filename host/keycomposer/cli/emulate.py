@@ -22,8 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Run SCRIPT on the emulated keyboard in virtual time and print every MIDI message it sends, "
             "one line each: the virtual time in milliseconds, then the message. Script lines: press KEY "
             "[velocity=V | dt=MS], release KEY, wait MS, button NAME down|up|tap, wheel pitch -1..1, "
-            "wheel mod 0..1, slider volume 0..1, pedal down|up, send HEX BYTES, # comments. After the last "
-            "line 20 ms pass, so deferred releases come out."
+            "wheel mod 0..1, slider volume 0..1, pedal down|up, send HEX BYTES (paced as USB paces it), "
+            "usb stall MS (the host reads nothing for MS from now), usb unplug, usb plug, # comments. After "
+            "the last line 20 ms pass, so deferred releases come out."
         ),
     )
     parser.add_argument("--script", required=True, type=Path, metavar="FILE", help="the script to run")

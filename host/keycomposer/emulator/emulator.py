@@ -13,7 +13,7 @@ from pathlib import Path
 import mido
 
 from keycomposer.emulator import layout
-from keycomposer.emulator.frames import Adc, Advance, Boot, Fault, Led, MidiIn, MidiOut, Pedal, Switch
+from keycomposer.emulator.frames import Adc, Advance, Boot, Fault, Led, MidiIn, MidiOut, Pedal, Switch, Usb
 from keycomposer.emulator.process import EmulatorError, EmulatorProcess
 from keycomposer.emulator.usb_midi import PacketDecoder, packets_from_bytes
 from keycomposer.emulator.velocity import scanned_contact_time_us
@@ -26,6 +26,12 @@ DEFAULT_VELOCITY = 100
 # every answer a second or two away, far inside EmulatorProcess's timeout.
 _SYNC_EVERY_US = 60_000_000
 _PACKETS_PER_FRAME_BYTES = 252
+# The keyboard reads at least 512 bytes of packets every two scans (1 ms each) from a queue that holds 4092
+# (firmware/EMULATOR.md "USB-MIDI"): send_midi keeps within that, as a USB link's flow control would,
+# counting 256 bytes a scan and leaving 256 spare for the scan in between.
+SCAN_US = 1000
+_RX_BYTES_PER_SCAN = 256
+_RX_QUEUE_BYTES = 4092 - 256
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,10 @@ class Emulator:
         self._pedal_level_at_boot = True
         self._decoder = PacketDecoder()
         self._events: list[Event] = []
+        self.plugged = True  # the USB cable (usb_unplug, usb_plug)
+        self._rx_backlog = 0  # bytes sent that the keyboard may not have read yet
+        self._rx_backlog_at_us = 0  # ... as of this virtual time
+        self._rx_backlog_at_s = 0.0  # ... as of this wall-clock time (real time)
 
     # -- life cycle ------------------------------------------------------------------------------------
 
@@ -209,10 +219,63 @@ class Emulator:
         self.set_pedal_level(down != self._pedal_level_at_boot)
 
     def send_midi(self, data: bytes) -> None:
-        """Send MIDI bytes (whole messages, SysEx included) from the host to the keyboard."""
+        """Send MIDI bytes (whole messages, SysEx included) from the host to the keyboard.
+
+        Paced as a USB link is: no more than the keyboard's receive queue holds is ever in flight, and
+        when it is full, virtual time moves on a scan at a time (1 ms per 256 bytes of packets, about 85
+        SysEx bytes) while the keyboard reads. In real time this call sleeps instead."""
+        if not self.plugged:
+            raise EmulatorError("the USB cable is unplugged: nothing reaches the keyboard (usb_plug first)")
         packets = packets_from_bytes(data)
         for start in range(0, len(packets), _PACKETS_PER_FRAME_BYTES):
-            self.process.send(MidiIn(packets[start : start + _PACKETS_PER_FRAME_BYTES]))
+            chunk = packets[start : start + _PACKETS_PER_FRAME_BYTES]
+            self._make_room(len(chunk))
+            self.process.send(MidiIn(chunk))
+            self._rx_backlog += len(chunk)
+
+    def _make_room(self, n: int) -> None:
+        while True:
+            if self.realtime:
+                now_s = time.monotonic()
+                scans = int((now_s - self._rx_backlog_at_s) * 1e6) // SCAN_US
+                if scans:
+                    self._rx_backlog_at_s = now_s
+            else:
+                scans = self._now_us // SCAN_US - self._rx_backlog_at_us // SCAN_US
+                self._rx_backlog_at_us = self._now_us
+            self._rx_backlog = max(0, self._rx_backlog - scans * _RX_BYTES_PER_SCAN)
+            if self._rx_backlog + n <= _RX_QUEUE_BYTES or not self._booted:
+                return
+            if self.realtime:
+                time.sleep(SCAN_US / 1e6)
+            else:
+                self.advance(SCAN_US - self._now_us % SCAN_US)  # up to the next scan, which reads
+
+    # -- the USB cable -----------------------------------------------------------------------------------
+
+    def usb_stall(self, milliseconds: float) -> None:
+        """From now on the host reads nothing the keyboard sends for ``milliseconds``, then reads again;
+        this call returns at once, so what is played meanwhile is played into the stall."""
+        if not self.plugged:
+            raise EmulatorError("the USB cable is unplugged: a stall needs a host (usb_plug first)")
+        microseconds = round(milliseconds * 1000)
+        if not 0 < microseconds < 2**32:
+            raise ValueError(f"a stall lasts 0 < ms < {2**32 // 1000}, got {milliseconds:g}")
+        self.process.send(Usb(Usb.STALLED, microseconds))
+
+    def usb_unplug(self) -> None:
+        """Pull the USB cable out: the keyboard plays on, and nothing it sends arrives."""
+        if not self.plugged:
+            raise EmulatorError("the USB cable is already unplugged")
+        self.process.send(Usb(Usb.UNPLUGGED))
+        self.plugged = False
+
+    def usb_plug(self) -> None:
+        """Plug the USB cable back in: the host reads again."""
+        if self.plugged:
+            raise EmulatorError("the USB cable is already plugged in")
+        self.process.send(Usb(Usb.READING))
+        self.plugged = True
 
     # -- virtual pins ------------------------------------------------------------------------------------
 

@@ -128,6 +128,22 @@ class Quit(Frame):
     KIND = 0x08
 
 
+@dataclass(frozen=True)
+class Usb(Frame):
+    """The USB cable's state: READING (the host reads what the keyboard sends), STALLED (plugged in, the
+    host reads nothing, for ``microseconds`` from now; 0: until the next Usb frame) or UNPLUGGED (nothing
+    either way)."""
+
+    KIND = 0x09
+    FORMAT = ">BI"
+    state: int
+    microseconds: int = 0
+
+    READING: ClassVar[int] = 0
+    STALLED: ClassVar[int] = 1
+    UNPLUGGED: ClassVar[int] = 2
+
+
 # -- emulator -> host ------------------------------------------------------------------------------
 
 
@@ -199,7 +215,7 @@ class Error(Frame):
 
 FRAME_TYPES: dict[int, type[Frame]] = {
     cls.KIND: cls
-    for cls in (Switch, Adc, Pedal, Advance, MidiIn, Sync, Boot, Quit, Ready, MidiOut, Led, Fault, SyncReply, Error)
+    for cls in (Switch, Adc, Pedal, Advance, MidiIn, Sync, Boot, Quit, Usb, Ready, MidiOut, Led, Fault, SyncReply, Error)
 }
 
 

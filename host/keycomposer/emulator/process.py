@@ -170,7 +170,7 @@ class EmulatorProcess:
         errors = [f for f in self._received if isinstance(f, Error)]
         if errors:
             self._received = [f for f in self._received if not isinstance(f, Error)]
-            raise EmulatorError("the emulator refused frames: " + "; ".join(e.text for e in errors))
+            raise EmulatorError("the emulator refused frames: " + _tally(e.text for e in errors))
         emulator_new = frame.garbled - self._garbled_seen
         host_new = self._decoder.garbled - self._garbled_seen_here
         self._garbled_seen, self._garbled_seen_here = frame.garbled, self._decoder.garbled
@@ -273,3 +273,11 @@ class EmulatorProcess:
     def _read_stderr(self, stream) -> None:
         for line in stream:
             self._stderr.append(line.decode("utf-8", errors="replace").rstrip())
+
+
+def _tally(texts) -> str:
+    """The texts joined, each distinct one once, with how many times it came when more than once."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        counts[text] = counts.get(text, 0) + 1
+    return "; ".join(text if n == 1 else f"{text} (x{n})" for text, n in counts.items())

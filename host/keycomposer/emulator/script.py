@@ -8,7 +8,12 @@
     button octave_up tap      down, then up (buttons: arp chord octave_down octave_up playback record tap_tempo)
     wheel pitch -0.5          pitch wheel -1..1 (0 is the centre); `wheel mod 0..1`; `slider volume 0..1`
     pedal down                sustain pedal down|up
-    send F0 7E 7F 06 01 F7    MIDI bytes from the host to the keyboard
+    send F0 7E 7F 06 01 F7    MIDI bytes from the host to the keyboard (paced: a long SysEx takes
+                              1 ms of virtual time per 85 bytes or so once the keyboard's queue is full)
+    usb stall 300             from now the host reads nothing the keyboard sends for 300 ms, then reads
+                              again; the next lines run at once, into the stall
+    usb unplug                the USB cable out: the keyboard plays on, nothing reaches the host
+    usb plug                  ... and back in (no `send` while it is out)
 
 KEY is key0..key31, or a note name (C3, F#4, Bb3; C4 is 60) at the octave the script has moved the
 keyboard to with its octave buttons (they act on release, as on the keyboard); `release` with the name a
@@ -115,7 +120,22 @@ class Send:
         emulator.send_midi(self.data)
 
 
-Step = Press | Release | Wait | Button | Control | PedalStep | Send
+@dataclass(frozen=True)
+class UsbStep:
+    line: int
+    action: str  # stall, unplug or plug
+    microseconds: int = 0
+
+    def apply(self, emulator: Emulator) -> None:
+        if self.action == "stall":
+            emulator.usb_stall(self.microseconds / 1000)
+        elif self.action == "unplug":
+            emulator.usb_unplug()
+        else:
+            emulator.usb_plug()
+
+
+Step = Press | Release | Wait | Button | Control | PedalStep | Send | UsbStep
 
 
 class _Keyboard:
@@ -126,6 +146,7 @@ class _Keyboard:
         self.keys_down: dict[str, int] = {}  # the name each held key was pressed as
         self.buttons_down: set[str] = set()
         self._octave_combo = False
+        self.plugged = True
 
     def button(self, name: str, down: bool) -> None:
         if down:
@@ -227,6 +248,8 @@ def _parse_line(line: int, words: list[str], keyboard: _Keyboard) -> Step:
             raise ValueError(f"the pedal goes down or up, not {args[0]!r}")
         return PedalStep(line, args[0] == "down")
     if verb == "send":
+        if not keyboard.plugged:
+            raise ValueError("send while the USB cable is unplugged (usb plug first)")
         if not args:
             raise ValueError("send wants MIDI bytes in hex, e.g. send F0 7E 7F 06 01 F7")
         try:
@@ -238,7 +261,28 @@ def _parse_line(line: int, words: list[str], keyboard: _Keyboard) -> Step:
         except MidiBytesError as error:
             raise ValueError(f"send: {error}") from None
         return Send(line, data)
-    raise ValueError(f"unknown action {words[0]!r}; expected press, release, wait, button, wheel, slider, pedal or send")
+    if verb == "usb":
+        return _usb_step(line, args, keyboard)
+    raise ValueError(
+        f"unknown action {words[0]!r}; expected press, release, wait, button, wheel, slider, pedal, send or usb"
+    )
+
+
+def _usb_step(line: int, args: list[str], keyboard: _Keyboard) -> UsbStep:
+    usage = "usb stall MS | usb unplug | usb plug"
+    if not args or args[0] not in ("stall", "unplug", "plug"):
+        raise ValueError(f"usage: {usage}")
+    action = args[0]
+    if action == "stall":
+        _want(args, 2, 2, "usb stall MS")
+        if not keyboard.plugged:
+            raise ValueError("usb stall while the USB cable is unplugged (usb plug first)")
+        return UsbStep(line, action, _microseconds(args[1], "usb stall"))
+    _want(args, 1, 1, usage)
+    if (action == "plug") == keyboard.plugged:
+        raise ValueError(f"the USB cable is already {'plugged in' if keyboard.plugged else 'unplugged'}")
+    keyboard.plugged = action == "plug"
+    return UsbStep(line, action)
 
 
 def _want(args: list[str], least: int, most: int, usage: str) -> None:

@@ -20,7 +20,8 @@ class FakeBoard:
         self.pedal_level = pedal_level
         self.uid = unique_id
         self.leds = [False] * pins.N_LEDS
-        self.accepting = True  # False: midi_send reports a full transmit buffer
+        self.accepting = True  # False: midi_send takes nothing (a full transmit buffer, a host not reading)
+        self.accept_bytes = -1  # >= 0: midi_send takes at most this many bytes a call (a slow host)
         self.sends_refused = 0
         self.faults = []
         self._log = bytearray(_LOG_BYTES)  # every packet sent, in order
@@ -46,13 +47,15 @@ class FakeBoard:
     def midi_send(self, packets, n):
         if not self.accepting:
             self.sends_refused += 1
-            return False
+            return 0
+        if 0 <= self.accept_bytes < n:
+            n = self.accept_bytes
         log = self._log
         at = self._log_used
         for i in range(n):
             log[at + i] = packets[i]
         self._log_used = at + n
-        return True
+        return n
 
     def midi_receive(self, buf):
         left = len(self._incoming) - self._incoming_at

@@ -9,7 +9,7 @@ counters = rig.keyboard.counters
 
 def send(packets):
     board.host_sends(bytes(packets))
-    rig.run_ms(1)
+    rig.run_ms(2)  # MIDI in is read every other tick
 
 
 def changed(before):
@@ -53,7 +53,7 @@ assert rig.take() == []
 # A new start cuts an unfinished SysEx short; the new one is answered.
 before = counters.as_dict()
 send((0x04, 0xF0, 0x7D, 0x4B, 0x04, 0xF0, 0x7E, 0x7F, 0x07, 0x06, 0x01, 0xF7))
-rig.run_ms(1)
+rig.run_ms(2)  # MIDI in is read every other tick
 print("restarted SysEx: %s" % counts(changed(before)))
 replies = sysex_from_packets(rig.take())
 assert len(replies) == 1 and replies[0][:5] == b"\xf0\x7e\x7f\x06\x02"
@@ -68,7 +68,7 @@ for i in range(len(garbage)):
         garbage[i] &= 0x0F  # mostly cable 0, so the packets reach the checks past the cable number
 for i in range(0, len(garbage), 64):
     board.host_sends(garbage[i : i + 64])
-    rig.run_ms(1)
+    rig.run_ms(2)  # MIDI in is read every other tick
 print("after 4000 random bytes:", counts(counters.as_dict()))
 rig.take()  # whatever the garbage happened to ask for
 

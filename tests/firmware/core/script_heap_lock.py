@@ -80,7 +80,35 @@ finally:
 played = rig.take()
 print("playing: 20 notes, %d packets, no allocation" % len(played))
 assert len(played) == 40
+# A host that stops reading while notes are played and let go, the wheel moving (the queue fills, then
+# what waits is shed after STALE_US), then reads again: shedding and paying back allocate nothing either.
+board.accepting = False
+heap_lock()
+try:
+    for round in range(40):
+        key = 24 + round % 8
+        board.adc[pins.ADC_PITCH] = sweep[round * 7 % N]
+        board.set_switch(positions[0][key], True)
+        board.set_switch(positions[1][key], True)
+        for _ in range(4):
+            now = ticks_add(now, 1000)
+            keyboard.tick(now)
+        board.set_switch(positions[1][key], False)
+        board.set_switch(positions[0][key], False)
+        for _ in range(6):
+            now = ticks_add(now, 1000)
+            keyboard.tick(now)
+    board.accepting = True
+    for _ in range(10):
+        now = ticks_add(now, 1000)
+        keyboard.tick(now)
+finally:
+    heap_unlock()
+stalled = rig.take()
+print("a stall of 400 ms: %d packets after it, %d dropped, no allocation" % (len(stalled), keyboard.counters.as_dict()["tx_dropped"]))
+assert keyboard.counters.as_dict()["tx_dropped"] > 0 and keyboard.tx.pending_packets() == 0
 rig.now_us = now
+board.adc[pins.ADC_PITCH] = 32768
 for key in (0, 4, 7, 12, 20, 21, 22):
     rig.release(key)
 board.pedal_level = not board.pedal_level

@@ -24,7 +24,8 @@ def run(ms):
         now_ms = rig.now_us // 1000
         for packet in packets:
             if packet[0] == 0x0F:
-                clock.append((now_ms, packet[1]))  # MIDI clock (F8 FA FC): the clock's own tests time it
+                if keeping[0]:
+                    clock.append((now_ms, packet[1]))  # MIDI clock (F8 FA FC): the clock's own tests time it
                 continue
             if 0x04 <= packet[0] <= 0x07:  # SysEx packets (CIN 4..7): the notices to the host
                 notices.append((now_ms, bytes(packet)))

@@ -82,7 +82,7 @@ try:
     board.set_switch(first[30], True)
     ticks(3)
     board.set_switch(second[30], True)
-    ticks(8000, 0)  # the wheel sends a bend every few ticks: the take fills well before the end
+    ticks(14000, 0)  # the wheel sends a bend every 6 ticks: the take fills (12.3 s) before 8 bars end (16 s)
     full = not recorder.recording
 finally:
     heap_unlock()

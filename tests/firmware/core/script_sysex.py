@@ -11,12 +11,13 @@ print("dsn", DSN)
 
 
 def ask(message, packets_per_tick=16):
-    """Send a SysEx message from the host, a few packets per tick; return the SysEx replies."""
+    """Send a SysEx message from the host, a few packets each 2 ms (MIDI in is read every other tick);
+    return the SysEx replies."""
     packets = sysex_packets(list(message))
     for i in range(0, len(packets), packets_per_tick):
         board.host_sends(flat(packets[i : i + packets_per_tick]))
-        rig.run_ms(1)
-    rig.run_ms(1)
+        rig.run_ms(2)  # MIDI in is read every other tick
+    rig.run_ms(2)  # MIDI in is read every other tick
     replies = sysex_from_packets(rig.take())
     for reply in replies:
         print("  ", " ".join("%02x" % b for b in reply))
@@ -34,11 +35,13 @@ def counters():
 
 
 version = bytes(FIRMWARE_VERSION) + b"\x00"
-identity = b"\xf0\x7e\x7f\x06\x02\x7d\x01\x00\x01\x00" + version + DSN.encode() + b"\xf7"
+# MIDI 1.0 Identity Reply: 15 bytes, the device id the request asked for; the DSN is DEVICE_INFO's.
+identity = b"\xf0\x7e\x7f\x06\x02\x7d\x01\x00\x01\x00" + version + b"\xf7"
+assert len(identity) == 15
 print("identity request, all call")
 assert ask(b"\xf0\x7e\x7f\x06\x01\xf7") == [identity]
 print("identity request, our device id (channel 1 = 0)")
-assert ask(b"\xf0\x7e\x00\x06\x01\xf7") == [identity]
+assert ask(b"\xf0\x7e\x00\x06\x01\xf7") == [b"\xf0\x7e\x00" + identity[3:]]
 print("identity request, another device id: no reply")
 assert ask(b"\xf0\x7e\x05\x06\x01\xf7") == []
 
@@ -75,7 +78,7 @@ print("PANIC with a note held")
 rig.press(3, 2)
 rig.take()
 board.host_sends(flat(sysex_packets(list(b"\xf0\x7d\x4b\x05\xf7"))))
-rig.run_ms(1)
+rig.run_ms(2)  # MIDI in is read every other tick
 packets = rig.take()
 print("  ", hexes(packets))
 assert packets[:2] == [(0x08, 0x80, 51, 0x40), (0x0B, 0xB0, 123, 0)]

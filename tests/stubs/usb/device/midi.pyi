@@ -4,7 +4,7 @@ from .core import Buffer, Descriptor, Interface
 class MIDIInterface(Interface):
     ep_out: int | None
     ep_in: int | None
-    # The receive and transmit buffers; subclasses that move whole packets use them directly.
+    # The receive and transmit buffers (private: the firmware uses send_event, the public API).
     _rx: Buffer
     _tx: Buffer
     def __init__(self, rxlen: int = 16, txlen: int = 16) -> None: ...

@@ -1,5 +1,6 @@
-# Fake micropython-lib `usb.device.midi.MIDIInterface`: same constructor, open state and transmit buffer
-# calls as the library, with a transmit buffer the test can drain as the host would.
+# Fake micropython-lib `usb.device.midi.MIDIInterface`: same constructor, open state and public
+# send_event as the library (which queues even while the port is closed, and returns False when its
+# transmit buffer is full), with a transmit buffer the test can drain as the host would.
 
 
 class _TxBuffer:
@@ -38,6 +39,13 @@ class MIDIInterface:
 
     def _tx_xfer(self):
         self.transfers_started += 1
+
+    def send_event(self, cin, midi0, midi1=0, midi2=0):
+        if self._tx.writable() < 4:
+            return False
+        self._tx.write(bytes((cin, midi0, midi1, midi2)))
+        self._tx_xfer()
+        return True
 
     def on_midi_event(self, cin, midi0, midi1, midi2):
         pass
