@@ -221,10 +221,11 @@ def load(path: str = DEFAULT_CACHE, style: str | None = None) -> dict:
     openings = own_openings()
     out = {name: [] for name, _ in SPLIT_SHARES}
     n_off, b_off = cache["note_offsets"], cache["bar_offsets"]
+    notes, bars = cache["notes"], cache["bars"]  # each access to an npz member decompresses it anew
     for k, (piece_id, piece_style, split) in enumerate(zip(cache["ids"], cache["styles"], cache["splits"])):
         if style is not None and piece_style != style:
             continue
-        melody = Melody(cache["notes"][n_off[k]:n_off[k + 1]], cache["bars"][b_off[k]:b_off[k + 1]])
+        melody = Melody(notes[n_off[k]:n_off[k + 1]].copy(), bars[b_off[k]:b_off[k + 1]].copy())
         if shares_an_opening(melody.notes, openings):
             continue
         out[str(split)].append((str(piece_id), str(piece_style), melody))
