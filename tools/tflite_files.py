@@ -58,11 +58,11 @@ def write_model(tflite_bytes: bytes, card: dict, folder: str, name: str) -> str:
     return path
 
 
-def write_card_figures(card_path: str, figures: dict) -> None:
-    """Put a benchmark's figures into a model card, keeping the rest of the card as it is."""
+def write_card_figures(card_path: str, figures: dict, key: str = "figures") -> None:
+    """Put a benchmark's figures into a model card under `key`, keeping the rest of the card as it is."""
     with open(card_path) as f:
         card = json.load(f)
-    card["figures"] = figures
+    card[key] = figures
     with open(card_path, "w") as f:
         json.dump(card, f, indent=2)
         f.write("\n")

@@ -121,8 +121,8 @@ register(Technique(
 
 
 def _run_txl(composition: Composition, seed: int | None, seconds: float, style: str, temperature: float,
-             top_k: int, top_p: float) -> Composition:
-    from keycomposer.models.txl import continue_composition, load_step_model
+             top_k: int, top_p: float, accompany: str) -> Composition:
+    from keycomposer.models.txl import accompanied, continue_composition, load_step_model
     from keycomposer.progress import counting, progress_bar
 
     step = load_step_model()
@@ -130,6 +130,8 @@ def _run_txl(composition: Composition, seed: int | None, seconds: float, style: 
         step.feed = counting(step.feed, advance)  # this instance only: one tick per model call
         result = continue_composition(composition, seconds=seconds, style=style, temperature=temperature,
                                       top_k=top_k or None, top_p=top_p if top_p < 1 else None, seed=seed, step=step)
+    if accompany != "none":
+        result = accompanied(result, accompany, seed)
     return replace(result, name=f"{composition.name or 'input'} (Transformer-XL)")
 
 
@@ -146,6 +148,8 @@ register(Technique(
         Parameter("top-k", int, 0, "sample among the k likeliest tokens only (0: off)", 0, 200),
         Parameter("top-p", float, 0.95, "nucleus sampling: the likeliest tokens up to this probability (1: off)",
                   0.01, 1),
+        Parameter("accompany", str, "none", "put the accompaniment GAN under the whole piece: none, bach or quartet",
+                  choices=("none", "bach", "quartet")),
     ),
     run=_run_txl,
 ))

@@ -12,10 +12,13 @@ position), the style, and each layer's keys and values of the last `memory` toke
 row in slot t mod memory), and returns the logits and only this token's key and value rows. `StepModel`
 owns the rings and writes those rows in, so no step recomputes or copies the past.
 
-The continuation is a new track with the program and channel of the input's main track.
+The continuation is a new track with the program and channel of the input's main track. `accompanied` puts
+the accompaniment GAN under the whole piece (the input's melody and its continuation read as one line).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -219,3 +222,14 @@ def continue_composition(
     track = notes_to_track(composition, notes, program=main.program, channel=main.channel,
                            name="Transformer-XL continuation")
     return composition.with_tracks(composition.tracks + (track,))
+
+
+def accompanied(result: Composition, style: str, seed: int | None) -> Composition:
+    """`result` (a continued composition: the continuation is its last track) with the accompaniment GAN's parts
+    of `style` under the input's melody and the continuation together, read as one line (top notes)."""
+    from keycomposer.models.gan import accompany
+
+    main = result.tracks[main_track_index(result.with_tracks(result.tracks[:-1]))]
+    line = replace(main, notes=main.notes + result.tracks[-1].notes, name="melody and continuation")
+    with_parts = accompany(result.with_tracks((line,) + result.tracks), style=style, seed=seed or 0, chords="top")
+    return result.with_tracks(result.tracks + with_parts.tracks[len(result.tracks) + 1:])

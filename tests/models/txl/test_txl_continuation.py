@@ -228,3 +228,17 @@ def test_a_corrupt_model_file_is_named(tmp_path):
     (tmp_path / f"{name}.tflite").write_bytes(bytes(content[:100]))
     with pytest.raises(ModelFileError, match="is truncated"):
         txl.load_step_model(folder=tmp_path)
+
+
+@needs_runtime
+@needs_model
+@pytest.mark.skipif(not (models_dir() / "gan_bach.json").exists(), reason="the project has no trained gan_bach model")
+def test_the_accompaniment_goes_under_the_melody_and_its_continuation(step):
+    piece = sample_composition("ode_to_joy")
+    continued = txl.continue_composition(piece, seconds=8, seed=2, step=step)
+    whole = txl.accompanied(continued, "bach", seed=2)
+    assert whole.tracks[:2] == continued.tracks  # the melody and the continuation, as they were
+    parts = whole.tracks[2:]
+    assert len(parts) == 3 and all(p.notes for p in parts)
+    continuation_start = min(n.start for n in continued.tracks[1].notes)
+    assert any(n.start >= continuation_start for p in parts for n in p.notes)  # under the continuation too
