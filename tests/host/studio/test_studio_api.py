@@ -303,7 +303,7 @@ def test_generation_errors_are_messages(client, monkeypatch, tmp_path):
 
 
 # Small settings, so each model runs briefly; the parameters are the registry's own.
-QUICK = {"arcnn": {"iterations": "4"}, "gan": {"style": "quartet"}, "txl": {"tokens": "8"}}
+QUICK = {"arcnn": {"iterations": "4"}, "gan": {"style": "quartet"}, "txl": {"seconds": "2"}}
 
 
 @pytest.mark.parametrize("name", sorted(TECHNIQUES))

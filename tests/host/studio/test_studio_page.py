@@ -128,7 +128,7 @@ def test_generate_draw_play_and_download(page, shots, tmp_path, name):
     page.click("#use-sample")
     page.wait_for_function("document.getElementById('input-name').textContent.includes('Ode')")
     page.select_option("#technique-select", name)
-    quick = {"arcnn": ("iterations", "4"), "txl": ("tokens", "16"), "gan": ("style", "quartet")}[name]
+    quick = {"arcnn": ("iterations", "4"), "txl": ("seconds", "3"), "gan": ("style", "quartet")}[name]
     if name == "gan":
         page.select_option(f"#parameter-{quick[0]}", quick[1])
     else:
