@@ -144,7 +144,7 @@ register(Technique(
         Parameter("seconds", float, 30.0, "how much music to add after your melody, in seconds", 0.5, 30),
         Parameter("style", str, "classical", "which melodies it learned from: classical or folk",
                   choices=("classical", "folk")),
-        Parameter("temperature", float, 0.9, "sampling temperature: higher is more adventurous", 0.05, 5),
+        Parameter("temperature", float, 0.7, "sampling temperature: higher is more adventurous", 0.05, 5),
         Parameter("top-k", int, 0, "sample among the k likeliest tokens only (0: off)", 0, 200),
         Parameter("top-p", float, 0.95, "nucleus sampling: the likeliest tokens up to this probability (1: off)",
                   0.01, 1),

@@ -108,6 +108,22 @@ def opening(melody, bars: int, bpm: float) -> Composition:
     return base.with_tracks([notes_to_track(base, notes, 0, 0, "melody")])
 
 
+def what_follows(melody, bars: int, bpm: float) -> np.ndarray:
+    """The corpus melody's own notes in the 30 s after its first `bars` bars (16ths, onsets from that bar line)."""
+    start = int(melody.bars[bars - 1].sum())
+    until = start + int(round(30.0 * bpm / 60 * 4))
+    notes = melody.notes[(melody.notes[:, 0] >= start) & (melody.notes[:, 0] < until)].copy()
+    notes[:, 1] = np.minimum(notes[:, 1], until - notes[:, 0])
+    return notes
+
+
+def continue_source(composition):
+    from keycomposer.models.melody_line import melody_of
+
+    melody = melody_of(composition)
+    return melody.notes, int(melody.bars[-1, 1])
+
+
 def continuation_figures(source_notes, continuation, steps_per_bar) -> dict:
     key = lm.krumhansl_key(source_notes)
     return {
@@ -120,10 +136,10 @@ def continuation_figures(source_notes, continuation, steps_per_bar) -> dict:
     }
 
 
-def continue_with(step, composition, seed, style):
+def continue_with(step, composition, seed, style, **sampling):
     from keycomposer.models.melody_line import melody_of
 
-    out = txl.continue_composition(composition, seconds=30.0, seed=seed, style=style, step=step)
+    out = txl.continue_composition(composition, seconds=30.0, seed=seed, style=style, step=step, **sampling)
     melody = melody_of(composition)
     per_step = composition.resolution / 4
     rows = [(round(n.start / per_step), max(1, round(n.duration / per_step)), n.pitch) for n in out.tracks[-1].notes]
@@ -176,6 +192,7 @@ def main(argv=None) -> int:
     parser.add_argument("--melodies", type=int, default=30, help="split melodies continued, per style")
     parser.add_argument("--bars", type=int, default=8, help="bars of a split melody given as the input")
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--skip-perplexity", action="store_true", help="only the music and the speed")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--temperature", type=float, default=txl.DEFAULT_TEMPERATURE)
     parser.add_argument("--top-p", type=float, default=txl.DEFAULT_TOP_P)
@@ -185,7 +202,9 @@ def main(argv=None) -> int:
     step = txl.load_step_model(threads=args.threads)
     float_step = txl.load_step_model(f"{txl.MODEL_NAME}_f32", threads=args.threads)
     print(f"runtime {step.model.runtime}, {args.threads} thread(s); model {step.model.card['shape']}; split {args.split}")
-    figures = {"split": args.split, "runtime": step.model.runtime, "threads": args.threads}
+    figures = {"split": args.split, "runtime": step.model.runtime, "threads": args.threads,
+               "sampling": {"temperature": args.temperature, "top_p": args.top_p}}
+    print(f"sampling: temperature {args.temperature}, top-p {args.top_p} (both generators)")
 
     began = time.perf_counter()
     ngrams = {}
@@ -198,7 +217,7 @@ def main(argv=None) -> int:
     perplexity = {}
     print(f"\nperplexity per token on the {args.split} melodies (at most {args.max_tokens} tokens a style)")
     print(f"  {'style':10s} {'tokens':>7s} {'KN 5-gram':>10s} {'TXL int8':>9s} {'TXL f32':>8s} {'int8/KN':>8s}")
-    for style, style_id in STYLE_IDS.items():
+    for style, style_id in ({} if args.skip_perplexity else STYLE_IDS).items():
         streams = limited([tokens_.encode(m) for _, st, m in splits[args.split] if st == style], args.max_tokens)
         kn_total, count = ngrams[style_id].nll(streams)
         int8_total, _ = model_nll(step, streams, style_id)
@@ -213,12 +232,15 @@ def main(argv=None) -> int:
     # -- the music ----------------------------------------------------------------------------------------
     groups = {}
     for style in STYLE_IDS:
-        chosen = [m for _, st, m in splits[args.split] if st == style and len(m.bars) >= 2 * args.bars]
-        groups[f"{args.split} {style}"] = (style, [opening(m, args.bars, CORPUS_BPM) for m in chosen[: args.melodies]])
-    groups["own melodies"] = ("classical", [c for _, c in own_compositions()])
+        chosen = [m for _, st, m in splits[args.split] if st == style and len(m.bars) >= 2 * args.bars
+                  and (m.notes[:, 0] < m.bars[args.bars - 1].sum()).sum() >= 4]  # an opening with a tune in it
+        chosen = chosen[: args.melodies]
+        groups[f"{args.split} {style}"] = (style, [opening(m, args.bars, CORPUS_BPM) for m in chosen],
+                                           [what_follows(m, args.bars, CORPUS_BPM) for m in chosen])
+    groups["own melodies"] = ("classical", [c for _, c in own_compositions()], None)
     generators = {"Transformer-XL": step, "Kneser-Ney 5-gram": NGramStep(ngrams)}
     music = {}
-    for group, (style, compositions) in groups.items():
+    for group, (style, compositions, real) in groups.items():
         print(f"\n{group}: {len(compositions)} inputs x {args.seeds} seeds, 30 s each, style {style}")
         print(f"  {'':20s} {'in key':>7s} {'input':>6s} {'long ok':>8s} {'rate x':>7s} {'at once':>8s} "
               f"{'listens':>8s} {'s/cont':>7s}")
@@ -229,7 +251,8 @@ def main(argv=None) -> int:
             for seed in range(args.seeds):
                 sources, continuations = [], []
                 for k, composition in enumerate(compositions):
-                    source, continuation, bar = continue_with(generator, composition, 1000 * seed + k, style)
+                    source, continuation, bar = continue_with(generator, composition, 1000 * seed + k, style,
+                                                              temperature=args.temperature, top_p=args.top_p)
                     rows.append(continuation_figures(source, continuation, bar))
                     sources.append(source)
                     continuations.append(continuation)
@@ -250,6 +273,17 @@ def main(argv=None) -> int:
             print(f"  {name:20s} {summary['in_key_share']:7.3f} {summary['input_in_key_share']:6.3f} "
                   f"{summary['longest_within_twice_input']:8.2f} {summary['note_rate_ratio']:7.2f} "
                   f"{summary['most_at_once']:8d} {summary['listens']:8.3f} {took:7.2f}")
+        if real is not None:  # the melodies' own next 30 s, read the same way: what the measures give real music
+            sources = [continue_source(c) for c in compositions]
+            rows = [continuation_figures(src, cont, bar) for (src, bar), cont in zip(sources, real)]
+            summary = {"in_key_share": round(float(np.nanmean([r["in_key"] for r in rows])), 4),
+                       "longest_within_twice_input": round(float(np.mean([r["longest_within_twice"] for r in rows])), 4),
+                       "note_rate_ratio": round(float(np.mean([r["rate_ratio"] for r in rows])), 3),
+                       "listens": round(listening([src for src, _ in sources], real), 4)}
+            music[group]["the melody's own next 30 s"] = summary
+            print(f"  {'(what really follows)':20s} {summary['in_key_share']:7.3f} {'':6s} "
+                  f"{summary['longest_within_twice_input']:8.2f} {summary['note_rate_ratio']:7.2f} {'':8s} "
+                  f"{summary['listens']:8.3f}")
     print("\n  in key: share of the continuation's notes in the input's key (target 0.90); input: the input's own "
           "share;\n  long ok: share of runs whose longest note is at most twice the input's; rate x: notes per bar "
           "against the input's (target 0.5..2);\n  at once: most notes sounding together; listens: pairs where A's "

@@ -32,7 +32,7 @@ from tools.txl.model import Shape, TransformerXL
 NAME = "txl_melody"
 SEQUENCE_EXTRA = 64  # the sequence model runs memory + 64 tokens, so its window slides
 STEP_USAGE = (
-    "keycomposer.models.txl.continue_composition(composition, seconds=30, temperature=0.9, top_k=None, top_p=0.95, "
+    "keycomposer.models.txl.continue_composition(composition, seconds=30, temperature=0.7, top_k=None, top_p=0.95, "
     "seed=None, style='classical'); the step's inputs are token, position (tokens already fed), style (0 classical, "
     "1 folk) and per layer the keys and "
     "values rings [memory, width] (token t's row in slot t mod memory); its outputs the logits and per layer only "
@@ -201,8 +201,7 @@ def main(argv=None) -> int:
     model.load_weights(np.load(os.path.join(args.run, "weights.npz")))
     rng = np.random.default_rng(0)
     cache = np.load(settings["data"])
-    pieces = {split: [(str(i), str(st)) for i, st, sp in zip(cache["ids"], cache["styles"], cache["splits"]) if sp == split]
-              for split, _ in data.SPLIT_SHARES}
+    pieces = {split: [(i, st) for i, st, _ in found] for split, found in data.load(settings["data"]).items()}
     common = {
         "technique": "Transformer-XL melody continuation (issue 26)",
         "styles": ["classical", "folk"],
