@@ -28,8 +28,9 @@ extras=models
 
 # The shipped models must also load in tflite-runtime 2.14 (which needs numpy < 2): the tests run it from
 # a venv of its own, .venv-tflite, beside the main one.
-if [ "$want" = test ] && [ ! -x .venv-tflite/bin/python ]; then
+# mido: the continuation tests run keycomposer's music package there too.
+if [ "$want" = test ] && ! .venv-tflite/bin/python -c "import tflite_runtime, mido" 2>/dev/null; then
     python3 -m venv .venv-tflite
-    .venv-tflite/bin/python -m pip install -q "tflite-runtime==2.14.*" "numpy<2" \
+    .venv-tflite/bin/python -m pip install -q "tflite-runtime==2.14.*" "numpy<2" "mido>=1.3" \
         || { rm -rf .venv-tflite; echo "bootstrap: no tflite-runtime 2.14 here; its cross-check tests will skip" >&2; }
 fi

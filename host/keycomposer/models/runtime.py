@@ -6,6 +6,7 @@ Models live in `models_tflite/` at the repository root, or in KEYCOMPOSER_MODELS
 """
 
 import hashlib
+import importlib
 import json
 import os
 from pathlib import Path
@@ -108,13 +109,20 @@ class TFLiteModel:
     """One interpreter over checked model bytes. Calling it with arrays returns the output arrays; int8 or
     uint8 tensors are (de)quantized here so callers always pass and get float32."""
 
-    def __init__(self, content: bytes, card: dict, runtime=None, threads: int = DEFAULT_THREADS):
+    def __init__(self, content: bytes, card: dict, runtime=None, threads: int = DEFAULT_THREADS,
+                 same_in_every_runtime: bool = False):
+        """``same_in_every_runtime``: run the built-in kernels only, without the default XNNPACK delegate, whose
+        int8 arithmetic rounds differently from tflite-runtime 2.14's (then both give the same numbers)."""
         self.card = card
         self.runtime, interpreter = interpreter_class(runtime)
         self._content = content  # the interpreter reads from this buffer for its whole life
+        options = {}
+        if same_in_every_runtime:
+            resolver = importlib.import_module(interpreter.__module__).OpResolverType
+            options["experimental_op_resolver_type"] = resolver.BUILTIN_WITHOUT_DEFAULT_DELEGATES
         try:
             with quiet_c_stderr():  # LiteRT announces its XNNPACK delegate on fd 2 at every load
-                self._interpreter = interpreter(model_content=content, num_threads=threads)
+                self._interpreter = interpreter(model_content=content, num_threads=threads, **options)
                 self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as error:
             raise ModelError(f"{self.runtime} cannot run model {card.get('name', '?')!r}: {error}") from error
@@ -149,9 +157,10 @@ def _dequantize(array, detail):
     return array.copy()
 
 
-def load_model(name: str, folder=None, runtime=None, threads: int = DEFAULT_THREADS) -> TFLiteModel:
+def load_model(name: str, folder=None, runtime=None, threads: int = DEFAULT_THREADS,
+               same_in_every_runtime: bool = False) -> TFLiteModel:
     """The shipped model NAME, checked against its card, in the preferred (or the named) runtime."""
     folder = Path(folder or models_dir())
     card = read_card(name, folder)
     content = read_checked_model(folder / card["file"], card)
-    return TFLiteModel(content, card, runtime=runtime, threads=threads)
+    return TFLiteModel(content, card, runtime=runtime, threads=threads, same_in_every_runtime=same_in_every_runtime)

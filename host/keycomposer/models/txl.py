@@ -96,8 +96,9 @@ class StepModel:
 
 
 def load_step_model(name: str = MODEL_NAME, folder=None, runtime=None, threads: int = 1) -> StepModel:
-    """The shipped step model, checked against its card (ModelNotTrained when the project has none)."""
-    return StepModel(load_model(name, folder=folder, runtime=runtime, threads=threads))
+    """The shipped step model, checked against its card (ModelNotTrained when the project has none). It runs
+    on the built-in kernels, so the same seed gives the same continuation in ai-edge-litert and tflite-runtime."""
+    return StepModel(load_model(name, folder=folder, runtime=runtime, threads=threads, same_in_every_runtime=True))
 
 
 def sample_token(logits, rng: np.random.Generator, allowed=None, temperature=DEFAULT_TEMPERATURE, top_k=None,

@@ -4,7 +4,11 @@ The model tests need a TFLite runtime (ai-edge-litert or tflite-runtime), not Te
 skip and say so.
 """
 
+import json
+import os
 import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +22,8 @@ from keycomposer.models.runtime import (
 from keycomposer.music import line_metrics
 from keycomposer.music.composition import Composition, Note, TimeSignature, Track
 from keycomposer.music.samples import sample_composition
+
+REPO = Path(__file__).resolve().parents[3]
 
 try:
     interpreter_class()
@@ -242,3 +248,31 @@ def test_the_accompaniment_goes_under_the_melody_and_its_continuation(step):
     assert len(parts) == 3 and all(p.notes for p in parts)
     continuation_start = min(n.start for n in continued.tracks[1].notes)
     assert any(n.start >= continuation_start for p in parts for n in p.notes)  # under the continuation too
+
+
+def tflite_runtime_python():
+    candidate = os.environ.get("KEYCOMPOSER_TFLITE_PYTHON") or str(REPO / ".venv-tflite" / "bin" / "python")
+    return candidate if shutil.which(candidate) else None
+
+
+@needs_runtime
+@needs_model
+@pytest.mark.timeout(180)
+@pytest.mark.skipif(tflite_runtime_python() is None,
+                    reason="no python with tflite-runtime 2.14 (make .venv-tflite or set KEYCOMPOSER_TFLITE_PYTHON)")
+def test_tflite_runtime_2_14_writes_the_same_continuation(step):
+    script = (
+        "import json, sys\n"
+        "from keycomposer.models import txl\n"
+        "from keycomposer.music.samples import sample_composition\n"
+        "step = txl.load_step_model(folder=sys.argv[1], runtime='tflite_runtime')\n"
+        "out = [txl.continue_composition(sample_composition(name), seconds=15, seed=seed, style=style, step=step)\n"
+        "       for name, seed, style in (('ode_to_joy', 5, 'classical'), ('greensleeves', 6, 'folk'))]\n"
+        "print(json.dumps([[(n.start, n.pitch, n.duration) for n in o.tracks[-1].notes] for o in out]))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO / "host"))
+    theirs = subprocess.run([tflite_runtime_python(), "-c", script, str(models_dir())], check=True, env=env,
+                            capture_output=True, text=True, timeout=170).stdout
+    ours = [txl.continue_composition(sample_composition(name), seconds=15, seed=seed, style=style, step=step)
+            for name, seed, style in (("ode_to_joy", 5, "classical"), ("greensleeves", 6, "folk"))]
+    assert json.loads(theirs) == [[[n.start, n.pitch, n.duration] for n in o.tracks[-1].notes] for o in ours]
