@@ -271,7 +271,7 @@ def melody_track_index(composition) -> int:
 
 
 def harmonize_composition(composition, predict: Predict, settings: SamplingSettings, window: int = 128):
-    """The composition with alto, tenor and bass tracks added under its melody (`melody_track_index`), every
+    """The composition with alto, tenor and bass tracks (those with notes) added under its melody (`melody_track_index`), every
     other track kept as it was. The melody track keeps the person's notes as played; where removal is allowed,
     the released notes are replaced by what was sampled in their place."""
     from dataclasses import replace
@@ -301,6 +301,8 @@ def harmonize_composition(composition, predict: Predict, settings: SamplingSetti
     tracks[index] = replace(track, notes=tuple(sorted(melody, key=lambda n: (n.start, n.pitch))))
     free = [c for c in range(16) if c != DRUM_CHANNEL and c not in {t.channel for t in tracks}]
     for voice, name in enumerate(ADDED_VOICES, start=1):
+        if not harmony.voices[voice]:
+            continue  # nothing was added (no iterations, no notes to add): no empty track either
         channel = free[voice - 1] if len(free) >= voice else track.channel
         tracks.append(Track(notes=as_notes(harmony.voices[voice]), program=track.program, channel=channel, name=name))
     return replace(composition, tracks=tuple(tracks))
