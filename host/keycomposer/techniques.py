@@ -76,7 +76,8 @@ def register(technique: Technique) -> None:
 register(Technique(
     name="arcnn",
     title="AR-CNN Bach",
-    description="adds alto, tenor and bass voices under your melody as in a Bach chorale (DeepComposer's AR-CNN, sampled as Coconet)",
+    description="adds alto, tenor and bass under your melody (its first melodic track) as in a Bach chorale, "
+                "keeping your notes and other tracks as they were (DeepComposer's AR-CNN, sampled as Coconet)",
     model_files=("arcnn_bach",),
     parameters=(
         Parameter("max-notes-to-add", int, 500, "most notes the added voices may hold", 0, 10_000),

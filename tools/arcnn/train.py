@@ -86,6 +86,12 @@ def masked_cross_entropy(tf, classes, masked, logits):
     return tf.reduce_sum(per_cell * weight, axis=[1, 2]) / tf.reduce_sum(weight, axis=[1, 2])
 
 
+def cosine(peak: float, progress: float, floor: float = 0.05) -> float:
+    """The learning rate at `progress` (0..1) of the run: cosine decay from `peak` to `floor` x peak."""
+    progress = min(max(progress, 0.0), 1.0)
+    return peak * (floor + (1 - floor) * 0.5 * (1 + np.cos(np.pi * progress)))
+
+
 def model_card(training: dict) -> dict:
     """The card's fixed parts; convert.py adds file, sha256 and tensors, the benchmark adds figures."""
     settings = training["settings"]
@@ -146,15 +152,16 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=os.path.join("out", "arcnn", "run"))
     parser.add_argument("--cache", default=data.DEFAULT_CACHE)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--steps", type=int, default=8000, help="optimizer steps (default %(default)s)")
-    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=100_000, help="most optimizer steps (default %(default)s)")
+    parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate, cosine-decayed to 5 %%")
     parser.add_argument("--width", type=int, default=arcnn_model.DEFAULT_WIDTH)
     parser.add_argument("--dilations", default=",".join(map(str, arcnn_model.DEFAULT_DILATIONS)))
     parser.add_argument("--eval-every", type=int, default=200)
     parser.add_argument("--valid-examples", type=int, default=256)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--minutes", type=float, default=None, help="stop after this much wall time")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="stop after this much wall time; the learning rate then decays over it, not over --steps")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -170,8 +177,7 @@ def main(argv=None) -> int:
     valid = fixed_examples(splits["valid"], args.valid_examples, 1000 + args.seed)
     dilations = tuple(int(d) for d in args.dilations.split(","))
     net = arcnn_model.build(args.width, dilations)
-    schedule = keras.optimizers.schedules.CosineDecay(args.lr, args.steps, alpha=0.05)
-    optimizer = keras.optimizers.Adam(schedule)
+    optimizer = keras.optimizers.Adam(args.lr)
 
     @tf.function(reduce_retracing=True)
     def train_step(x, classes, masked):
@@ -196,6 +202,8 @@ def main(argv=None) -> int:
     started = time.monotonic()
     step = 0
     for step in range(1, args.steps + 1):
+        optimizer.learning_rate.assign(cosine(args.lr, step / args.steps if not args.minutes
+                                    else (time.monotonic() - started) / (args.minutes * 60)))
         x, classes, masked = sampler.batch(args.batch)
         recent.append(float(train_step(x, classes.transpose(0, 2, 1), masked.transpose(0, 2, 1))))
         if step % args.eval_every == 0 or step == args.steps:
@@ -218,7 +226,8 @@ def main(argv=None) -> int:
             "steps": step,
             "steps_planned": args.steps,
             "batch": args.batch,
-            "optimizer": f"Adam, peak learning rate {args.lr}, cosine decay to 5 % over the planned steps",
+            "optimizer": (f"Adam, peak learning rate {args.lr}, cosine decay to 5 % over "
+                          + (f"the {args.minutes} minutes (wall time)" if args.minutes else "the planned steps")),
             "threads": args.threads,
             "wall_seconds": round(time.monotonic() - started),
             "cache": args.cache,

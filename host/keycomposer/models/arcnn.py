@@ -214,14 +214,9 @@ class GibbsSampler:
     @staticmethod
     def _cap_added(grid, writable, logp, max_add):
         """Rests in place of the least probable added notes beyond `max_add` (the melody's are not counted)."""
-        notes = []
-        for voice in range(1, 4):
-            starts = np.flatnonzero(voice_grid.onsets(grid[voice]) & writable[voice])
-            for start in starts:
-                end = start + 1
-                while end < grid.shape[1] and grid[voice, end] > PITCHES and not voice_grid.onsets(grid[voice, end - 1:end + 1])[1]:
-                    end += 1
-                notes.append((float(np.mean(logp[voice, start:end])), voice, start, end))
+        notes = [(float(np.mean(logp[voice, start:end])), voice, start, end)
+                 for voice in range(1, 4) for start, end, _ in voice_grid.class_notes(grid[voice])
+                 if writable[voice, start]]
         if len(notes) <= max_add:
             return
         notes.sort(key=lambda note: -note[0])
