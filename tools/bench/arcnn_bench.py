@@ -266,7 +266,8 @@ def main(argv=None) -> int:
                "command": "python -m tools.bench.arcnn_bench " + " ".join(argv if argv is not None else sys.argv[1:])}
 
     if not args.skip_likelihood:
-        print(f"likelihood: {WINDOWS} masked windows of the {args.split} chorales (seed {TEST_SEED}), nats per masked cell")
+        print(f"likelihood: {WINDOWS} masked windows of the {args.split} chorales (seed {TEST_SEED}), "
+              "nats per masked cell")
         windows = train.fixed_examples(chorales, WINDOWS, TEST_SEED)
         train_windows = train.ExampleSampler(splits["train"], np.random.default_rng(99)).batch(2000)
         started = time.monotonic()
@@ -338,7 +339,8 @@ def main(argv=None) -> int:
             passes.append(time.perf_counter() - started)
         hundred = 100 * statistics.median(passes)
         speed.update({"reference_100_passes_s": round(hundred, 3), "ratio": round(hundred / ours, 1)})
-        print(f"  DeepComposer's network, 100 passes (median pass x 100): {hundred:.3f} s: ours is {hundred / ours:.1f}x faster")
+        print(f"  DeepComposer's network, 100 passes (median pass x 100): {hundred:.3f} s: "
+              f"ours is {hundred / ours:.1f}x faster")
     figures["speed"] = speed
 
     if args.card:

@@ -27,7 +27,8 @@ MELODIES = {
                             "D5:q B4 B4 B4 | C5 A4 A4 A4 | G4 B4 D5 D5 | G4:w |"),
     "scarborough_fair": ((3, 4), "D4:h D4:q | A4:h A4:q | E4:q. F4:e E4:q | D4:h. | "
                                  "A4:q C5:h | D5:h C5:q | A4:q B4 G4 | A4:h. |"),
-    "when_the_saints": ((4, 4), "r:q C4 E4 F4 | G4:w | r:q C4 E4 F4 | G4:w | r:q C4 E4 F4 | G4:h E4 | C4:h E4 | D4:w |"),
+    "when_the_saints": ((4, 4), "r:q C4 E4 F4 | G4:w | r:q C4 E4 F4 | G4:w | r:q C4 E4 F4 | G4:h E4 | C4:h E4 | "
+                                "D4:w |"),
     "minuet_in_g": ((3, 4), "D5:q G4:e A4 B4 C5 | D5:q G4 G4 | E5:q C5:e D5 E5 F#5 | G5:q G4 G4 | "
                             "C5:q D5:e C5 B4 A4 | B4:q C5:e B4 A4 G4 | F#4:q G4:e A4 B4 G4 | A4:h. |"),
     "drunken_sailor": ((4, 4), "A4:q A4:e A4 A4:q A4:e A4 | A4:q D4 F4 A4 | G4:q G4:e G4 G4:q G4:e G4 | "

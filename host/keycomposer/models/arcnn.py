@@ -63,7 +63,8 @@ class SamplingSettings:
             raise ValueError(f"max_remove_percent must be in 0..100, got {self.max_remove_percent!r}")
         if not isinstance(self.iterations, int) or self.iterations < 0:
             raise ValueError(f"iterations must be a whole number >= 0, got {self.iterations!r}")
-        if not (isinstance(self.temperature, (int, float)) and math.isfinite(self.temperature) and self.temperature > 0):
+        temperature = self.temperature
+        if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0):
             raise ValueError(f"temperature (creative risk) must be a number > 0, got {self.temperature!r}")
 
 
@@ -196,10 +197,7 @@ class GibbsSampler:
         """Every masked cell from its own softmax; a hold whose step before came out another pitch is then
         read as the note starting there (`voice_grid.repaired`)."""
         voice, step = np.nonzero(masked)
-        scores = logits[voice, step]
-        drawn = np.argmax(scores - np.log(self.rng.standard_exponential(scores.shape)), axis=1)
-        grid[voice, step] = drawn
-        logp[voice, step] = _log_softmax(scores)[np.arange(len(drawn)), drawn]
+        grid[voice, step], logp[voice, step] = _sample(logits[voice, step], self.rng)
         grid[:] = voice_grid.repaired(grid)
 
     def _draw_in_time_order(self, grid, masked, logits, logp):
@@ -207,9 +205,7 @@ class GibbsSampler:
             voices = np.flatnonzero(masked[:, step])
             before = voice_grid.sounding_pitch(grid[voices, step - 1]) if step else np.full(len(voices), -1)
             scores = np.where(self._allowed(before), logits[voices, step], -np.inf)
-            drawn = np.argmax(scores - np.log(self.rng.standard_exponential(scores.shape)), axis=1)
-            grid[voices, step] = drawn
-            logp[voices, step] = _log_softmax(scores)[np.arange(len(drawn)), drawn]
+            grid[voices, step], logp[voices, step] = _sample(scores, self.rng)
 
     @staticmethod
     def _cap_added(grid, writable, logp, max_add):
@@ -222,6 +218,17 @@ class GibbsSampler:
         notes.sort(key=lambda note: -note[0])
         for _, voice, start, end in notes[max_add:]:
             grid[voice, start:end] = REST
+
+
+def _sample(scores: np.ndarray, rng) -> tuple:
+    """One class per row of (cells, CLASSES) `scores` drawn from its softmax (by inverse CDF), and its log
+    probability."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    weights = np.exp(shifted)
+    cumulative = np.cumsum(weights, axis=1)
+    total = cumulative[:, -1]
+    drawn = np.minimum((cumulative < (rng.random(len(total)) * total)[:, None]).sum(axis=1), scores.shape[1] - 1)
+    return drawn, shifted[np.arange(len(drawn)), drawn] - np.log(total)
 
 
 def _log_softmax(scores: np.ndarray) -> np.ndarray:
@@ -266,8 +273,8 @@ def melody_track_index(composition) -> int:
 
 
 def harmonize_composition(composition, predict: Predict, settings: SamplingSettings, window: int = 128):
-    """The composition with alto, tenor and bass tracks (those with notes) added under its melody (`melody_track_index`), every
-    other track kept as it was. The melody track keeps the person's notes as played; where removal is allowed,
+    """The composition with alto, tenor and bass tracks (those with notes) added under its melody
+    (`melody_track_index`), every other track kept as it was. The melody track keeps the person's notes as played; where removal is allowed,
     the released notes are replaced by what was sampled in their place."""
     from dataclasses import replace
 
@@ -278,9 +285,10 @@ def harmonize_composition(composition, predict: Predict, settings: SamplingSetti
     track = composition.tracks[index]
     resolution = composition.resolution
     notes = sorted(track.notes, key=lambda n: (n.start, n.pitch))
-    steps_of = [(tick_to_step(n.start, resolution, STEPS_PER_BEAT),
-                 max(tick_to_step(n.end, resolution, STEPS_PER_BEAT), tick_to_step(n.start, resolution, STEPS_PER_BEAT) + 1),
-                 n.pitch) for n in notes]
+    def step(tick):
+        return tick_to_step(tick, resolution, STEPS_PER_BEAT)
+
+    steps_of = [(step(n.start), max(step(n.end), step(n.start) + 1), n.pitch) for n in notes]
     steps = max(end for _, end, _ in steps_of)
     harmony = harmonize(steps_of, steps, predict, settings, window)
     velocity = int(np.median([n.velocity for n in notes]))
