@@ -152,3 +152,13 @@ def test_an_empty_or_drums_only_input_is_a_clear_error():
         harmonize_composition(composition(), Wants(chords()), settings())
     with pytest.raises(ValueError, match="drum"):
         harmonize_composition(composition(track([36, 38], channel=9)), Wants(chords()), settings())
+
+
+def test_with_removal_the_melody_track_keeps_every_note_but_the_rewritten_ones_as_played():
+    pitches = [72] * 16
+    pitches[5] = 73  # out of place for a network that wants 72 throughout
+    melody = track(pitches, length=960)  # half notes: 8 steps each, as `chords` has them
+    result = harmonize_composition(composition(melody), Wants(chords()), settings(max_remove_percent=10))
+    notes = result.tracks[0].notes
+    assert [n for n in notes if n.start != 5 * 960] == [n for k, n in enumerate(melody.notes) if k != 5]
+    assert [(n.start, n.pitch, n.duration) for n in notes if n.start == 5 * 960] == [(5 * 960, 72, 960)]
