@@ -84,7 +84,8 @@ register(Technique(
         Parameter("max-remove-percent", float, 0.0,
                   "most of the melody's notes the model may rewrite, in % (0: kept as played)", 0, 100),
         Parameter("iterations", int, 100, "Gibbs sampling steps (one network call each)", 0, 10_000),
-        Parameter("creative-risk", float, 1.0, "temperature: higher is more adventurous", 0.01, 10),
+        Parameter("creative-risk", float, 0.3, "temperature: higher is more adventurous (1.0: 16th-note dots)",
+                  0.01, 10),
     ),
     run=_run_arcnn,
 ))

@@ -1,8 +1,8 @@
 """AR-CNN figures, side by side in one run: likelihood against baselines, what it writes, and its speed.
 
     .venv-train/bin/python -m tools.bench.arcnn_bench --split valid                       # while choosing
-    .venv-train/bin/python -m tools.bench.arcnn_bench --split test --reference out/arcnn/reference \\
-        --card models_tflite/arcnn_bach.json                                             # once, for the card
+    .venv-train/bin/python -m tools.bench.arcnn_bench --split test --select 0.3,0.5,0.7,1.0 \\
+        --reference out/arcnn/reference --card models_tflite/arcnn_bach.json             # once, for the card
 
 Needs the voice cache (tools/arcnn/data.py) and LiteRT. --reference is a folder holding
 deepcomposer_arcnn_int8.tflite (`python ../shared/reference/deepcomposer_arcnn.py --tflite FOLDER`).
@@ -236,6 +236,16 @@ def texture_figures(pieces) -> dict:
     }
 
 
+def print_table(rows: dict) -> None:
+    short = {"added_notes": "added", "added_notes_per_bar": "per bar", "mean_length_16ths": "length (16ths)",
+             "one_step_share": "one-step", "in_key_share": "in key", "parallel_5ths_8ves_per_100_moves": "par/100 mv",
+             "moves": "moves", "crossings_per_100_steps": "cross/100"}
+    keys = list(next(iter(rows.values())))
+    print(f"  {'':44s}" + "".join(f"{short.get(k, k)[:14]:>15s}" for k in keys))
+    for name, row in rows.items():
+        print(f"  {name:44s}" + "".join(f"{str(row[k]):>15s}" for k in keys))
+
+
 def generate(net, melodies, settings_of) -> list:
     pieces = []
     for k, (melody, steps) in enumerate(melodies):
@@ -253,9 +263,13 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default=None, help="folder holding arcnn_bach.tflite (default: models_tflite)")
     parser.add_argument("--reference", help="folder with deepcomposer_arcnn_int8.tflite, for the speed ratio")
     parser.add_argument("--card", help="write the figures into this model card")
-    parser.add_argument("--temperature", type=float, default=1.0, help="creative risk for the generations")
+    parser.add_argument("--temperature", type=float, default=arcnn.SamplingSettings().temperature,
+                        help="creative risk for the generations (default: the sampler's, %(default)s)")
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--skip-likelihood", action="store_true")
+    parser.add_argument("--select", metavar="T,T,...",
+                        help="first print the validation sopranos' figures at these creative risks (how the default "
+                             "was chosen), whatever --split says")
     args = parser.parse_args(argv)
 
     splits = data.load()
@@ -264,6 +278,17 @@ def main(argv=None) -> int:
     figures = {"split": args.split, "chorales": len(chorales), "runtime": f"{net.model.runtime}, 2 threads",
                "load_average_at_start": round(os.getloadavg()[0], 2),
                "command": "python -m tools.bench.arcnn_bench " + " ".join(argv if argv is not None else sys.argv[1:])}
+
+    if args.select:
+        print("choosing the creative risk: the validation chorales' sopranos, 100 Gibbs steps")
+        valid = [(c.voices[0], c.steps) for c in splits["valid"]]
+        selection = {"Bach's alto, tenor, bass (valid chorales)": texture_figures(
+            [(c.voices[0], c.voices[1:], c.steps) for c in splits["valid"]])}
+        for temperature in (float(t) for t in args.select.split(",")):
+            selection[f"ours, creative risk {temperature:g}"] = texture_figures(generate(
+                net, valid, lambda k: arcnn.SamplingSettings(seed=k, temperature=temperature)))
+        print_table(selection)
+        figures["selection_on_valid"] = selection
 
     if not args.skip_likelihood:
         print(f"likelihood: {WINDOWS} masked windows of the {args.split} chorales (seed {TEST_SEED}), "
@@ -298,10 +323,7 @@ def main(argv=None) -> int:
         f"ours on {len(unseen)} unseen melodies": texture_figures(
             generate(net, [(notes, max(e for _, e, _ in notes)) for _, notes in unseen.values()], settings)),
     }
-    keys = list(next(iter(texture.values())))
-    print(f"  {'':44s}" + "".join(f"{k[:14]:>15s}" for k in keys))
-    for name, row in texture.items():
-        print(f"  {name:44s}" + "".join(f"{str(row[k]):>15s}" for k in keys))
+    print_table(texture)
     figures["texture"] = texture
 
     unchanged = {}

@@ -48,12 +48,14 @@ Predict = Callable[[np.ndarray], np.ndarray]  # (steps, 4 * CLASSES + 4) float32
 class SamplingSettings:
     """DeepComposer's four AR-CNN parameters and a seed (same seed, same result).
 
-    Removal is off by default (DeepComposer offered 0..100 %): the person's melody comes back as played."""
+    Removal is off by default (DeepComposer offered 0..100 %): the person's melody comes back as played. The
+    creative risk's default, 0.3, was chosen on the validation chorales (the model card's "sampling"): at 1.0
+    the added voices break into 16th-note dots (mean length 1.3 sixteenths, 83 % one step long)."""
 
     max_notes_to_add: int = 500
     max_remove_percent: float = 0.0
     iterations: int = 100
-    temperature: float = 1.0  # "creative risk"
+    temperature: float = 0.3  # "creative risk"
     seed: Optional[int] = None
 
     def __post_init__(self):
