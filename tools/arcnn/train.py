@@ -124,7 +124,8 @@ def model_card(training: dict) -> dict:
                      "melody; iterations = Gibbs steps, creative risk = temperature, max notes to add = cap on the "
                      "added voices' notes (the most probable kept), max % removed = share of the melody's notes the "
                      "sampler may rewrite (the least probable under the harmony; 0 by default, the melody kept as "
-                     "played). Default creative risk 0.3, chosen on the validation sopranos: figures.selection_on_valid."),
+                     "played). Default creative risk 0.3, chosen on the validation sopranos: "
+                     "figures.selection_on_valid."),
         "curves": "arcnn_bach_curves.png beside this card",
     }
 

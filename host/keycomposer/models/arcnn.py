@@ -276,8 +276,8 @@ def melody_track_index(composition) -> int:
 
 def harmonize_composition(composition, predict: Predict, settings: SamplingSettings, window: int = 128):
     """The composition with alto, tenor and bass tracks (those with notes) added under its melody
-    (`melody_track_index`), every other track kept as it was. The melody track keeps the person's notes as played; where removal is allowed,
-    the released notes are replaced by what was sampled in their place."""
+    (`melody_track_index`), every other track kept as it was. The melody track keeps the person's notes as
+    played; where removal is allowed, the released notes are replaced by what was sampled in their place."""
     from dataclasses import replace
 
     from keycomposer.music.composition import DRUM_CHANNEL, Note, Track
