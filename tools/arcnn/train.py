@@ -1,6 +1,6 @@
 """Train the AR-CNN on the Bach chorales the Coconet way: hide some voice cells, learn to fill them in.
 
-    nice -n 5 .venv-train/bin/python -m tools.arcnn.train --out out/arcnn/run --seed 0 --minutes 60
+    nice -n 5 .venv-train/bin/python -m tools.arcnn.train --out out/arcnn/run --seed 0 --minutes 22
 
 Each example is an 8-bar window of a training chorale (four voices, one class per voice per 16th step:
 keycomposer.models.voice_grid), transposed to a random key that fits the range. A share r ~ U(0, 1) of the
