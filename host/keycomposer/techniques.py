@@ -51,27 +51,19 @@ class Technique:
 
 
 def _run_arcnn(composition: Composition, seed: int | None, max_notes_to_add: int, max_remove_percent: float,
-               iterations: int, creative_risk: float, flips_per_pass: int) -> Composition:
-    from keycomposer.models.arcnn import ArcnnBach, SamplingSettings, edit_roll
-    from keycomposer.music.pianoroll import from_pianoroll, to_pianoroll
+               iterations: int, creative_risk: float) -> Composition:
+    from keycomposer.models.arcnn import ArcnnBach, SamplingSettings, harmonize_composition, melody_track_index
     from keycomposer.progress import counting, progress_bar
 
-    if not composition.tracks or composition.note_count == 0:
-        raise ValueError("AR-CNN needs a melody with notes; the input is empty")
-    # AR-CNN edits one track, as DeepComposer's does: the first track with notes.
-    track_index = next(i for i, t in enumerate(composition.tracks) if t.notes)
-    track = composition.tracks[track_index]
-    roll = to_pianoroll(composition, steps_per_beat=4)[track_index]
+    # AR-CNN harmonizes one track, the first melodic one; every other track is kept as it was.
+    melody = composition.tracks[melody_track_index(composition)]
     settings = SamplingSettings(max_notes_to_add=max_notes_to_add, max_remove_percent=max_remove_percent,
-                                iterations=iterations, temperature=creative_risk, seed=seed,
-                                flips_per_pass=flips_per_pass)
+                                iterations=iterations, temperature=creative_risk, seed=seed)
     model = ArcnnBach.load()
     with progress_bar(None, "AR-CNN sampling") as advance:
-        edited = edit_roll(roll, counting(model.logits, advance), settings, model.lowest_pitch, model.pitches,
-                           model.steps)
-    result = from_pianoroll(edited[None], steps_per_beat=4, resolution=composition.resolution,
-                            programs=[track.program], channels=[track.channel], names=[track.name or "melody"])
-    return replace(composition, tracks=result.tracks, name=f"{composition.name or 'input'} (AR-CNN)")
+        result = harmonize_composition(composition, counting(model.logits, advance), settings, model.steps)
+    return replace(result, name=f"{composition.name or 'input'} (AR-CNN: alto, tenor, bass under "
+                                f"'{melody.name or 'melody'}')")
 
 
 TECHNIQUES: dict[str, Technique] = {}
@@ -84,15 +76,16 @@ def register(technique: Technique) -> None:
 register(Technique(
     name="arcnn",
     title="AR-CNN Bach",
-    description="adds and removes notes until the melody sounds like a Bach chorale (DeepComposer's AR-CNN)",
+    description="adds alto, tenor and bass under your melody (its first melodic track) as in a Bach chorale, "
+                "keeping your notes and other tracks as they were (DeepComposer's AR-CNN, sampled as Coconet)",
     model_files=("arcnn_bach",),
     parameters=(
-        Parameter("max-notes-to-add", int, 500, "most notes the model may add", 0, 10_000),
-        Parameter("max-remove-percent", float, 100.0, "most of the input's notes it may remove, in %", 0, 100),
-        Parameter("iterations", int, 100, "sampling iterations (one cell edited per iteration)", 0, 10_000),
-        Parameter("creative-risk", float, 1.0, "temperature: higher is more adventurous", 0.01, 10),
-        Parameter("flips-per-pass", int, 2, "cells flipped per network call (faster; 2 measured to keep quality)",
-                  1, 64),
+        Parameter("max-notes-to-add", int, 500, "most notes the added voices may hold", 0, 10_000),
+        Parameter("max-remove-percent", float, 0.0,
+                  "most of the melody's notes the model may rewrite, in % (0: kept as played)", 0, 100),
+        Parameter("iterations", int, 100, "Gibbs sampling steps (one network call each)", 0, 10_000),
+        Parameter("creative-risk", float, 0.3, "temperature: higher is more adventurous (1.0: 16th-note dots)",
+                  0.01, 10),
     ),
     run=_run_arcnn,
 ))

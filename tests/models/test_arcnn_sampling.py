@@ -1,231 +1,164 @@
-"""The AR-CNN sampling loop, driven by fake networks whose preferences are known (no TFLite needed)."""
+"""The AR-CNN sampler (blocked Gibbs under the melody), driven by fake networks whose wishes are known."""
 
 import numpy as np
 import pytest
 
-from keycomposer.models.arcnn import OVERLAP_STEPS, SamplingSettings, edit_roll, window_starts
+from keycomposer.models import voice_grid
+from keycomposer.models.arcnn import (
+    OVERLAP_STEPS,
+    SamplingSettings,
+    harmonize,
+    harmonize_composition,
+    window_starts,
+)
+from keycomposer.models.voice_grid import CLASSES, PITCHES, REST, onset_class
+from keycomposer.music.composition import Composition, Note, Track
 
-LOW, PITCHES, STEPS = 28, 64, 128
-
-
-def roll_with(length, cells):
-    roll = np.zeros((length, 128), dtype=bool)
-    for step, pitch in cells:
-        roll[step, pitch] = True
-    return roll
-
-
-def chorale_like(length=128, seed=0):
-    """A random four-note-per-beat texture inside the model's range."""
-    rng = np.random.default_rng(seed)
-    roll = np.zeros((length, 128), dtype=bool)
-    for beat in range(0, length, 4):
-        roll[beat:beat + 4, rng.choice(np.arange(48, 76), 4, replace=False)] = True
-    return roll
-
-
-class FlatNet:
-    """Every cell equally likely: the budgets alone decide what can happen. Counts its calls."""
-
-    def __init__(self):
-        self.calls = 0
-        self.windows = []
-
-    def __call__(self, window):
-        assert window.shape == (STEPS, PITCHES) and window.dtype == bool
-        self.calls += 1
-        self.windows.append(window.copy())
-        return np.zeros((STEPS, PITCHES))
+STEPS = 128
+TWINKLE = [(4 * k, 4 * k + 4, p) for k, p in enumerate([60, 60, 67, 67, 69, 69])] + [(24, 32, 67)]
 
 
 class Wants:
-    """Strongly prefers to flip the given (step, band pitch) cells, in the order given."""
+    """Logits that strongly prefer one class per voice per step: `wanted` (4, STEPS). Counts its calls and keeps
+    the inputs it saw."""
 
-    def __init__(self, cells):
-        self.logits = np.full((STEPS, PITCHES), -50.0)
-        for rank, (step, pitch) in enumerate(cells):
-            self.logits[step, pitch] = 50.0 - rank
+    def __init__(self, wanted, strength=30.0):
+        self.logits = np.zeros((STEPS, 4, CLASSES))
+        self.logits[np.arange(STEPS)[:, None], np.arange(4)[None], np.asarray(wanted).T] = strength
+        self.inputs = []
 
-    def __call__(self, window):
+    def __call__(self, x):
+        assert x.shape == (STEPS, 4 * CLASSES + 4) and x.dtype == np.float32
+        self.inputs.append(x.copy())
         return self.logits
 
 
-def edit(roll, net, **settings):
-    return edit_roll(roll, net, SamplingSettings(**settings), LOW, PITCHES, STEPS)
+def half_notes(pitches, steps=STEPS):
+    """One voice's classes: the pitches as half notes, one after another."""
+    return voice_grid.voice_classes([(8 * k, 8 * k + 8, p) for k, p in enumerate(pitches * (steps // 8))], steps)
 
 
-def added_and_removed(before, after):
-    return int(np.count_nonzero(after & ~before)), int(np.count_nonzero(before & ~after))
+def chords():
+    return np.stack([half_notes([72]), half_notes([64, 65]), half_notes([55, 57]), half_notes([48, 41])])
 
 
-def test_zero_budgets_return_the_input_unchanged():
-    roll = chorale_like()
-    out = edit(roll, FlatNet(), max_notes_to_add=0, max_remove_percent=0, seed=1)
-    assert np.array_equal(out, roll)
+def settings(**kw):
+    return SamplingSettings(**dict(dict(seed=0, iterations=30), **kw))
 
 
-def test_the_input_array_is_not_modified():
-    roll = chorale_like()
-    before = roll.copy()
-    edit(roll, FlatNet(), seed=1)
-    assert np.array_equal(roll, before)
+def test_zero_budgets_give_back_exactly_the_melody_repeated_notes_included():
+    net = Wants(chords())
+    for zero in (dict(iterations=0), dict(max_notes_to_add=0, max_remove_percent=0)):
+        out = harmonize(TWINKLE, 32, net, settings(**zero))
+        assert out.voices == [TWINKLE, [], [], []] and out.kept == list(range(len(TWINKLE)))
+    assert net.inputs == []  # not even one network call
 
 
-def test_same_seed_same_result_and_another_seed_differs():
-    roll = chorale_like()
-    first = edit(roll, FlatNet(), seed=7)
-    again = edit(roll, FlatNet(), seed=7)
-    other = edit(roll, FlatNet(), seed=8)
-    assert np.array_equal(first, again)
-    assert not np.array_equal(first, other)
+def test_the_voices_the_network_wants_come_out_as_whole_notes():
+    out = harmonize([(0, 128, 72)], STEPS, Wants(chords()), settings())
+    assert out.voices[1] == [(8 * k, 8 * k + 8, [64, 65][k % 2]) for k in range(16)]
+    assert out.voices[3] == [(8 * k, 8 * k + 8, [48, 41][k % 2]) for k in range(16)]
 
 
-def test_each_iteration_flips_one_cell_with_one_network_call():
-    roll = chorale_like()
-    net = FlatNet()
-    out = edit(roll, net, iterations=30, flips_per_pass=1, seed=3)
-    assert net.calls == 30
-    assert 0 < np.count_nonzero(out ^ roll) <= 30
+def test_the_melody_is_never_moved_without_removal_however_much_the_network_dislikes_it():
+    wanted = chords()  # the network wants 72 in the soprano; the melody plays Twinkle
+    out = harmonize(TWINKLE, 32, Wants(wanted), settings(max_remove_percent=0))
+    assert out.voices[0] == TWINKLE
+    assert all(len(v) > 0 for v in out.voices[1:])
 
 
-def test_several_flips_per_pass_need_fewer_network_calls():
-    net = FlatNet()
-    out = edit(chorale_like(), net, iterations=30, flips_per_pass=4, seed=3)
-    assert net.calls == 8  # ceil(30 / 4)
-    assert np.count_nonzero(out ^ chorale_like()) == 30  # no cell is drawn twice in one pass
+def test_the_first_gibbs_step_masks_every_added_cell_and_later_ones_fewer():
+    net = Wants(chords())
+    harmonize([(0, 128, 72)], STEPS, net, settings(iterations=20))
+    masks = [x[:, 4 * CLASSES:] for x in net.inputs]
+    assert masks[0][:, 1:].all() and not masks[0][:, 0].any()  # alto, tenor, bass hidden; the melody seen
+    shares = [m[:, 1:].mean() for m in masks]
+    assert shares[-1] < 0.2 and shares[5] < shares[1]  # annealed
+    assert all(not m[:, 0].any() for m in masks)
 
 
-def test_notes_added_stay_within_the_budget():
-    empty = np.zeros((STEPS, 128), dtype=bool)
-    out = edit(empty, FlatNet(), max_notes_to_add=12, iterations=200, seed=0)
-    added, _ = added_and_removed(empty, out)
-    assert 0 < added <= 12
+def test_removal_rewrites_the_least_likely_notes_only_up_to_its_share():
+    melody = [(8 * k, 8 * k + 8, 72) for k in range(16)]
+    melody[5] = (40, 48, 73)  # the one note the network finds out of place
+    net = Wants(chords())
+    out = harmonize(melody, STEPS, net, settings(max_remove_percent=10))  # 10 % of 16: one note
+    assert out.kept == [k for k in range(16) if k != 5]
+    assert (40, 48, 72) in out.voices[0] and (40, 48, 73) not in out.voices[0]
+    assert [n for n in out.voices[0] if n != (40, 48, 72)] == [melody[k] for k in out.kept]
 
 
-def test_notes_removed_stay_within_the_share_of_the_input():
-    roll = chorale_like()
-    quarter = np.count_nonzero(roll) // 4
-
-    def wants_to_remove(window):
-        return np.where(window, 50.0, -50.0)
-
-    exact = edit(roll, wants_to_remove, max_notes_to_add=0, max_remove_percent=25, iterations=quarter, seed=0)
-    assert added_and_removed(roll, exact) == (0, quarter)
-    longer = edit(roll, wants_to_remove, max_notes_to_add=0, max_remove_percent=25, iterations=3 * quarter, seed=0)
-    added, removed = added_and_removed(roll, longer)
-    assert added == 0 and quarter - 1 <= removed <= quarter  # at the limit it can only put notes back
+def test_the_added_notes_are_capped_keeping_the_most_likely():
+    out = harmonize([(0, 128, 72)], STEPS, Wants(chords()), settings(max_notes_to_add=5))
+    assert sum(len(v) for v in out.voices[1:]) <= 5
 
 
-def test_undoing_an_addition_gives_the_budget_back():
-    # wants: add cell A, then remove it again, then add B: with a budget of one note both additions happen
-    empty = np.zeros((STEPS, 128), dtype=bool)
-
-    class AddRemoveAdd:
-        def __init__(self):
-            self.plan = iter([(0, 10), (0, 10), (5, 20)])
-
-        def __call__(self, window):
-            logits = np.full((STEPS, PITCHES), -50.0)
-            logits[next(self.plan)] = 50.0
-            return logits
-
-    out = edit(empty, AddRemoveAdd(), max_notes_to_add=1, iterations=3, flips_per_pass=1, seed=0)
-    assert np.array_equal(np.argwhere(out), [[5, LOW + 20]])
+def test_the_same_seed_gives_the_same_voices():
+    rng = np.random.default_rng(1)
+    noisy = Wants(chords(), strength=1.0)
+    noisy.logits += rng.normal(0, 1, noisy.logits.shape)
+    first = harmonize(TWINKLE, 32, noisy, settings(seed=4))
+    assert first.voices == harmonize(TWINKLE, 32, noisy, settings(seed=4)).voices
+    assert first.voices != harmonize(TWINKLE, 32, noisy, settings(seed=5)).voices
 
 
-def test_a_pass_that_could_only_undo_its_own_flip_scores_the_roll_again():
-    empty = np.zeros((STEPS, 128), dtype=bool)
-    calls = []
-
-    def wants_one_cell(window):
-        calls.append(window.copy())
-        logits = np.full((STEPS, PITCHES), -50.0)
-        logits[0, 10] = 50.0
-        return logits
-
-    out = edit(empty, wants_one_cell, max_notes_to_add=1, iterations=3, flips_per_pass=4, seed=0)
-    assert len(calls) == 2 and calls[1][0, 10]  # the second call saw the first pass's note
-    assert np.count_nonzero(out) == 1 and not out[0, LOW + 10]  # taken back, the budget spent on another cell
-
-
-def test_low_creative_risk_follows_the_network_high_risk_wanders():
-    empty = np.zeros((STEPS, 128), dtype=bool)
-    favourite = Wants([(0, 10)])
-    favourite.logits[:] = 0.0
-    favourite.logits[0, 10] = 5.0  # e^5 ~ 148 times any other cell, out of 8192
-    calm = [edit(empty, favourite, iterations=1, temperature=0.1, seed=s)[0, LOW + 10] for s in range(20)]
-    risky = [edit(empty, favourite, iterations=1, temperature=10.0, seed=s)[0, LOW + 10] for s in range(20)]
-    assert all(calm)
-    assert sum(risky) <= 2
+def test_a_long_piece_is_written_window_by_window_reading_the_part_before_as_it_was_written():
+    melody = [(8 * k, 8 * k + 8, 72) for k in range(40)]  # 320 steps
+    net = Wants(chords())
+    out = harmonize(melody, 320, net, settings(iterations=20))
+    starts = window_starts(320)
+    assert starts[1] == STEPS - OVERLAP_STEPS
+    assert max(e for _, e, _ in out.voices[2]) == 320 and out.voices[0] == melody
+    # the second window's first calls see the overlap as written by the first window, unmasked
+    lower_masks = [x[:, 4 * CLASSES + 1:] for x in net.inputs]
+    second = [x for x, m in zip(net.inputs, lower_masks) if not m[:OVERLAP_STEPS].any() and m[OVERLAP_STEPS:].all()]
+    alto = second[0][:2, CLASSES:2 * CLASSES]  # steps 96 and 97: the alto's 64 struck, then held
+    assert list(np.argmax(alto, axis=1)) == [onset_class(64), onset_class(64) + PITCHES]
+    assert len(net.inputs) < 3 * 20  # windows after the first get iterations pro rata
 
 
-def test_notes_outside_the_model_range_pass_through():
-    roll = roll_with(STEPS, [(0, 20), (3, 100), (9, 127)])
-    out = edit(roll, FlatNet(), max_remove_percent=100, iterations=300, seed=2)
-    assert np.array_equal(out[:, :LOW], roll[:, :LOW])
-    assert np.array_equal(out[:, LOW + PITCHES:], roll[:, LOW + PITCHES:])
-    assert out[:, LOW:LOW + PITCHES].any()  # while the band itself was edited
+@pytest.mark.parametrize("bad, word", [
+    (dict(max_notes_to_add=-1), "max_notes_to_add"),
+    (dict(max_remove_percent=101), "max_remove_percent"),
+    (dict(iterations=1.5), "iterations"),
+    (dict(temperature=0), "temperature"),
+])
+def test_bad_settings_are_named(bad, word):
+    with pytest.raises(ValueError, match=word):
+        SamplingSettings(**bad)
 
 
-def test_a_short_piece_comes_back_at_its_length_and_pads_nothing():
-    roll = chorale_like(40)
-    net = FlatNet()
-    out = edit(roll, net, iterations=50, seed=4)
-    assert out.shape == (40, 128)
-    assert not net.windows[0][40:].any()  # the padding is never edited
+def composition(*tracks):
+    return Composition(tracks=tracks, resolution=480)
 
 
-def test_window_starts_overlap_and_end_flush():
-    assert window_starts(100) == [0]
-    assert window_starts(128) == [0]
-    assert window_starts(300) == [0, 96, 172]
-    assert window_starts(301) == [0, 96, 176]  # on a beat, overhanging the end by three steps
-    for length in (129, 333, 1000, 1001):
-        starts = window_starts(length)
-        assert all(s % 4 == 0 for s in starts)
-        assert 0 <= starts[-1] + STEPS - length < 4
-        assert all(b - a <= STEPS - OVERLAP_STEPS for a, b in zip(starts, starts[1:]))
+def track(pitches, channel=0, name="melody", length=480):
+    notes = tuple(Note(length * k, p, length, 90) for k, p in enumerate(pitches))
+    return Track(notes=notes, channel=channel, name=name)
 
 
-def test_an_overhanging_last_window_edits_up_to_the_end_only():
-    net = FlatNet()
-    out = edit(chorale_like(301), net, iterations=100, seed=6)
-    assert out.shape == (301, 128)
-    assert not net.windows[-1][125:].any()  # steps 301.. of the last window are padding, never edited
+def test_a_composition_gets_three_voices_and_keeps_every_other_track_as_it_was():
+    melody = track([72, 72, 74, 76] * 8)
+    drums = track([36, 38] * 8, channel=9, name="drums")
+    bass = track([48] * 8, channel=1, name="bass line", length=1920)
+    result = harmonize_composition(composition(drums, melody, bass), Wants(chords()), settings())
+    assert result.tracks[:3] == (drums, melody, bass)  # notes as played, repeated ones included
+    assert [t.name for t in result.tracks[3:]] == ["alto", "tenor", "bass"]
+    assert all(t.notes and not t.is_drum for t in result.tracks[3:])
+    assert len({t.channel for t in result.tracks}) == 6
 
 
-def test_a_long_piece_is_edited_over_its_whole_length_keeping_its_context():
-    roll = chorale_like(300)
-    net = FlatNet()
-    out = edit(roll, net, max_remove_percent=0, iterations=100, flips_per_pass=1, seed=5)
-    assert out.shape == roll.shape
-    assert (out | ~roll).all()  # nothing removed, so every input note is still there
-    added_at = np.nonzero((out & ~roll).any(axis=1))[0]
-    assert added_at.min() < 96 and added_at.max() >= 224  # the first and the last window both added notes
-    # windows 2 and 3 saw the edits of the window before them in their overlap
-    assert np.array_equal(net.windows[100][:OVERLAP_STEPS], out[96:128, LOW:LOW + PITCHES])
-    # iterations pro rata: 100 for the first 128 steps, then 100*(224-128)/128 and 100*(300-224)/128
-    assert net.calls == 100 + 75 + 59
+def test_an_empty_or_drums_only_input_is_a_clear_error():
+    with pytest.raises(ValueError, match="empty"):
+        harmonize_composition(composition(), Wants(chords()), settings())
+    with pytest.raises(ValueError, match="drum"):
+        harmonize_composition(composition(track([36, 38], channel=9)), Wants(chords()), settings())
 
 
-@pytest.mark.parametrize(
-    "settings, message",
-    [
-        (dict(max_notes_to_add=-1), "max_notes_to_add"),
-        (dict(max_remove_percent=101), "max_remove_percent"),
-        (dict(iterations=2.5), "iterations"),
-        (dict(temperature=0), "temperature"),
-        (dict(temperature=float("nan")), "temperature"),
-        (dict(flips_per_pass=0), "flips_per_pass"),
-    ],
-)
-def test_bad_settings_are_named(settings, message):
-    with pytest.raises(ValueError, match=message):
-        SamplingSettings(**settings)
-
-
-def test_a_roll_of_the_wrong_shape_is_refused():
-    with pytest.raises(ValueError, match="128 pitches"):
-        edit(np.zeros((16, 64), dtype=bool), FlatNet())
-    with pytest.raises(ValueError, match="0/1"):
-        edit(np.full((16, 128), 2), FlatNet())
+def test_with_removal_the_melody_track_keeps_every_note_but_the_rewritten_ones_as_played():
+    pitches = [72] * 16
+    pitches[5] = 73  # out of place for a network that wants 72 throughout
+    melody = track(pitches, length=960)  # half notes: 8 steps each, as `chords` has them
+    result = harmonize_composition(composition(melody), Wants(chords()), settings(max_remove_percent=10))
+    notes = result.tracks[0].notes
+    assert [n for n in notes if n.start != 5 * 960] == [n for k, n in enumerate(melody.notes) if k != 5]
+    assert [(n.start, n.pitch, n.duration) for n in notes if n.start == 5 * 960] == [(5 * 960, 72, 960)]

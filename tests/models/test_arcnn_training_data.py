@@ -1,11 +1,11 @@
-"""How AR-CNN training examples are made: the split, the corruption, the transposition (numpy only)."""
+"""How AR-CNN training examples are made: the split, the masks, the transposition (numpy only)."""
 
 import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
+from keycomposer.models import voice_grid
 from tools.arcnn import data, train
 
 CARD = Path(__file__).resolve().parents[2] / "models_tflite" / "arcnn_bach.json"
@@ -26,80 +26,46 @@ def test_the_cards_test_chorales_are_the_ones_the_split_names():
     assert {data.split_of(name) for name in test_ids} == {"test"}
 
 
-def roll_of_notes(notes, steps=128, pitches=64):
-    roll = np.zeros((steps, pitches), dtype=bool)
-    for pitch, start, end in notes:
-        roll[start:end, pitch] = True
-    return roll
+def chorale(shift=0):
+    soprano = [(0, 4, 72 + shift), (4, 8, 72 + shift), (8, 16, 74 + shift), (16, 200, 76 + shift)]
+    lower = [[(0, 200, 64 - 7 * v + shift)] for v in range(3)]
+    return data.Chorale("bach/test", [soprano] + lower)
 
 
-NOTES = [(10, 0, 4), (10, 4, 8), (12, 0, 16), (30, 8, 9), (63, 120, 128), (0, 0, 128)]
+def test_a_window_keeps_repeated_notes_and_starts_a_note_cut_by_its_start():
+    classes = chorale().classes(0, 128)
+    assert voice_grid.class_notes(classes[0])[:2] == [(0, 4, 72), (4, 8, 72)]
+    later = chorale().classes(12, 128)
+    assert voice_grid.class_notes(later[0])[0] == (0, 4, 74)  # begun before the window: starts at its first step
+    assert voice_grid.class_notes(later[1]) == [(0, 128, 64)]
 
 
-def runs(roll):
-    """Every note as (pitch, start, end)."""
-    padded = np.pad(roll, ((1, 1), (0, 0))).astype(np.int8)
-    change = np.diff(padded, axis=0)
-    return sorted(
-        (int(p), int(s), int(e))
-        for p in range(roll.shape[1])
-        for s, e in zip(np.nonzero(change[:, p] > 0)[0], np.nonzero(change[:, p] < 0)[0])
-    )
-
-
-def test_removing_takes_whole_notes_or_none():
-    roll = roll_of_notes(NOTES)
-    rng = np.random.default_rng(0)
-    assert np.array_equal(train.remove_notes(roll, 0.0, rng), roll)
-    assert not train.remove_notes(roll, 1.0, rng).any()
-    whole = set(runs(roll))
-    for seed in range(20):
-        kept = train.remove_notes(roll, 0.5, np.random.default_rng(seed))
-        assert set(runs(kept)) <= whole  # no note is ever cut short
-
-
-def test_adding_switches_on_only_empty_cells_at_about_the_rate():
-    roll = roll_of_notes(NOTES)
-    noisy = train.add_cells(roll, 0.0125, np.random.default_rng(1))
-    assert (noisy | ~roll).all()
-    added = np.count_nonzero(noisy & ~roll) / np.count_nonzero(~roll)
-    assert 0.009 < added < 0.016
-
-
-def test_an_example_is_a_transposed_window_and_the_cells_that_undo_its_corruption():
-    rng = np.random.default_rng(2)
-    chorale = np.zeros((300, 128), dtype=bool)
-    for beat in range(0, 300, 4):
-        chorale[beat:beat + 4, [48, 55, 64, 67]] = True  # a C major chord on every beat
-    sampler = train.ExampleSampler([("toy", chorale)], rng)
+def test_transpositions_keep_every_note_in_range():
+    wide = data.Chorale("bach/wide", [[(0, 16, 88)], [(0, 16, 70)], [(0, 16, 50)], [(0, 16, 36)]])
+    shifts = train.key_shifts(wide)
+    assert shifts.max() == voice_grid.LOWEST_PITCH + voice_grid.PITCHES - 1 - 88 and shifts.min() == -6
+    sampler = train.ExampleSampler([wide], np.random.default_rng(0))
     for _ in range(20):
-        corrupted, flips = sampler.example()
-        clean = corrupted ^ flips
-        assert clean.shape == (train.STEPS, train.PITCHES)
-        assert np.count_nonzero(clean) == 4 * train.STEPS  # transposed, never cut at the band's edges
-        lowest = train.LOWEST + np.nonzero(clean.any(axis=0))[0].min()
-        assert 48 - 6 <= lowest <= 48 + 5
+        x, classes, masked = sampler.example()
+        assert x.shape == (train.STEPS, 4 * voice_grid.CLASSES + 4)
 
 
-def test_a_chorale_wider_than_the_band_is_left_out():
-    wide = np.zeros((200, 128), dtype=bool)
-    wide[:, [20, 100]] = True
-    narrow = np.zeros((200, 128), dtype=bool)
-    narrow[:, 60] = True
-    sampler = train.ExampleSampler([("wide", wide), ("narrow", narrow)], np.random.default_rng(0))
-    assert len(sampler.rolls) == 1
+def test_masks_never_reach_past_the_piece_and_always_hide_something():
+    rng = np.random.default_rng(0)
+    kinds = {"whole": 0, "soprano": 0}
+    for _ in range(300):
+        masked = train.corruption_mask(rng, 40)
+        assert masked.any() and not masked[:, 40:].any()
+        kinds["whole"] += masked[1:, :40].all()
+        kinds["soprano"] += masked[0].any()
+    assert 30 < kinds["whole"] < 90 and 40 < kinds["soprano"] < 140  # about 20 % and 30 % x 80 %
 
 
-def test_per_example_loss_weighs_each_example_alike_the_batch_loss_does_not():
-    tf = pytest.importorskip("tensorflow", reason="the loss functions need TensorFlow (the train extra)")
-    logits = tf.constant(np.random.default_rng(0).normal(size=(2, 8, 4, 1)), tf.float32)
-    target = np.zeros((2, 8, 4, 1), np.float32)
-    target[0, 0, 0] = 1  # one cell to flip in the first example
-    target[1, :, :2] = 1  # sixteen in the second
-    logp = tf.nn.log_softmax(tf.reshape(logits, (2, -1)), axis=1).numpy()
-    flat = target.reshape(2, -1).astype(bool)
-    per_example = np.mean([-logp[i, flat[i]].mean() for i in range(2)])
-    assert float(train.flip_loss("example")(target, logits)) == pytest.approx(per_example, rel=1e-5)
-    one = target[:1], logits[:1]
-    assert float(train.flip_loss("batch")(*one)) == pytest.approx(float(train.flip_loss("example")(*one)), rel=1e-5)
-    assert float(train.flip_loss("batch")(target, logits)) != pytest.approx(per_example, rel=1e-3)
+def test_the_mask_flags_of_the_input_are_the_masked_cells():
+    sampler = train.ExampleSampler([chorale()], np.random.default_rng(3))
+    x, classes, masked = sampler.example()
+    C = voice_grid.CLASSES
+    assert np.array_equal(x[:, 4 * C:].T.astype(bool), masked)
+    for v in range(4):
+        visible = ~masked[v]
+        assert np.array_equal(np.argmax(x[visible, v * C:(v + 1) * C], axis=1), classes[v, visible])

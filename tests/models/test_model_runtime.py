@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keycomposer.models import runtime
+from keycomposer.models import runtime, voice_grid
 from keycomposer.models.arcnn import MODEL_NAME, ArcnnBach, SamplingSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,21 +105,29 @@ def arcnn():
     return ArcnnBach.load(SHIPPED)
 
 
+SCALE = [60, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62, 60, 60]
+
+
 def melody(steps=128):
-    """A C major scale up and down in quarter notes, around middle C."""
-    roll = np.zeros((steps, 128), dtype=bool)
-    scale = [60, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62, 60, 60]
-    for beat in range(steps // 4):
-        roll[4 * beat:4 * beat + 4, scale[beat % len(scale)]] = True
-    return roll
+    """A C major scale up and down in quarter notes, around middle C, as (start step, end step, MIDI) notes."""
+    return [(4 * beat, 4 * beat + 4, SCALE[beat % len(SCALE)]) for beat in range(steps // 4)]
+
+
+def masked_input(steps=128):
+    """The scale as the soprano, alto, tenor and bass masked: the first Gibbs step's input."""
+    classes = np.zeros((4, steps), dtype=np.int64)
+    classes[0] = voice_grid.voice_classes(melody(steps), steps)
+    masked = np.zeros((4, steps), dtype=bool)
+    masked[1:] = True
+    return voice_grid.network_input(classes, masked)
 
 
 def test_the_card_names_the_tensors_and_range():
     card = runtime.read_card(MODEL_NAME, SHIPPED)
-    roll = card["roll"]
-    shape = [1, roll["steps"], roll["pitches"], 1]
-    assert card["tensors"]["inputs"][0]["shape"] == shape
-    assert card["tensors"]["outputs"][0]["shape"] == shape
+    grid = card["grid"]
+    assert card["tensors"]["inputs"][0]["shape"] == [1, grid["steps"], 4 * voice_grid.CLASSES + 4]
+    assert card["tensors"]["outputs"][0]["shape"] == [1, grid["steps"], 4, voice_grid.CLASSES]
+    assert (grid["lowest_pitch"], grid["pitches"]) == (voice_grid.LOWEST_PITCH, voice_grid.PITCHES)
     assert len(card["data"]["test_ids"]) == card["data"]["chorales"]["test"]
 
 
@@ -131,35 +139,37 @@ def test_the_shipped_file_matches_its_card():
 
 @needs_runtime
 def test_the_network_scores_every_cell_the_same_way_twice(arcnn):
-    window = melody()[:, arcnn.lowest_pitch:arcnn.lowest_pitch + arcnn.pitches]
-    first = arcnn.logits(window)
-    assert first.shape == (arcnn.steps, arcnn.pitches) and np.isfinite(first).all()
-    assert np.array_equal(first, arcnn.logits(window))
+    first = arcnn.logits(masked_input())
+    assert first.shape == (arcnn.steps, 4, voice_grid.CLASSES) and np.isfinite(first).all()
+    assert np.array_equal(first, arcnn.logits(masked_input()))
 
 
 @needs_runtime
-def test_a_default_generation_adds_notes_reproducibly(arcnn):
-    out = arcnn.edit(melody(), SamplingSettings(seed=3))
-    again = arcnn.edit(melody(), SamplingSettings(seed=3))
-    assert np.array_equal(out, again)
-    added = np.count_nonzero(out & ~melody())
-    assert 0 < added <= 100
+def test_a_default_generation_writes_three_voices_reproducibly_and_keeps_the_melody(arcnn):
+    out = arcnn.harmonize(melody(), 128, SamplingSettings(seed=3))
+    assert out.voices == arcnn.harmonize(melody(), 128, SamplingSettings(seed=3)).voices
+    assert out.voices[0] == melody()
+    assert all(len(voice) > 0 for voice in out.voices[1:])
 
 
 @needs_runtime
-def test_the_trained_network_prefers_restoring_a_removed_note_to_a_random_cell(arcnn):
-    roll = melody()
-    band = roll[:, arcnn.lowest_pitch:arcnn.lowest_pitch + arcnn.pitches]
-    holed = band.copy()
-    holed[16:20] = False  # one quarter note of the scale removed
-    logits = arcnn.logits(holed)
-    assert logits[16:20][band[16:20]].mean() > np.median(logits[~holed])
+def test_the_trained_network_puts_the_bass_below_the_alto(arcnn):
+    logits = arcnn.logits(masked_input())
+    pitches = np.arange(voice_grid.CLASSES)
+    expected = []
+    for voice in (1, 3):
+        p = np.exp(logits[:, voice] - logits[:, voice].max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        sounding = voice_grid.sounding_pitch(pitches)
+        expected.append((p[:, sounding >= 0] * sounding[sounding >= 0]).sum(axis=1) / p[:, sounding >= 0].sum(axis=1))
+    assert (expected[0] - expected[1]).mean() > 7  # a bass line, not a copy of the alto
 
 
 @needs_runtime
-def test_zero_budgets_leave_a_long_piece_as_it_was(arcnn):
-    roll = melody(300)
-    assert np.array_equal(arcnn.edit(roll, SamplingSettings(max_notes_to_add=0, max_remove_percent=0)), roll)
+def test_zero_budgets_leave_a_long_melody_as_it_was(arcnn):
+    notes = melody(300)
+    out = arcnn.harmonize(notes, 300, SamplingSettings(max_notes_to_add=0, max_remove_percent=0))
+    assert out.voices == [notes, [], [], []]
 
 
 def tflite_runtime_python():
@@ -174,7 +184,7 @@ def tflite_runtime_python():
     reason="no python with tflite-runtime 2.14 (make .venv-tflite or set KEYCOMPOSER_TFLITE_PYTHON)",
 )
 def test_tflite_runtime_2_14_gives_the_same_predictions(arcnn, tmp_path):
-    window = melody()[:, arcnn.lowest_pitch:arcnn.lowest_pitch + arcnn.pitches]
+    window = masked_input()
     np.save(tmp_path / "window.npy", window)
     script = (
         "import sys, numpy as np\n"
@@ -191,13 +201,15 @@ def test_tflite_runtime_2_14_gives_the_same_predictions(arcnn, tmp_path):
     )
     theirs = np.load(tmp_path / "out.npy")
     ours = arcnn.logits(window)
-    # The two runtimes' int8 kernels round differently: logits move by a few output quantization steps
-    # (measured: at most 0.45 on a range of about 17), the flip distributions by about 1 % total variation.
-    assert np.abs(theirs - ours).mean() < 0.1
-    assert 0.5 * np.abs(softmax(theirs) - softmax(ours)).sum() < 0.03
+    # The two runtimes' int8 kernels round differently: logits move by a few output quantization steps (the
+    # smallest gap between the logits' values), each cell's class distribution by a little total variation
+    # (measured on the shipped file: at most 3 steps of 0.60, mean total variation 0.077).
+    step = np.diff(np.unique(ours)).min()
+    assert np.abs(theirs - ours).max() <= 4 * step + 1e-4
+    assert (0.5 * np.abs(softmax(theirs) - softmax(ours)).sum(axis=-1)).mean() < 0.15
 
 
 def softmax(logits):
-    flat = logits.ravel().astype(np.float64)
-    weights = np.exp(flat - flat.max())
-    return weights / weights.sum()
+    z = logits.astype(np.float64)
+    weights = np.exp(z - z.max(axis=-1, keepdims=True))
+    return weights / weights.sum(axis=-1, keepdims=True)

@@ -1,10 +1,12 @@
-"""Bach chorales as binary piano rolls: parse the music21 corpus once, cache it, split it by chorale.
+"""Bach chorales as four voices of notes: parse the music21 corpus once, cache it, split it by chorale.
 
-    .venv-train/bin/python -m tools.arcnn.data            # writes out/arcnn/chorales.npz (a few minutes)
+    .venv-train/bin/python -m tools.arcnn.data            # writes out/arcnn/voices.npz (a few minutes)
 
-A roll is (time steps, 128 MIDI pitches), bool, one step per 16th note, all four voices merged (the
-roll DeepComposer's AR-CNN reads). The split is decided by a hash of the chorale's corpus name, so it
-never changes between runs or machines and no test chorale can drift into training.
+Each chorale of `corpus.chorales.Iterator()` with exactly four parts (soprano, alto, tenor, bass, top to
+bottom as the score orders them) is kept as notes (voice, start step, end step, MIDI pitch), one step per
+16th note, ties joined, so a repeated note stays two notes. The split is the one the earlier binary-roll
+AR-CNN used, decided by a hash of the chorale's corpus name: it never changes between runs or machines and
+no test chorale can drift into training.
 """
 
 import argparse
@@ -16,9 +18,9 @@ import time
 import numpy as np
 
 STEPS_PER_QUARTER = 4  # 16th notes
-MIDI_PITCHES = 128
+VOICE_COUNT = 4
 SPLIT_SHARES = (("train", 60), ("valid", 20), ("test", 20))  # percent, in hash order
-DEFAULT_CACHE = os.path.join("out", "arcnn", "chorales.npz")
+DEFAULT_CACHE = os.path.join("out", "arcnn", "voices.npz")
 
 
 def split_of(chorale_id: str) -> str:
@@ -38,66 +40,86 @@ def chorale_ids() -> list:
     return list(corpus.chorales.Iterator(returnType="filename"))
 
 
-def score_to_roll(score) -> np.ndarray:
-    """All notes of all parts, one step per 16th; a note covers [onset, onset + duration) rounded to steps.
-    Grace notes (zero duration) are left out: they have no length in a grid."""
+def part_notes(part) -> list:
+    """(start step, end step, MIDI pitch) of one part, ties joined; of a chord, its top note; grace notes
+    (no length on a grid) left out."""
     notes = []
-    for element in score.flatten().notes:
+    for element in part.stripTies().flatten().notes:
         length = float(element.quarterLength)
         if length <= 0:
             continue
         start = int(round(float(element.offset) * STEPS_PER_QUARTER))
         end = max(start + 1, int(round((float(element.offset) + length) * STEPS_PER_QUARTER)))
-        for pitch in element.pitches:
-            notes.append((start, end, pitch.midi))
-    steps = max(end for _, end, _ in notes)
-    roll = np.zeros((steps, MIDI_PITCHES), dtype=bool)
-    for start, end, midi in notes:
-        roll[start:end, midi] = True
-    return roll
+        notes.append((start, end, max(p.midi for p in element.pitches)))
+    return notes
 
 
-def first_time_signature(score) -> str:
-    signatures = score.flatten().getElementsByClass("TimeSignature")
-    return signatures[0].ratioString if len(signatures) else "4/4"
+def score_voices(score):
+    """The four parts' notes, or None when the score does not have exactly four parts with notes."""
+    parts = [part_notes(part) for part in score.parts]
+    parts = [notes for notes in parts if notes]
+    return parts if len(parts) == VOICE_COUNT else None
 
 
 def prepare(path: str) -> None:
     from music21 import corpus
 
-    ids, rolls, signatures = [], [], []
+    ids, rows, skipped = [], [], []
     names = chorale_ids()
     started = time.monotonic()
     for done, name in enumerate(names, 1):
-        score = corpus.parse(name)
-        ids.append(name)
-        rolls.append(score_to_roll(score))
-        signatures.append(first_time_signature(score))
+        voices = score_voices(corpus.parse(name))
+        if voices is None:
+            skipped.append(name)
+        else:
+            for voice, notes in enumerate(voices):
+                rows.extend((len(ids), voice, start, end, midi) for start, end, midi in notes)
+            ids.append(name)
         if done % 25 == 0 or done == len(names):
             print(f"parsed {done}/{len(names)} chorales in {time.monotonic() - started:.0f} s", flush=True)
-    lengths = np.array([len(r) for r in rolls], dtype=np.int64)
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    np.savez_compressed(
-        path,
-        ids=np.array(ids),
-        splits=np.array([split_of(i) for i in ids]),
-        time_signatures=np.array(signatures),
-        offsets=np.concatenate([[0], np.cumsum(lengths)]),
-        rolls=np.packbits(np.concatenate(rolls), axis=1),
-    )
-    print(f"wrote {path}: {len(ids)} chorales, {lengths.sum()} steps")
+    np.savez_compressed(path, ids=np.array(ids), splits=np.array([split_of(i) for i in ids]),
+                        notes=np.array(rows, dtype=np.int32).reshape(-1, 5))
+    print(f"wrote {path}: {len(ids)} four-part chorales, {len(rows)} notes; "
+          f"{len(skipped)} left out (not four parts): {' '.join(skipped)}")
+
+
+class Chorale:
+    """One chorale: its corpus name and its notes per voice, as (start step, end step, MIDI pitch) lists."""
+
+    def __init__(self, chorale_id: str, voices: list):
+        self.id = chorale_id
+        self.voices = voices
+
+    @property
+    def steps(self) -> int:
+        return max(end for notes in self.voices for _, end, _ in notes)
+
+    def classes(self, start: int, steps: int, shift: int = 0) -> np.ndarray:
+        """(4, steps) classes of the window [start, start + steps), transposed by `shift` semitones; rests
+        past the end. A note that began before the window starts it at its first step."""
+        from keycomposer.models.voice_grid import voice_classes
+
+        return np.stack([voice_classes([(max(s - start, 0), e - start, m + shift) for s, e, m in notes
+                                        if e > start], steps) for notes in self.voices])
+
+    def pitch_range(self) -> tuple:
+        pitches = [m for notes in self.voices for _, _, m in notes]
+        return min(pitches), max(pitches)
 
 
 def load(path: str = DEFAULT_CACHE) -> dict:
-    """{'train': [(id, roll), ...], 'valid': [...], 'test': [...]} from the cache `prepare` wrote."""
+    """{'train': [Chorale, ...], 'valid': [...], 'test': [...]} from the cache `prepare` wrote."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path} is missing: run `python -m tools.arcnn.data` first")
     cache = np.load(path)
-    rolls = np.unpackbits(cache["rolls"], axis=1)[:, :MIDI_PITCHES].astype(bool)
-    offsets = cache["offsets"]
+    rows = cache["notes"]
     out = {name: [] for name, _ in SPLIT_SHARES}
     for k, (chorale_id, split) in enumerate(zip(cache["ids"], cache["splits"])):
-        out[str(split)].append((str(chorale_id), rolls[offsets[k]:offsets[k + 1]]))
+        mine = rows[rows[:, 0] == k]
+        voices = [[tuple(int(v) for v in row[2:]) for row in mine[mine[:, 1] == voice]]
+                  for voice in range(VOICE_COUNT)]
+        out[str(split)].append(Chorale(str(chorale_id), voices))
     return out
 
 

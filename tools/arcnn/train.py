@@ -1,12 +1,13 @@
-"""Train the AR-CNN on the Bach chorales: one command, one seed, a fixed number of steps.
+"""Train the AR-CNN on the Bach chorales the Coconet way: hide some voice cells, learn to fill them in.
 
-    .venv-train/bin/python -m tools.arcnn.train --out out/arcnn/run      # about 25 minutes on 2 CPU cores
+    nice -n 5 .venv-train/bin/python -m tools.arcnn.train --out out/arcnn/run --seed 0 --minutes 22
 
-Each example is an 8-bar window of a training chorale, transposed to a random key that fits the roll, with a
-random share (0..100 %) of its notes removed and 1..1.5 % of its empty cells switched on; the target is the
-set of cells to flip back. The loss is a softmax over each example's cells (`--loss example`), not over the
-whole batch at once as DeepComposer's `K.flatten` did (`--loss batch`, kept to measure the difference).
-Writes model.keras, training.json (settings and curves) and curves.png into --out.
+Each example is an 8-bar window of a training chorale (four voices, one class per voice per 16th step:
+keycomposer.models.voice_grid), transposed to a random key that fits the range. A share r ~ U(0, 1) of the
+alto, tenor and bass cells is masked (Coconet's masks); in 30 % of examples the soprano's cells are masked at
+the same rate too (what the sampler does where removal is allowed), and in 20 % the three lower voices are
+masked whole (where a harmonization starts). The loss is the cross-entropy of the masked cells, averaged per
+example over its masked cells. Writes model.keras, training.json (settings and curves) and curves.png.
 """
 
 import argparse
@@ -17,105 +18,78 @@ import time
 
 import numpy as np
 
+from keycomposer.models import voice_grid
 from tools.arcnn import data, model as arcnn_model
 
 STEPS = arcnn_model.STEPS
-LOWEST = arcnn_model.LOWEST_PITCH
-PITCHES = arcnn_model.PITCHES
-WINDOW_START_GRID = 4  # windows start on a beat, so the net can learn where beats fall
-REMOVE_SHARE = (0.0, 1.0)
-ADD_SHARE = (0.01, 0.015)
+WINDOW_START_GRID = 4  # windows start on a beat
+SOPRANO_MASKED_SHARE = 0.3
+WHOLE_VOICES_MASKED_SHARE = 0.2
+LOWEST = voice_grid.LOWEST_PITCH
+HIGHEST = voice_grid.LOWEST_PITCH + voice_grid.PITCHES - 1
+
+
+def key_shifts(chorale) -> np.ndarray:
+    """The transpositions -6..+5 that keep the chorale inside the network's pitch range."""
+    low, high = chorale.pitch_range()
+    return np.arange(max(-6, LOWEST - low), min(5, HIGHEST - high) + 1)
+
+
+def corruption_mask(rng, steps_sounding: int, steps: int = STEPS) -> np.ndarray:
+    """(4, steps) bool: the cells to hide, as the module docstring describes; never past the piece's end."""
+    masked = np.zeros((4, steps), dtype=bool)
+    draw = rng.random()
+    if draw < WHOLE_VOICES_MASKED_SHARE:
+        masked[1:] = True
+    else:
+        rate = rng.random()
+        masked[1:] = rng.random((3, steps)) < rate
+        if rng.random() < SOPRANO_MASKED_SHARE:
+            masked[0] = rng.random(steps) < rate
+    masked[:, steps_sounding:] = False
+    if not masked.any():
+        masked[1 + rng.integers(3), rng.integers(max(steps_sounding, 1))] = True
+    return masked
 
 
 class ExampleSampler:
-    """Draws (corrupted roll, cells to flip) pairs, both (STEPS, PITCHES) bool, from chorales' rolls."""
+    """Draws (network input, target classes, masked cells) from chorales: (STEPS, inputs), (4, STEPS), (4, STEPS)."""
 
-    def __init__(self, chorales, rng, lowest=LOWEST, pitches=PITCHES):
+    def __init__(self, chorales, rng, transpose: bool = True):
         self.rng = rng
-        self.lowest, self.pitches = lowest, pitches
-        self.rolls = []
-        self.shifts = []
-        for _, roll in chorales:
-            used = np.nonzero(roll.any(axis=0))[0]
-            low, high = lowest - used.min(), lowest + pitches - 1 - used.max()
-            if low > high:
-                continue  # wider than the roll: cannot be placed whole in any key
-            keys = np.arange(max(low, -6), min(high, 5) + 1)  # the 12 keys around the original when they fit
-            if len(keys) == 0:
-                keys = np.array([low if low > 0 else high])
-            padded = roll if len(roll) >= STEPS else np.pad(roll, ((0, STEPS - len(roll)), (0, 0)))
-            self.rolls.append(padded)
-            self.shifts.append(keys)
-        starts = [(len(r) - STEPS) // WINDOW_START_GRID + 1 for r in self.rolls]
-        self.weights = np.array(starts, dtype=float) / sum(starts)
-
-    def window(self) -> np.ndarray:
-        k = self.rng.choice(len(self.rolls), p=self.weights)
-        roll = self.rolls[k]
-        start = WINDOW_START_GRID * self.rng.integers(0, (len(roll) - STEPS) // WINDOW_START_GRID + 1)
-        shift = self.rng.choice(self.shifts[k])
-        shifted = np.roll(roll[start:start + STEPS], shift, axis=1)  # the shift keeps every note inside the band
-        return shifted[:, self.lowest:self.lowest + self.pitches]
+        self.chorales = [c for c in chorales if len(key_shifts(c))]
+        self.transpose = transpose
+        starts = np.array([max(c.steps - STEPS // 2, 0) // WINDOW_START_GRID + 1 for c in self.chorales], float)
+        self.weights = starts / starts.sum()
 
     def example(self):
-        clean = self.window()
-        corrupted = remove_notes(clean, self.rng.uniform(*REMOVE_SHARE), self.rng)
-        corrupted = add_cells(corrupted, self.rng.uniform(*ADD_SHARE), self.rng)
-        return corrupted, corrupted ^ clean
+        chorale = self.chorales[self.rng.choice(len(self.chorales), p=self.weights)]
+        start = WINDOW_START_GRID * self.rng.integers(0, max(chorale.steps - STEPS // 2, 0) // WINDOW_START_GRID + 1)
+        shift = int(self.rng.choice(key_shifts(chorale))) if self.transpose else 0
+        classes = chorale.classes(start, STEPS, shift)
+        masked = corruption_mask(self.rng, min(chorale.steps - start, STEPS))
+        return voice_grid.network_input(classes, masked), classes, masked
 
     def batch(self, size):
-        pairs = [self.example() for _ in range(size)]
-        return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+        examples = [self.example() for _ in range(size)]
+        return tuple(np.stack([e[k] for e in examples]) for k in range(3))
 
 
-def remove_notes(roll: np.ndarray, share: float, rng) -> np.ndarray:
-    """Removes each note (a run of on cells in one pitch) with probability `share`."""
-    starts = roll.copy()
-    starts[1:] &= ~roll[:-1]
-    run_of_cell = np.cumsum(starts.T.ravel()).reshape(roll.shape[::-1]).T  # runs never cross pitches
-    removed = rng.random(run_of_cell.max() + 1) < share
-    return roll & ~removed[run_of_cell]
+def fixed_examples(chorales, count, seed, transpose=False):
+    return ExampleSampler(chorales, np.random.default_rng(seed), transpose).batch(count)
 
 
-def add_cells(roll: np.ndarray, share: float, rng) -> np.ndarray:
-    """Switches on each empty cell with probability `share`."""
-    return roll | (~roll & (rng.random(roll.shape) < share))
+def masked_cross_entropy(tf, classes, masked, logits):
+    """Per example: mean over its masked cells of -log p(true class). (batch,) tensor."""
+    per_cell = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=classes, logits=logits)  # (B, T, 4)
+    weight = tf.cast(masked, per_cell.dtype)
+    return tf.reduce_sum(per_cell * weight, axis=[1, 2]) / tf.reduce_sum(weight, axis=[1, 2])
 
 
-def flip_loss(per: str):
-    """Cross-entropy between the cells to flip (as a uniform distribution) and the softmax of the logits,
-    taken per example (`example`) or over the flattened batch (`batch`, DeepComposer's K.flatten)."""
-    import tensorflow as tf
-
-    def per_example(target, logits):
-        n = tf.shape(logits)[0]
-        target = tf.reshape(target, (n, -1))
-        logits = tf.reshape(logits, (n, -1))
-        share = target / tf.maximum(tf.reduce_sum(target, axis=1, keepdims=True), 1.0)
-        return tf.reduce_mean(-tf.reduce_sum(share * tf.nn.log_softmax(logits, axis=1), axis=1))
-
-    def whole_batch(target, logits):
-        target = tf.reshape(target, (-1,))
-        share = target / tf.maximum(tf.reduce_sum(target), 1.0)
-        return -tf.reduce_sum(share * tf.nn.log_softmax(tf.reshape(logits, (-1,))))
-
-    return {"example": per_example, "batch": whole_batch}[per]
-
-
-def fixed_examples(chorales, count, seed, lowest=LOWEST, pitches=PITCHES):
-    """The same corrupted windows every run: for validation curves and the benchmark."""
-    return ExampleSampler(chorales, np.random.default_rng(seed), lowest, pitches).batch(count)
-
-
-def reference_architecture():
-    """DeepComposer's U-Net from ../shared/reference (128 pitches), to train on the same data and budget."""
-    import importlib.util
-
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "reference", "deepcomposer_arcnn.py")
-    spec = importlib.util.spec_from_file_location("deepcomposer_arcnn", os.path.abspath(path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build(steps=STEPS, pitches=data.MIDI_PITCHES)
+def cosine(peak: float, progress: float, floor: float = 0.05) -> float:
+    """The learning rate at `progress` (0..1) of the run: cosine decay from `peak` to `floor` x peak."""
+    progress = min(max(progress, 0.0), 1.0)
+    return peak * (floor + (1 - floor) * 0.5 * (1 + np.cos(np.pi * progress)))
 
 
 def model_card(training: dict) -> dict:
@@ -123,63 +97,37 @@ def model_card(training: dict) -> dict:
     settings = training["settings"]
     return {
         "name": "arcnn_bach",
-        "technique": "AR-CNN (DeepComposer): a U-Net that finds notes to add or remove in a binary piano roll",
+        "technique": ("AR-CNN (DeepComposer's parameters) sampled as Coconet: a convolutional network scores every "
+                      "voice's class at every 16th step; blocked Gibbs sampling with an annealed mask fills in the "
+                      "alto, tenor and bass under the person's melody"),
         "trained_by": "keycomposer: tools/arcnn/train.py, then tools/arcnn/convert.py",
         "quantization": "full int8 (weights and activations), float32 input and output",
-        "roll": {
+        "grid": {
             "steps": STEPS,
             "steps_per_quarter": data.STEPS_PER_QUARTER,
-            "lowest_pitch": LOWEST,
-            "pitches": PITCHES,
-            "value": "1.0 where a note sounds in that 16th-note step, else 0.0; input and output are (1, steps, pitches, 1)",
-            "output": "one logit per cell: the model's preference to flip that cell (softmax over all cells)",
-            "why_this_range": (
-                "The 371 chorales use MIDI 36..88 (one chorale spans 50 semitones, the median 36). "
-                "64 pitches from E1 (28) to G6 (91) hold every chorale and let training transpose almost each of "
-                "them to all 12 keys (shifts -6..+5 that keep it inside), and they cover the keyboard's C3..G5 "
-                "with an octave shift either way; 64 divides by 8 for the U-Net's three poolings. "
-                "DeepComposer used 128 pitches: half of them never hold a chorale note, and they double the cost."
-            ),
+            "voices": list(voice_grid.VOICES),
+            "lowest_pitch": voice_grid.LOWEST_PITCH,
+            "pitches": voice_grid.PITCHES,
+            "classes": ("per voice per step: 0 rest, 1 + i pitch lowest_pitch + i struck, 1 + pitches + i the same "
+                        "pitch held (keycomposer.models.voice_grid)"),
+            "input": "(1, steps, 4 * classes + 4): each voice's one-hot class (zeros where masked), then 4 mask flags",
+            "output": "(1, steps, 4, classes) logits: a softmax per voice per step",
+            "why_this_range": ("The chorales use MIDI 36..88; E1 (28) to G6 (91) lets training transpose almost each "
+                               "of them to all 12 keys (shifts -6..+5 that keep it inside) and covers the keyboard's "
+                               "C3..G5 with an octave shift either way."),
         },
-        "data": dict(
-            training["data"],
-            overlap_checks=(
-                "The iterator lists 371 chorales under 350 distinct names (21 files appear twice); a name's copies "
-                "share its split. Rolls identical up to transposition under different names: one pair crosses "
-                "splits (bach/bwv18.5-w in train, bach/bwv18.5-l in validation), none reaches the test split."
-            ),
-        ),
-        "training": dict(
-            settings,
-            wall_time_note=(
-                "2 threads on a 2-core machine shared with other jobs, so the speed moved with their load: "
-                f"{speed_range(training['history'], settings['batch'])} examples/s between evaluations"
-            ),
-        ),
+        "data": training["data"],
+        "training": settings,
         "architecture": training["architecture"],
-        "sampling": (
-            "keycomposer.models.arcnn: DeepComposer's loop (logits / creative risk, budgets masked, softmax, flip) "
-            "with 2 cells drawn per network call by default (flips_per_pass): figures.generation shows the same "
-            "quality as 1 at half the time. Pieces longer than 8 bars: windows overlapping by 2 bars."
-        ),
-        "loss_per_example_vs_per_batch": (
-            "Same seed, data and schedule, only the loss changed (train.py --loss batch, stopped after 12 minutes): "
-            "validation loss per example within 0.02 nats of each other at steps 250..750, and 0.06 lower for "
-            "DeepComposer's batch softmax at step 1000 (figures.validation_curves; one run each). So no gain was "
-            "measured from the per-example softmax in this budget; it is kept because sampling takes the softmax "
-            "over one example's cells, so training optimises what is used."
-        ),
-        "curves": "curves.png in the --out folder of each training command (not shipped)",
+        "sampling": ("keycomposer.models.arcnn: blocked Gibbs with Coconet's annealed mask (share of cells resampled "
+                     "falls linearly from 100 % to 5 % over 3/4 of the iterations), soprano clamped to the person's "
+                     "melody; iterations = Gibbs steps, creative risk = temperature, max notes to add = cap on the "
+                     "added voices' notes (the most probable kept), max % removed = share of the melody's notes the "
+                     "sampler may rewrite (the least probable under the harmony; 0 by default, the melody kept as "
+                     "played). Default creative risk 0.3, chosen on the validation sopranos: "
+                     "figures.selection_on_valid."),
+        "curves": "arcnn_bach_curves.png beside this card",
     }
-
-
-def speed_range(history: list, batch: int) -> str:
-    rates, last_step, last_seconds = [], 0, 0.0
-    for h in history:
-        if h["seconds"] > last_seconds:
-            rates.append((h["step"] - last_step) * batch / (h["seconds"] - last_seconds))
-        last_step, last_seconds = h["step"], h["seconds"]
-    return f"{min(rates):.0f}..{max(rates):.0f}" if rates else "?"
 
 
 def plot_curves(history: list, path: str) -> None:
@@ -193,8 +141,8 @@ def plot_curves(history: list, path: str) -> None:
     ax.plot(steps, [h["train_loss"] for h in history], label="train (running mean)")
     ax.plot(steps, [h["valid_loss"] for h in history], label="validation")
     ax.set_xlabel("step")
-    ax.set_ylabel("loss per example (nats)")
-    ax.set_title("AR-CNN Bach")
+    ax.set_ylabel("nats per masked voice cell")
+    ax.set_title("AR-CNN Bach (Coconet-style voices)")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -205,21 +153,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join("out", "arcnn", "run"))
     parser.add_argument("--cache", default=data.DEFAULT_CACHE)
-    parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=6000, help="optimizer steps (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=100_000, help="most optimizer steps (default %(default)s)")
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate, cosine-decayed to 5 %%")
-    parser.add_argument("--filters", default=",".join(map(str, arcnn_model.DEFAULT_FILTERS)))
-    parser.add_argument("--loss", choices=("example", "batch"), default="example")
-    parser.add_argument(
-        "--arch", choices=("arcnn", "reference"), default="arcnn",
-        help="ours, or DeepComposer's 17 M-parameter U-Net over 128 pitches (a baseline for the benchmark)",
-    )
-    parser.add_argument("--eval-every", type=int, default=250)
-    parser.add_argument("--valid-examples", type=int, default=512)
+    parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate, cosine-decayed to 5 %%")
+    parser.add_argument("--width", type=int, default=arcnn_model.DEFAULT_WIDTH)
+    parser.add_argument("--dilations", default=",".join(map(str, arcnn_model.DEFAULT_DILATIONS)))
+    parser.add_argument("--eval-every", type=int, default=200)
+    parser.add_argument("--valid-examples", type=int, default=256)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--minutes", type=float, default=None, help="stop early after this much wall time")
-    parser.add_argument("--init", metavar="RUN", help="start from the weights of an earlier run's folder (same arch)")
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="stop after this much wall time; the learning rate then decays over it, not over --steps")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -231,62 +175,49 @@ def main(argv=None) -> int:
     keras.utils.set_random_seed(args.seed)
 
     splits = data.load(args.cache)
-    band = (LOWEST, PITCHES) if args.arch == "arcnn" else (0, data.MIDI_PITCHES)
-    sampler = ExampleSampler(splits["train"], np.random.default_rng(args.seed), *band)
-    valid_x, valid_y = fixed_examples(splits["valid"], args.valid_examples, 1000 + args.seed, *band)
-    filters = tuple(int(f) for f in args.filters.split(","))
-    net = arcnn_model.build(filters) if args.arch == "arcnn" else reference_architecture()
-    earlier = None
-    if args.init:
-        net.set_weights(keras.saving.load_model(os.path.join(args.init, "model.keras"), compile=False).get_weights())
-        with open(os.path.join(args.init, "training.json")) as f:
-            earlier = json.load(f)["settings"]
-    schedule = keras.optimizers.schedules.CosineDecay(args.lr, args.steps, alpha=0.05)
-    optimizer = keras.optimizers.Adam(schedule)
-    train_loss = flip_loss(args.loss)
-    eval_loss = flip_loss("example")
+    sampler = ExampleSampler(splits["train"], np.random.default_rng(args.seed))
+    valid = fixed_examples(splits["valid"], args.valid_examples, 1000 + args.seed)
+    dilations = tuple(int(d) for d in args.dilations.split(","))
+    net = arcnn_model.build(args.width, dilations)
+    optimizer = keras.optimizers.Adam(args.lr)
 
     @tf.function(reduce_retracing=True)
-    def train_step(x, y):
+    def train_step(x, classes, masked):
         with tf.GradientTape() as tape:
-            loss = train_loss(y, net(x, training=True))
+            loss = tf.reduce_mean(masked_cross_entropy(tf, classes, masked, net(x, training=True)))
         grads = tape.gradient(loss, net.trainable_variables)
         optimizer.apply_gradients(zip(grads, net.trainable_variables))
         return loss
 
     @tf.function(reduce_retracing=True)
-    def eval_step(x, y):
-        return eval_loss(y, net(x, training=False))
+    def eval_step(x, classes, masked):
+        return masked_cross_entropy(tf, classes, masked, net(x, training=False))
 
     def validation() -> float:
-        losses = [
-            float(eval_step(valid_x[i:i + 64, ..., None].astype("float32"), valid_y[i:i + 64, ..., None].astype("float32")))
-            * len(valid_x[i:i + 64])
-            for i in range(0, len(valid_x), 64)
-        ]
-        return sum(losses) / len(valid_x)
+        x, classes, masked = valid
+        losses = [eval_step(x[i:i + 32], classes[i:i + 32].transpose(0, 2, 1), masked[i:i + 32].transpose(0, 2, 1))
+                  for i in range(0, len(x), 32)]
+        return float(np.mean(np.concatenate([np.asarray(l) for l in losses])))
 
     os.makedirs(args.out, exist_ok=True)
     history, recent = [], []
     started = time.monotonic()
     step = 0
     for step in range(1, args.steps + 1):
-        x, y = sampler.batch(args.batch)
-        recent.append(float(train_step(x[..., None].astype("float32"), y[..., None].astype("float32"))))
+        optimizer.learning_rate.assign(cosine(args.lr, step / args.steps if not args.minutes
+                                    else (time.monotonic() - started) / (args.minutes * 60)))
+        x, classes, masked = sampler.batch(args.batch)
+        recent.append(float(train_step(x, classes.transpose(0, 2, 1), masked.transpose(0, 2, 1))))
         if step % args.eval_every == 0 or step == args.steps:
             elapsed = time.monotonic() - started
-            history.append({
-                "step": step,
-                "seconds": round(elapsed, 1),
-                "train_loss": round(float(np.mean(recent)), 4),
-                "valid_loss": round(validation(), 4),
-            })
+            history.append({"step": step, "seconds": round(elapsed, 1),
+                            "train_loss": round(float(np.mean(recent)), 4), "valid_loss": round(validation(), 4)})
             recent = []
-            print(
-                f"step {step}/{args.steps}  train {history[-1]['train_loss']:.3f}  valid {history[-1]['valid_loss']:.3f}"
-                f"  {elapsed / 60:.1f} min, {step * args.batch / elapsed:.0f} examples/s",
-                flush=True,
-            )
+            print(f"step {step}/{args.steps}  train {history[-1]['train_loss']:.3f}  "
+                  f"valid {history[-1]['valid_loss']:.3f}  {elapsed / 60:.1f} min, "
+                  f"{step * args.batch / elapsed:.1f} examples/s", flush=True)
+            net.save(os.path.join(args.out, "model.keras"))  # a stopped run keeps its last evaluated weights
+            plot_curves(history, os.path.join(args.out, "curves.png"))
             if args.minutes and elapsed > args.minutes * 60:
                 print(f"stopping: the {args.minutes} minute budget is spent", flush=True)
                 break
@@ -297,30 +228,27 @@ def main(argv=None) -> int:
             "steps": step,
             "steps_planned": args.steps,
             "batch": args.batch,
-            "optimizer": f"Adam, peak learning rate {args.lr}, cosine decay to 5 %",
-            "loss": {"example": "softmax over each example's cells", "batch": "one softmax over the flattened batch (DeepComposer)"}[args.loss],
+            "optimizer": (f"Adam, peak learning rate {args.lr}, cosine decay to 5 % over "
+                          + (f"the {args.minutes} minutes (wall time)" if args.minutes else "the planned steps")),
             "threads": args.threads,
             "wall_seconds": round(time.monotonic() - started),
             "cache": args.cache,
             "command": "python -m tools.arcnn.train " + " ".join(argv if argv is not None else sys.argv[1:]),
-            "started_from": earlier,
-            "examples": (
-                f"8-bar windows starting on a beat, transposed to a random key that fits (up to -6..+5), each note "
-                f"removed with probability u ~ U{REMOVE_SHARE}, each empty cell switched on with probability "
-                f"a ~ U{ADD_SHARE}; target: the cells that differ from the chorale"
-            ),
+            "examples": ("8-bar windows starting on a beat, transposed to a random key that fits (-6..+5); masks: "
+                         f"{WHOLE_VOICES_MASKED_SHARE:.0%} alto+tenor+bass whole, else each lower-voice cell with "
+                         f"probability r ~ U(0,1) and in {SOPRANO_MASKED_SHARE:.0%} of those the soprano's too"),
         },
         "architecture": {
-            "kind": "U-Net, two 3x3 ReLU convs per level, 2x2 max-pool, UpSampling2D + concat skip + two 3x3 convs, 1x1 logits"
-            if args.arch == "arcnn" else "DeepComposer's U-Net (../shared/reference/deepcomposer_arcnn.py), 128 pitches",
-            "filters": list(filters) if args.arch == "arcnn" else "32..512, bottleneck 1024",
+            "kind": "1x1 conv in, residual blocks (ReLU, 3-tap dilated Conv1D, ReLU, 1x1 Conv1D), 1x1 conv out",
+            "width": args.width,
+            "dilations": list(dilations),
             "parameters": int(net.count_params()),
         },
         "data": {
-            "source": "music21 corpus.chorales.Iterator(): 371 Bach chorales, all parts merged into one roll",
+            "source": "music21 corpus.chorales.Iterator(): the Bach chorales with exactly four parts, notes per voice",
             "split": "by chorale: sha256(corpus name) first 4 bytes mod 100: <60 train, <80 validation, else test",
             "chorales": {name: len(items) for name, items in splits.items()},
-            "test_ids": [cid for cid, _ in splits["test"]],
+            "test_ids": [c.id for c in splits["test"]],
         },
         "history": history,
     }

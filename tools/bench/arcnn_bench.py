@@ -1,23 +1,27 @@
-"""AR-CNN figures, side by side in one run: quality on the test chorales, int8 against float32, speed.
+"""AR-CNN figures, side by side in one run: likelihood against baselines, what it writes, and its speed.
 
-    .venv-train/bin/python -m tools.bench.arcnn_bench --float32 out/arcnn/arcnn_bach_f32.tflite \
-        --reference out/arcnn/reference [--card models_tflite/arcnn_bach.json]
+    .venv-train/bin/python -m tools.bench.arcnn_bench --split valid                       # while choosing
+    .venv-train/bin/python -m tools.bench.arcnn_bench --split test --select 0.3,0.5,0.7,1.0 \\
+        --reference out/arcnn/reference --card models_tflite/arcnn_bach.json             # once, for the card
 
-Needs the chorale cache (tools/arcnn/data.py) and LiteRT; --reference is a folder holding
+Needs the voice cache (tools/arcnn/data.py) and LiteRT. --reference is a folder holding
 deepcomposer_arcnn_int8.tflite (`python ../shared/reference/deepcomposer_arcnn.py --tflite FOLDER`).
-With --card the figures are written into the model card's "figures" (its sha256 is of the .tflite, unchanged).
 
-Quality is measured on fixed corrupted windows of the test chorales (the training corruption, seed 2024):
-- loss: cross-entropy between the cells to flip (uniform over them) and the softmax of the logits over the
-  example's cells, averaged over examples (what training minimises; log(8192) = 9.01 for a uniform guess);
-- NLL per note cell to restore: the mean of -log p(cell) over the removed cells only, p the same softmax;
-- the baseline: one Bernoulli rate per pitch of "this cell must flip", for empty and for sounding cells,
-  counted on the training examples, its log-rates used as logits and measured the same way.
+- Likelihood: fixed masked windows of the split's chorales (the training masks, seed 2024, no
+  transposition); the figure is the mean over windows of the mean -log p of the masked voice cells' classes
+  (nats), and the same for the harmonization case alone (alto, tenor and bass masked whole). Baselines: one
+  class frequency per voice (the per-pitch Bernoulli's counterpart for voices), and a logistic model on each
+  cell's neighbours (the same voice two steps either side, the other voices at the same step, each a class
+  or "masked"), fitted with numpy on training windows.
+- Generation, default settings: on the split's chorale sopranos and on 30 melodies no training or selection
+  saw (tools/bench/unseen_melodies.py): the added notes' mean length in 16ths, their share in the melody's
+  key (Krumhansl-Kessler key of the melody), parallel fifths and octaves per 100 moves in which both voices
+  of a pair move (all six pairs), voice crossings per 100 steps; Bach's own inner voices beside.
+- Speed: a default generation (100 Gibbs steps, 8 bars) against the reference network's 100 passes.
 """
 
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
@@ -25,346 +29,341 @@ import time
 
 import numpy as np
 
-from keycomposer.models import arcnn, runtime
+from keycomposer.models import arcnn, runtime, voice_grid
 from keycomposer.music import metrics
 from tools.arcnn import data, train
+from tools.bench.unseen_melodies import unseen_melodies
 from tools.tflite_files import write_card_figures
 
 TEST_SEED = 2024
-STEPS_PER_BAR = 16
+WINDOWS = 256
+STEPS = train.STEPS
+C = voice_grid.CLASSES
+OLD_CARD_REFERENCE = (
+    "DeepComposer's network was trained here on 2026-11-24 on the binary-roll task (all voices in one roll, "
+    "flip the missing cells) for 75.9 min on 2 threads, 700 steps of 16: test loss 7.650 and NLL per note cell to "
+    "restore 8.182 nats, against 6.745 / 7.302 for the earlier binary-roll AR-CNN and 8.006 / 8.704 for a per-pitch "
+    "Bernoulli (the earlier card). Those are nats over a softmax across 8192..16384 cells of a window, not per "
+    "voice cell: not comparable with the figures here, and not re-trained on this task (it does not fit the session)."
+)
 
 
-def log_softmax(logits):
-    flat = logits.reshape(len(logits), -1).astype(np.float64)
-    flat = flat - flat.max(axis=1, keepdims=True)
-    return flat - np.log(np.exp(flat).sum(axis=1, keepdims=True))
+# -- likelihood ---------------------------------------------------------------------------------------------
+
+def masked_nll(logits, classes, masked) -> np.ndarray:
+    """Per window: mean -log p(true class) over its masked cells. logits (n, T, 4, C); classes, masked (n, 4, T)."""
+    z = logits.astype(np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    truth = np.take_along_axis(logp, classes.transpose(0, 2, 1)[..., None], axis=-1)[..., 0]
+    weight = masked.transpose(0, 2, 1)
+    return -(truth * weight).sum(axis=(1, 2)) / weight.sum(axis=(1, 2))
 
 
-def quality(logits, corrupted, flips):
-    """(loss, NLL per note cell to restore) over a batch of examples, as the module docstring defines them."""
-    logp = log_softmax(logits)
-    flips = flips.reshape(len(flips), -1)
-    restore = flips & ~corrupted.reshape(len(corrupted), -1)
-    loss = np.mean([-logp[i, flips[i]].mean() for i in range(len(logp))])
-    nll = [-logp[i, restore[i]].mean() for i in range(len(logp)) if restore[i].any()]
-    return float(loss), float(np.mean(nll))
+def class_frequency_baseline(train_windows):
+    """(4, C) log frequencies of each class per voice over the training windows' cells, add-one smoothed."""
+    _, classes, _ = train_windows
+    counts = np.stack([np.bincount(classes[:, v].ravel(), minlength=C) for v in range(4)]) + 1.0
+    logp = np.log(counts / counts.sum(axis=1, keepdims=True))
+    return lambda x, cl, m: np.broadcast_to(logp[None, None], (len(cl), STEPS, 4, C))
 
 
-def bernoulli_baseline(train_chorales, examples=2000):
-    """log rate of flipping, per pitch, for empty (row 0) and sounding (row 1) cells, from training examples."""
-    x, y = train.ExampleSampler(train_chorales, np.random.default_rng(99)).batch(examples)
-    rates = np.empty((2, x.shape[2]))
-    for state in (0, 1):
-        cells = x == bool(state)
-        rates[state] = (y & cells).sum(axis=(0, 1)) + 1.0  # add-one smoothing: no pitch is impossible
-        rates[state] /= cells.sum(axis=(0, 1)) + 2.0
-    log_rates = np.log(rates)
-    return lambda corrupted: np.where(corrupted, log_rates[1], log_rates[0])
+NEIGHBOURS = ((0, -2), (0, -1), (0, 1), (0, 2), (1, 0), (2, 0), (3, 0))  # (other voice offset, step offset)
 
 
-def tflite_logits(model, windows):
-    return np.stack([model(w[None, :, :, None].astype(np.float32))[0, :, :, 0] for w in windows])
+def neighbour_features(classes, masked) -> np.ndarray:
+    """(n, 4, T, 7) feature indices: per neighbour, its class, or C where masked or outside the window."""
+    n, voices, steps = classes.shape
+    seen = np.where(masked, C, classes)
+    padded = np.pad(seen, ((0, 0), (0, 0), (2, 2)), constant_values=C)
+    out = np.empty((n, voices, steps, len(NEIGHBOURS)), dtype=np.int64)
+    for k, (voice_offset, step_offset) in enumerate(NEIGHBOURS):
+        other = (np.arange(voices) + voice_offset) % voices
+        out[..., k] = padded[:, other, 2 + step_offset:2 + step_offset + steps] + k * (C + 1)
+    return out
 
 
-def median_ms(call, repeats=15):
-    call()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return 1e3 * statistics.median(times)
+class NeighbourLogistic:
+    """Softmax regression per voice on one-hot neighbour features (NEIGHBOURS), fitted with Adam in numpy."""
+
+    def __init__(self, seed=0):
+        rng = np.random.default_rng(seed)
+        self.weights = rng.normal(0, 0.01, (4, len(NEIGHBOURS) * (C + 1), C))
+        self.bias = np.zeros((4, C))
+
+    def _logits(self, voice, features):
+        return self.weights[voice][features].sum(axis=1) + self.bias[voice]
+
+    def fit(self, windows, epochs=4, batch=2048, lr=0.01):
+        x, classes, masked = windows
+        features = neighbour_features(classes, masked)
+        moments = [np.zeros_like(self.weights), np.zeros_like(self.weights), np.zeros_like(self.bias),
+                   np.zeros_like(self.bias)]
+        rng = np.random.default_rng(1)
+        t = 0
+        for voice in range(4):
+            cells = np.argwhere(masked[:, voice])
+            f = features[cells[:, 0], voice, cells[:, 1]]
+            y = classes[cells[:, 0], voice, cells[:, 1]]
+            for _ in range(epochs):
+                for start in range(0, len(f), batch):
+                    pick = rng.permutation(len(f))[:batch] if start == 0 else slice(start, start + batch)
+                    fb, yb = f[pick], y[pick]
+                    z = self._logits(voice, fb)
+                    p = np.exp(z - z.max(axis=1, keepdims=True))
+                    p /= p.sum(axis=1, keepdims=True)
+                    p[np.arange(len(yb)), yb] -= 1
+                    p /= len(yb)
+                    grad_w = np.zeros_like(self.weights[voice])
+                    for k in range(fb.shape[1]):
+                        np.add.at(grad_w, fb[:, k], p)
+                    grad_b = p.sum(axis=0)
+                    t += 1
+                    for param, grad, m, v in ((self.weights[voice], grad_w, moments[0][voice], moments[1][voice]),
+                                              (self.bias[voice], grad_b, moments[2][voice], moments[3][voice])):
+                        m *= 0.9
+                        m += 0.1 * grad
+                        v *= 0.999
+                        v += 0.001 * grad ** 2
+                        param -= lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+        return self
+
+    def __call__(self, x, classes, masked):
+        features = neighbour_features(classes, masked)
+        n, _, steps, _ = features.shape
+        out = np.empty((n, steps, 4, C))
+        for voice in range(4):
+            out[:, :, voice] = self._logits(voice, features[:, voice].reshape(-1, len(NEIGHBOURS))).reshape(n, steps, C)
+        return out
 
 
-def load_unchecked(path, threads):
-    with open(path, "rb") as f:
-        content = f.read()
-    return runtime.TFLiteModel(content, {"name": os.path.basename(path)}, threads=threads)
+def network_logits(net):
+    return lambda x, classes, masked: np.stack([net.logits(xi) for xi in x])
 
 
-def skyline(window):
-    """The highest sounding pitch of each step: a chorale window's melody, as a person would play it."""
-    melody = np.zeros_like(window)
-    steps = np.nonzero(window.any(axis=1))[0]
-    melody[steps, window.shape[1] - 1 - np.argmax(window[steps, ::-1], axis=1)] = True
-    return melody
+def likelihood_rows(models: dict, windows) -> dict:
+    x, classes, masked = windows
+    whole = masked[:, 1:].all(axis=(1, 2)) & ~masked[:, 0].any(axis=1)  # the harmonization case
+    rows = {}
+    for name, model in models.items():
+        nll = masked_nll(model(x, classes, masked), classes, masked)
+        rows[name] = {"nll_per_masked_cell": round(float(nll.mean()), 4),
+                      "nll_alto_tenor_bass_masked_whole": round(float(nll[whole].mean()), 4)}
+    return rows
 
 
-def music_metrics(rolls):
-    rows = [
-        (
-            metrics.empty_bar_rate(r, STEPS_PER_BAR),
-            metrics.in_scale_ratio(r),
-            metrics.n_pitches_used(r),
-            metrics.polyphonic_rate(r),
-        )
-        for r in rolls
-    ]
-    names = ("empty_bar_rate", "in_scale_ratio", "pitches_used", "polyphonic_rate")
-    return {n: round(float(np.nanmean([row[k] for row in rows])), 3) for k, n in enumerate(names)}
+# -- what it writes -----------------------------------------------------------------------------------------
+
+def voice_line(notes, steps) -> np.ndarray:
+    """(steps,) MIDI pitch sounding, -1 where the voice rests; and onsets as a second array."""
+    line = np.full(steps, -1)
+    struck = np.zeros(steps, dtype=bool)
+    for start, end, midi in notes:
+        line[start:min(end, steps)] = midi
+        if start < steps:
+            struck[start] = True
+    return line, struck
 
 
-def to_midi_roll(band, lowest):
-    roll = np.zeros((len(band), 128), dtype=bool)
-    roll[:, lowest:lowest + band.shape[1]] = band
-    return roll
+def parallels(voices, steps) -> tuple:
+    """(parallel fifths and octaves, moves): over each pair of voices, the moves from one sonority to the next
+    (both sounding) in which both voices change pitch; a parallel is a perfect fifth or octave (compound or
+    unison) on both sides of a move in the same direction."""
+    lines = [voice_line(v, steps)[0] for v in voices]
+    found = moves = 0
+    for i in range(len(lines)):
+        for j in range(i + 1, len(lines)):
+            both = (lines[i] >= 0) & (lines[j] >= 0)
+            pairs = np.stack([lines[i][both], lines[j][both]], axis=1)
+            changed = np.any(pairs[1:] != pairs[:-1], axis=1)
+            sonorities = np.concatenate([pairs[:1], pairs[1:][changed]]) if len(pairs) else pairs
+            for a, b in zip(sonorities[:-1], sonorities[1:]):
+                di, dj = b[0] - a[0], b[1] - a[1]
+                if di == 0 or dj == 0:
+                    continue
+                moves += 1
+                before, after = abs(a[0] - a[1]) % 12, abs(b[0] - b[1]) % 12
+                if before == after and before in (0, 7) and np.sign(di) == np.sign(dj):
+                    found += 1
+    return found, moves
 
 
-TFLITE_RUNTIME_SCRIPT = """
-import statistics, sys, time, numpy as np
-from keycomposer.models import runtime
-model = runtime.load_model("arcnn_bach", folder=sys.argv[1], runtime="tflite_runtime", threads=int(sys.argv[4]))
-x = np.load(sys.argv[2])
-np.save(sys.argv[3], np.stack([model(w[None, :, :, None].astype(np.float32))[0, :, :, 0] for w in x]))
-one = x[:1, :, :, None].astype(np.float32)
-times = []
-for _ in range(16):
-    started = time.perf_counter(); model(one); times.append(time.perf_counter() - started)
-print(1e3 * statistics.median(times[1:]))
-"""
+def crossings(voices, steps) -> tuple:
+    """(steps where a lower voice sounds above the one over it, steps where both sound)."""
+    lines = [voice_line(v, steps)[0] for v in voices]
+    crossed = both_count = 0
+    for upper, lower in zip(lines[:-1], lines[1:]):
+        both = (upper >= 0) & (lower >= 0)
+        both_count += int(both.sum())
+        crossed += int((both & (lower > upper)).sum())
+    return crossed, both_count
 
 
-def compare_tflite_runtime(python, models, windows, int8, threads):
-    """The same windows through tflite-runtime 2.14 in its own interpreter: how far its logits and flip
-    distributions are from LiteRT's, and its latency."""
-    import subprocess
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        np.save(os.path.join(tmp, "x.npy"), windows)
-        env = dict(os.environ, PYTHONPATH=os.path.join(os.getcwd(), "host"))
-        done = subprocess.run([python, "-c", TFLITE_RUNTIME_SCRIPT, models, os.path.join(tmp, "x.npy"),
-                               os.path.join(tmp, "y.npy"), str(threads)], env=env, capture_output=True, text=True, check=True)
-        theirs = np.load(os.path.join(tmp, "y.npy"))
-    ours = tflite_logits(int8, windows)
-    p, q = np.exp(log_softmax(ours)), np.exp(log_softmax(theirs))
-    row = {
-        "windows": len(windows),
-        "max_abs_logit_difference": round(float(np.abs(ours - theirs).max()), 4),
-        "mean_abs_logit_difference": round(float(np.abs(ours - theirs).mean()), 4),
-        "max_total_variation_of_flip_distribution": round(float(0.5 * np.abs(p - q).sum(axis=1).max()), 4),
-        "latency_ms_int8": round(float(done.stdout.split()[-1]), 2),
-    }
-    print(f"\ntflite-runtime 2.14 against LiteRT on {len(windows)} test windows: {row}")
-    return row
+def in_key_share(melody, added) -> tuple:
+    """(added notes in the melody's key, added notes): the key is the melody's Krumhansl-Kessler best key."""
+    steps = max(end for _, end, _ in melody)
+    roll = np.zeros((steps, 128), dtype=bool)
+    for start, end, midi in melody:
+        roll[start:end, midi] = True
+    tonic, mode, _ = metrics.best_key(roll)
+    scale = metrics.scale_mask(tonic, mode)
+    return sum(bool(scale[midi % 12]) for _, _, midi in added), len(added)
 
 
-def reference_quality(run, x, y, lowest):
-    """The trained reference (Keras, 128 pitches) on the same windows, placed at their pitches in 0..127: its
-    loss over all its 128 x 128 cells, and over our band's cells only (the softmax taken over the same cells
-    as ours, so the 64 pitch rows it has and we lack cannot cost it anything)."""
-    import keras
-
-    net = keras.saving.load_model(os.path.join(run, "model.keras"), compile=False)
-    wide = lambda a: np.pad(a, ((0, 0), (0, 0), (lowest, 128 - lowest - a.shape[2])))  # noqa: E731
-    logits = np.concatenate([net(wide(x[i:i + 16])[..., None].astype(np.float32), training=False).numpy()
-                             for i in range(0, len(x), 16)])[..., 0]
-    return quality(logits, wide(x), wide(y)), quality(logits[:, :, lowest:lowest + x.shape[2]], x, y)
-
-
-def training_summary(run) -> dict:
-    """How a run was trained, from its training.json: what makes "the same data and time budget" checkable."""
-    with open(os.path.join(run, "training.json")) as f:
-        training = json.load(f)
-    settings, last = training["settings"], training["history"][-1]
+def texture_figures(pieces) -> dict:
+    """pieces: [(melody notes, [alto, tenor, bass] notes, steps)] -> the figures the module docstring lists."""
+    lengths, key_hits, key_total, par, mv, cr, both = [], 0, 0, 0, 0, 0, 0
+    notes_per_bar = []
+    for melody, added, steps in pieces:
+        flat = [n for voice in added for n in voice]
+        lengths += [end - start for start, end, _ in flat]
+        hits, total = in_key_share(melody, flat)
+        key_hits, key_total = key_hits + hits, key_total + total
+        p, m = parallels([melody] + list(added), steps)
+        par, mv = par + p, mv + m
+        c, b = crossings([melody] + list(added), steps)
+        cr, both = cr + c, both + b
+        notes_per_bar.append(len(flat) / (steps / 16))
     return {
-        "run": run, "command": settings["command"], "architecture": training["architecture"]["kind"],
-        "parameters": training["architecture"]["parameters"], "steps": settings["steps"], "batch": settings["batch"],
-        "threads": settings["threads"], "wall_minutes": round(settings["wall_seconds"] / 60, 1),
-        "last_valid_loss": last["valid_loss"],
+        "added_notes": len(lengths),
+        "added_notes_per_bar": round(float(np.mean(notes_per_bar)), 2),
+        "mean_length_16ths": round(float(np.mean(lengths)), 2) if lengths else None,
+        "one_step_share": round(float(np.mean(np.array(lengths) == 1)), 3) if lengths else None,
+        "in_key_share": round(key_hits / key_total, 3) if key_total else None,
+        "parallel_5ths_8ves_per_100_moves": round(100 * par / mv, 2) if mv else None,
+        "moves": mv,
+        "crossings_per_100_steps": round(100 * cr / both, 2) if both else None,
     }
 
 
-def stored_bytes(path):
-    """The bytes of a .tflite file's buffers (weights and biases), without the graph around them; None where
-    TensorFlow's flatbuffer schema is not installed."""
-    try:
-        from tensorflow.lite.python import schema_py_generated as schema
-    except ImportError:
-        return None
-    with open(path, "rb") as f:
-        model = schema.Model.GetRootAsModel(f.read(), 0)
-    return sum(model.Buffers(i).DataLength() for i in range(model.BuffersLength()))
+def print_table(rows: dict) -> None:
+    short = {"added_notes": "added", "added_notes_per_bar": "per bar", "mean_length_16ths": "length (16ths)",
+             "one_step_share": "one-step", "in_key_share": "in key", "parallel_5ths_8ves_per_100_moves": "par/100 mv",
+             "moves": "moves", "crossings_per_100_steps": "cross/100"}
+    keys = list(next(iter(rows.values())))
+    print(f"  {'':44s}" + "".join(f"{short.get(k, k)[:14]:>15s}" for k in keys))
+    for name, row in rows.items():
+        print(f"  {name:44s}" + "".join(f"{str(row[k]):>15s}" for k in keys))
 
 
-def curves_side_by_side(runs):
-    """Validation loss (per example, same validation windows) of several training runs at the same steps."""
-    histories = {}
-    for item in runs:
-        label, _, folder = item.partition("=")
-        with open(os.path.join(folder, "training.json")) as f:
-            histories[label] = {h["step"]: h for h in json.load(f)["history"]}
-    steps = sorted(set.intersection(*(set(h) for h in histories.values())))
-    print("\nvalidation loss per example at the same steps (same seed, data and schedule)")
-    print(f"{'step':>6} " + " ".join(f"{label:>14}" for label in histories))
-    for step in steps:
-        print(f"{step:6} " + " ".join(f"{histories[label][step]['valid_loss']:14.3f}" for label in histories))
-    last = steps[-1]
-    summary = ", ".join(f"{label} {histories[label][last]['valid_loss']:.3f}" for label in histories)
-    print(f"at step {last}: {summary}")
-    return {
-        "at_last_common_step": {"step": last, **{label: histories[label][last]["valid_loss"] for label in histories}},
-        "curves": {label: {str(s): histories[label][s]["valid_loss"] for s in steps} for label in histories},
-    }
+def generate(net, melodies, settings_of) -> list:
+    pieces = []
+    for k, (melody, steps) in enumerate(melodies):
+        harmony = net.harmonize(melody, steps, settings_of(k))
+        pieces.append((harmony.voices[0], harmony.voices[1:], steps))
+    return pieces
 
+
+# -- main ---------------------------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default="models_tflite", help="folder of arcnn_bach.tflite and its card")
-    parser.add_argument("--float32", required=True, help="the float32 conversion of the same network")
-    parser.add_argument("--reference", help="folder with deepcomposer_arcnn_int8.tflite (untrained is fine: timing)")
-    parser.add_argument("--cache", default=data.DEFAULT_CACHE)
-    parser.add_argument("--examples", type=int, default=256, help="corrupted test windows for the quality figures")
-    parser.add_argument("--pieces", type=int, default=12, help="test melodies to generate from")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--reference-run", help="training folder of DeepComposer's architecture (train.py --arch reference)")
-    parser.add_argument("--runs", nargs="*", default=[], metavar="LABEL=DIR",
-                        help="training folders whose validation curves to print side by side (e.g. batch-loss=DIR)")
-    parser.add_argument("--tflite-python", help="a python with tflite-runtime 2.14 (e.g. .venv-tflite/bin/python)")
+    parser.add_argument("--split", choices=("valid", "test"), default="valid",
+                        help="valid while choosing; test once, for the model that ships")
+    parser.add_argument("--models", default=None, help="folder holding arcnn_bach.tflite (default: models_tflite)")
+    parser.add_argument("--reference", help="folder with deepcomposer_arcnn_int8.tflite, for the speed ratio")
     parser.add_argument("--card", help="write the figures into this model card")
+    parser.add_argument("--temperature", type=float, default=arcnn.SamplingSettings().temperature,
+                        help="creative risk for the generations (default: the sampler's, %(default)s)")
+    parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--skip-likelihood", action="store_true")
+    parser.add_argument("--select", metavar="T,T,...",
+                        help="first print the validation sopranos' figures at these creative risks (how the default "
+                             "was chosen), whatever --split says")
     args = parser.parse_args(argv)
 
-    splits = data.load(args.cache)
-    int8 = runtime.load_model(arcnn.MODEL_NAME, folder=args.models, threads=args.threads)
-    f32 = load_unchecked(args.float32, args.threads)
-    ours = arcnn.ArcnnBach(int8)
-    lowest = ours.lowest_pitch
-    figures = {
-        "runtime": f"{int8.runtime}, {args.threads} threads",
-        "command": "python -m tools.bench.arcnn_bench " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "load_average_at_start": round(os.getloadavg()[0], 2),  # the machine is shared: timings move with it
-        "test_chorales": len(splits["test"]),
-    }
+    splits = data.load()
+    chorales = splits[args.split]
+    net = arcnn.ArcnnBach.load(args.models)
+    figures = {"split": args.split, "chorales": len(chorales), "runtime": f"{net.model.runtime}, 2 threads",
+               "load_average_at_start": round(os.getloadavg()[0], 2),
+               "command": "python -m tools.bench.arcnn_bench " + " ".join(argv if argv is not None else sys.argv[1:])}
 
-    # -- quality on corrupted test windows
-    x, y = train.fixed_examples(splits["test"], args.examples, seed=TEST_SEED)
-    baseline = bernoulli_baseline(splits["train"])
-    rows = {
-        "arcnn_bach int8": quality(tflite_logits(int8, x), x, y),
-        "arcnn_bach float32": quality(tflite_logits(f32, x), x, y),
-        "per-pitch Bernoulli": quality(np.stack([baseline(w) for w in x]), x, y),
-        "uniform over cells": quality(np.zeros(x.shape), x, y),
-    }
-    if args.reference_run:
-        all_cells, our_cells = reference_quality(args.reference_run, x, y, lowest)
-        rows["DeepComposer arch, same data+time, its 128x128 cells"] = all_cells
-        rows["DeepComposer arch, same data+time, our 128x64 cells"] = our_cells
-        figures["reference_training"] = training_summary(args.reference_run)
-    print(f"\nquality on {args.examples} corrupted windows of the {len(splits['test'])} test chorales (nats; lower is better)")
-    print(f"{'model':52} {'loss':>8} {'NLL/restore cell':>17} {'loss vs ours':>13}")
-    ours_loss = rows["arcnn_bach int8"][0]
-    for name, (loss, nll) in rows.items():
-        print(f"{name:52} {loss:8.3f} {nll:17.3f} {loss / ours_loss:12.2f}x")
-    figures["quality"] = {
-        "definitions": (
-            "loss: cross-entropy between the cells to flip (uniform over them) and the softmax of the logits over "
-            "the example's cells; nll_per_restore_cell: mean -log p over the removed note cells only; the "
-            "Bernoulli baseline: one flip rate per pitch for empty and for sounding cells, from training examples"
-        ),
-        "examples": args.examples,
-        "seed": TEST_SEED,
-        "rows": {name: {"loss": round(loss, 4), "nll_per_restore_cell": round(nll, 4)} for name, (loss, nll) in rows.items()},
-    }
-    f32_loss = rows["arcnn_bach float32"][0]
-    figures["int8_vs_float32"] = {"loss_difference_percent": round(100 * (ours_loss - f32_loss) / f32_loss, 2)}
+    if args.select:
+        print("choosing the creative risk: the validation chorales' sopranos, 100 Gibbs steps")
+        valid = [(c.voices[0], c.steps) for c in splits["valid"]]
+        selection = {"Bach's alto, tenor, bass (valid chorales)": texture_figures(
+            [(c.voices[0], c.voices[1:], c.steps) for c in splits["valid"]])}
+        for temperature in (float(t) for t in args.select.split(",")):
+            selection[f"ours, creative risk {temperature:g}"] = texture_figures(generate(
+                net, valid, lambda k: arcnn.SamplingSettings(seed=k, temperature=temperature)))
+        print_table(selection)
+        figures["selection_on_valid"] = selection
 
-    # -- size and latency, int8 against float32 and the reference architecture
-    window = x[:1, :, :, None].astype(np.float32)
-    sizes = {"int8": os.path.getsize(os.path.join(args.models, int8.card["file"])), "float32": os.path.getsize(args.float32)}
-    latency = {"int8": median_ms(lambda: int8(window)), "float32": median_ms(lambda: f32(window))}
-    reference = None
+    if not args.skip_likelihood:
+        print(f"likelihood: {WINDOWS} masked windows of the {args.split} chorales (seed {TEST_SEED}), "
+              "nats per masked cell")
+        windows = train.fixed_examples(chorales, WINDOWS, TEST_SEED)
+        train_windows = train.ExampleSampler(splits["train"], np.random.default_rng(99)).batch(2000)
+        started = time.monotonic()
+        logistic = NeighbourLogistic().fit(train_windows)
+        print(f"  (logistic baseline fitted on 2000 training windows in {time.monotonic() - started:.0f} s)")
+        rows = likelihood_rows({
+            "arcnn_bach int8": network_logits(net),
+            "logistic on neighbours": logistic,
+            "class frequency per voice": class_frequency_baseline(train_windows),
+        }, windows)
+        rows["uniform over classes"] = {"nll_per_masked_cell": round(float(np.log(C)), 4),
+                                        "nll_alto_tenor_bass_masked_whole": round(float(np.log(C)), 4)}
+        print(f"  {'':28s} {'all masks':>10s} {'A+T+B whole':>12s}")
+        for name, row in rows.items():
+            print(f"  {name:28s} {row['nll_per_masked_cell']:10.3f} {row['nll_alto_tenor_bass_masked_whole']:12.3f}")
+        print("  DeepComposer's network:", OLD_CARD_REFERENCE)
+        figures["likelihood"] = {"windows": WINDOWS, "seed": TEST_SEED, "rows": rows,
+                                 "deepcomposer_network": OLD_CARD_REFERENCE}
+
+    settings = lambda k: arcnn.SamplingSettings(seed=k, temperature=args.temperature, iterations=args.iterations)
+    sopranos = [(c.voices[0], c.steps) for c in chorales]
+    unseen = unseen_melodies()
+    print(f"\nwhat it writes, default settings (temperature {args.temperature}, {args.iterations} Gibbs steps)")
+    texture = {
+        f"Bach's alto, tenor, bass ({args.split} chorales)": texture_figures(
+            [(c.voices[0], c.voices[1:], c.steps) for c in chorales]),
+        f"ours on the {args.split} sopranos": texture_figures(generate(net, sopranos, settings)),
+        f"ours on {len(unseen)} unseen melodies": texture_figures(
+            generate(net, [(notes, max(e for _, e, _ in notes)) for _, notes in unseen.values()], settings)),
+    }
+    print_table(texture)
+    figures["texture"] = texture
+
+    unchanged = {}
+    for name in ("sample_twinkle", "sample_ode_to_joy"):
+        notes = unseen[name][1]
+        steps = max(e for _, e, _ in notes)
+        for iterations in (0, 100):
+            out = net.harmonize(notes, steps, arcnn.SamplingSettings(seed=0, iterations=iterations))
+            unchanged[f"{name}, {iterations} iterations"] = f"{len(notes)} notes in, {len(out.voices[0])} out"
+    print("\nthe melody through sampling:", "; ".join(f"{k}: {v}" for k, v in unchanged.items()))
+    figures["melody_kept"] = unchanged
+
+    eight_bars = unseen["sample_ode_to_joy"][1]
+    steps = max(e for _, e, _ in eight_bars)
+    for _ in range(2):
+        net.harmonize(eight_bars, steps, arcnn.SamplingSettings(seed=0))
+    times = []
+    for k in range(7):
+        started = time.perf_counter()
+        net.harmonize(eight_bars, steps, arcnn.SamplingSettings(seed=k))
+        times.append(time.perf_counter() - started)
+    ours = statistics.median(times)
+    speed = {"default_generation_s": round(ours, 3), "what": "Ode to Joy, 8 bars, 100 Gibbs steps, median of 7"}
+    print(f"\nspeed: a default generation takes {ours:.3f} s (median of 7)")
     if args.reference:
-        reference = load_unchecked(os.path.join(args.reference, "deepcomposer_arcnn_int8.tflite"), args.threads)
-        ref_input = np.zeros(reference.inputs[0]["shape"], dtype=np.float32)
-        latency["reference int8"] = median_ms(lambda: reference(ref_input), repeats=7)
-        sizes["reference int8"] = os.path.getsize(os.path.join(args.reference, "deepcomposer_arcnn_int8.tflite"))
-    print(f"\nfile size and one forward pass ({figures['runtime']}, median)")
-    for name in latency:
-        print(f"{name:24} {sizes[name] / 1e6:8.2f} MB {latency[name]:9.2f} ms")
-    print(f"int8 / float32: size {sizes['int8'] / sizes['float32']:.3f}x, latency {latency['int8'] / latency['float32']:.2f}x,"
-          f" loss {figures['int8_vs_float32']['loss_difference_percent']:+.2f} %")
-    # int8 weights are a quarter of float32 ones, but biases stay int32 and each file carries its graph:
-    # the stored data alone is the floor any full-int8 file of the same network can reach.
-    data_int8, data_f32 = stored_bytes(os.path.join(args.models, int8.card["file"])), stored_bytes(args.float32)
-    if data_int8 and data_f32:
-        figures["int8_vs_float32"]["stored_data_ratio"] = round(data_int8 / data_f32, 4)
-        print(f"int8 / float32, weights and biases alone (no graph): {data_int8 / data_f32:.4f}x")
-        if args.reference:
-            folder = args.reference
-            ref_ratio = stored_bytes(os.path.join(folder, "deepcomposer_arcnn_int8.tflite")) / stored_bytes(
-                os.path.join(folder, "deepcomposer_arcnn_f32.tflite"))
-            ref_files = os.path.getsize(os.path.join(folder, "deepcomposer_arcnn_int8.tflite")) / os.path.getsize(
-                os.path.join(folder, "deepcomposer_arcnn_f32.tflite"))
-            figures["int8_vs_float32"]["reference_size_ratio"] = round(ref_files, 4)
-            print(f"DeepComposer's network converted the same way: files {ref_files:.4f}x, weights and biases {ref_ratio:.4f}x")
-    figures["int8_vs_float32"].update({
-        "bytes_int8": sizes["int8"],
-        "bytes_float32": sizes["float32"],
-        "size_ratio": round(sizes["int8"] / sizes["float32"], 3),
-        "latency_ms_int8": round(latency["int8"], 2),
-        "latency_ms_float32": round(latency["float32"], 2),
-    })
-
-    if args.tflite_python:
-        figures["tflite_runtime_2_14"] = compare_tflite_runtime(args.tflite_python, args.models, x[:16], int8, args.threads)
-
-    # -- whole generations: a test melody in, default settings, several cells per pass
-    windows = [w for _, roll in splits["test"] for w in [roll[:128]] if len(w) == 128][: args.pieces]
-    chorales = [to_midi_roll(np.asarray(w[:, lowest:lowest + ours.pitches]), lowest) for w in windows]
-    melodies = [skyline(c) for c in chorales]
-    print(f"\nwhole default generation (100 iterations, 8 bars) from the melodies of {len(melodies)} test chorales")
-    print(f"{'cells per pass':>14} {'seconds':>8} {'x faster than ref':>18} {'added':>6} {'in chorale':>11} {'note len':>9}  metrics")
-    generation = {}
-    for flips in (1, 2, 4, 8):
-        # the reference is timed right before each row: the machine is shared and its load moves
-        ref_generation = median_ms(lambda: reference(ref_input), repeats=5) * 100 / 1e3 if reference else math.nan
-        settings = arcnn.SamplingSettings(seed=1, flips_per_pass=flips)
-        outs, seconds = [], []
-        for melody in melodies:
+        with open(os.path.join(args.reference, "deepcomposer_arcnn_int8.tflite"), "rb") as f:
+            reference = runtime.TFLiteModel(f.read(), {"name": "deepcomposer_arcnn_int8"}, runtime=net.model.runtime)
+        roll = np.zeros((1, 128, 128, 1), dtype=np.float32)
+        for _ in range(3):
+            reference(roll)
+        passes = []
+        for _ in range(15):
             started = time.perf_counter()
-            outs.append(ours.edit(melody, settings))
-            seconds.append(time.perf_counter() - started)
-        added = [o & ~m for o, m in zip(outs, melodies)]
-        in_chorale = sum(np.count_nonzero(a & c) for a, c in zip(added, chorales)) / max(1, sum(map(np.count_nonzero, added)))
-        row = {
-            "seconds_median": round(statistics.median(seconds), 3),
-            "reference_forward_x100_seconds": round(ref_generation, 3),
-            "cells_added_mean": round(float(np.mean([np.count_nonzero(a) for a in added])), 1),
-            "added_cells_in_the_chorale": round(in_chorale, 3),
-            "added_note_mean_steps": round(float(np.mean(np.concatenate([metrics.note_lengths(a) for a in added]))), 2),
-            "metrics": music_metrics(outs),
-        }
-        generation[f"{flips} cells per pass"] = row
-        print(f"{flips:14} {row['seconds_median']:8.3f} {ref_generation / row['seconds_median']:17.1f}x "
-              f"{row['cells_added_mean']:6.1f} {in_chorale:11.3f} {row['added_note_mean_steps']:9.2f}  {row['metrics']}")
-    reference_rolls = {"test chorales": music_metrics(chorales), "their melodies (input)": music_metrics(melodies)}
-    for name, row in reference_rolls.items():
-        print(f"{name:>44} {'':>11} {'':>9}  {row}")
-    longest = max((roll for _, roll in splits["test"]), key=len)
-    long_chorale = to_midi_roll(np.asarray(longest[:, lowest:lowest + ours.pitches]), lowest)
-    long_melody = skyline(long_chorale)
-    started = time.perf_counter()
-    long_out = ours.edit(long_melody, arcnn.SamplingSettings(seed=1))
-    long_seconds = time.perf_counter() - started
-    per_bar = np.count_nonzero(long_out & ~long_melody) / (len(long_melody) / STEPS_PER_BAR)
-    empty_added_bars = float(np.mean([not (long_out & ~long_melody)[b:b + STEPS_PER_BAR].any()
-                                      for b in range(0, len(long_melody), STEPS_PER_BAR)]))
-    print(f"\na {len(long_melody) / STEPS_PER_BAR:.0f}-bar melody (longest test chorale), default settings: "
-          f"{long_seconds:.2f} s, {per_bar:.1f} cells added per bar, bars with nothing added {empty_added_bars:.2f}")
-    figures["long_piece"] = {
-        "bars": len(long_melody) / STEPS_PER_BAR,
-        "seconds": round(long_seconds, 3),
-        "cells_added_per_bar": round(per_bar, 2),
-        "bars_with_nothing_added": round(empty_added_bars, 3),
-    }
-    figures["generation"] = {
-        "input": "the highest voice of the first 8 bars of test chorales, default settings, seed 1",
-        "rows": generation,
-        "for_comparison": reference_rolls,
-    }
-
-    if args.runs:
-        figures["validation_curves"] = curves_side_by_side(args.runs)
+            reference(roll)
+            passes.append(time.perf_counter() - started)
+        hundred = 100 * statistics.median(passes)
+        speed.update({"reference_100_passes_s": round(hundred, 3), "ratio": round(hundred / ours, 1)})
+        print(f"  DeepComposer's network, 100 passes (median pass x 100): {hundred:.3f} s: "
+              f"ours is {hundred / ours:.1f}x faster")
+    figures["speed"] = speed
 
     if args.card:
         write_card_figures(args.card, figures)

@@ -109,8 +109,50 @@ def test_the_arcnn_defaults_offered_are_the_sampling_loops_own():
     defaults = TECHNIQUES["arcnn"].defaults()
     loop = SamplingSettings()
     assert defaults == {"max_notes_to_add": loop.max_notes_to_add, "max_remove_percent": loop.max_remove_percent,
-                        "iterations": loop.iterations, "creative_risk": loop.temperature,
-                        "flips_per_pass": loop.flips_per_pass}
+                        "iterations": loop.iterations, "creative_risk": loop.temperature}
+
+
+needs_arcnn = pytest.mark.skipif(not (HAS_RUNTIME and installed(TECHNIQUES["arcnn"])),
+                                 reason="needs the trained AR-CNN in models_tflite/ and a TFLite runtime")
+
+
+@needs_arcnn
+def test_arcnn_keeps_the_melody_as_played_and_adds_three_voices(data_dir):
+    from keycomposer.music.samples import sample_composition
+
+    assert main(["generate", "--model", "arcnn", "--input", "sample:twinkle", "--seed", "1"]) == 0
+    melody = sample_composition("twinkle")
+    with Library() as library:
+        (entry,) = library.entries()
+        result = library.load(entry.id)
+    assert result.tracks[0].notes == melody.tracks[0].notes  # all 42 notes, the repeated ones included
+    assert [t.name for t in result.tracks[1:]] == ["alto", "tenor", "bass"]
+    assert all(t.notes for t in result.tracks[1:])
+
+
+@needs_arcnn
+def test_arcnn_with_no_iterations_gives_the_melody_back(data_dir):
+    from keycomposer.music.samples import sample_composition
+
+    assert main(["generate", "--model", "arcnn", "--input", "sample:ode_to_joy", "--iterations", "0"]) == 0
+    with Library() as library:
+        (entry,) = library.entries()
+        result = library.load(entry.id)
+    assert result.tracks == sample_composition("ode_to_joy").tracks  # all 30 notes, no empty voice tracks
+
+
+@needs_arcnn
+def test_arcnn_refuses_a_drums_only_file_in_one_line(data_dir, tmp_path, capsys):
+    from keycomposer.music.composition import Composition, Note, Track
+    from keycomposer.music.midi_io import write_midi
+
+    drums = tmp_path / "drums.mid"
+    write_midi(Composition(tracks=(Track(notes=(Note(0, 36, 240), Note(480, 38, 240)), channel=9),)), drums)
+    assert main(["generate", "--model", "arcnn", "--input", str(drums)]) == 1
+    err = capsys.readouterr().err
+    assert "only drum notes" in err and "Traceback" not in err
+    with Library() as library:
+        assert len(library) == 0
 
 
 @needs_gan
