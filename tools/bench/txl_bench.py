@@ -137,13 +137,11 @@ def continuation_figures(source_notes, continuation, steps_per_bar) -> dict:
 
 
 def continue_with(step, composition, seed, style, **sampling):
-    from keycomposer.models.melody_line import melody_of
+    from keycomposer.models.melody_line import grid_notes
 
     out = txl.continue_composition(composition, seconds=30.0, seed=seed, style=style, step=step, **sampling)
-    melody = melody_of(composition)
-    per_step = composition.resolution / 4
-    rows = [(round(n.start / per_step), max(1, round(n.duration / per_step)), n.pitch) for n in out.tracks[-1].notes]
-    return melody.notes, np.array(rows, dtype=np.int64).reshape(-1, 3), int(melody.bars[-1, 1])
+    source, bar = continue_source(composition)
+    return source, grid_notes(out, out.tracks[-1]), bar
 
 
 def listening(sources, continuations) -> float:

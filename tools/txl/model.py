@@ -109,13 +109,7 @@ class TransformerXL(tf.Module):
         return self._norm(x, self.ln_g, self.ln_b) @ self.out_w + self.out_b
 
     # -- training and the full-sequence reference --------------------------------------------------------
-    def _embed(self, tokens, style):
-        x = tf.gather(self.embedding, tokens)
-        if style is None:
-            return x
-        return x + tf.expand_dims(tf.gather(self.style_embedding, style), -2)
-
-    def segment(self, tokens, memories, memory_valid, style=None):
+    def segment(self, tokens, memories, memory_valid, style):
         """Logits [B, L, V] of a segment, and the next memories. tokens [B, L] int32; memories: one [B, M, W]
         residual stream per layer; memory_valid [B, M] bool (False for slots not yet filled); style [B] int32."""
         s = self.shape
@@ -128,7 +122,7 @@ class TransformerXL(tf.Module):
         valid = tf.concat([memory_valid, tf.ones([batch, length], tf.bool)], axis=1)
         mask = tf.logical_and(window[None, None], valid[:, None, None, :])  # [B, 1, L, K]
         r = tf.constant(sinusoids(np.arange(keys_total), s.width))
-        x = self._embed(tokens, style)
+        x = tf.gather(self.embedding, tokens) + tf.expand_dims(tf.gather(self.style_embedding, style), -2)
         new_memories = []
         for block, memory in zip(self.blocks, memories):
             whole = tf.concat([memory, x], axis=1)  # [B, K, W]

@@ -101,6 +101,14 @@ class Bars:
                 changes[0] = (0, following, meter_steps(following) - length)
         return cls(tuple(changes))
 
+    @classmethod
+    def of_composition(cls, composition) -> "Bars":
+        """The bars a Composition's time signatures draw, each signature's tick read on the 16th grid."""
+        from keycomposer.music.pianoroll import tick_to_step
+
+        return cls.of_signatures([(tick_to_step(s.tick, composition.resolution, STEPS_PER_QUARTER),
+                                   (s.numerator, s.denominator)) for s in composition.time_signatures])
+
     def signatures(self) -> list:
         """(step, meter) time signatures that draw these bars: one per change, and a bar that lacks its first
         16ths written as a bar of its own of that many 16ths (n/16) before it, as a MIDI file can say it."""

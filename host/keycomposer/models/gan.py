@@ -92,8 +92,7 @@ def melody_of(composition: Composition, chords: str = "error") -> Melody:
         except ValueError as error:
             raise AccompanimentError(f"the melody's meter at beat {signature.tick / composition.resolution + 1:g}: "
                                      f"{error}; the GAN reads bars of 16th notes") from None
-    bars = Bars.of_signatures([(step(signature.tick), (signature.numerator, signature.denominator))
-                               for signature in composition.time_signatures])
+    bars = Bars.of_composition(composition)
     chosen: list[tuple[int, int, int]] = []
     for start, end, pitch in notes:
         if chosen and chosen[-1][0] == start:

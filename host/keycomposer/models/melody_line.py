@@ -13,6 +13,7 @@ import numpy as np
 from keycomposer.models.bars import Bars, STEPS_PER_QUARTER
 from keycomposer.models.melody_tokens import MAX_BAR, Melody, monophonic
 from keycomposer.music.composition import Composition, Note, Track
+from keycomposer.music.pianoroll import tick_to_step
 
 
 class MelodyError(ValueError):
@@ -32,20 +33,19 @@ def ticks_per_step(composition: Composition) -> float:
     return composition.resolution / STEPS_PER_QUARTER
 
 
-def bars_of(composition: Composition) -> Bars:
-    per_step = ticks_per_step(composition)
-    return Bars.of_signatures([(round(s.tick / per_step), (s.numerator, s.denominator))
-                               for s in composition.time_signatures])
+def grid_notes(composition: Composition, track: Track) -> np.ndarray:
+    """The track's top line as (onset, length, pitch) rows in 16ths. Inverse: `notes_to_track`."""
+    def step(tick: int) -> int:
+        return tick_to_step(tick, composition.resolution, STEPS_PER_QUARTER)
+
+    return monophonic([(step(n.start), max(1, step(n.end) - step(n.start)), n.pitch) for n in track.notes])
 
 
 def melody_of(composition: Composition) -> Melody:
     """The main track's top line on the 16th grid with its bars (see the module doc)."""
-    track = composition.tracks[main_track_index(composition)]
-    per_step = ticks_per_step(composition)
-    rows = [(round(n.start / per_step), max(1, round(n.duration / per_step)), n.pitch) for n in track.notes]
-    notes = monophonic(np.array(rows, dtype=np.int64))
+    notes = grid_notes(composition, composition.tracks[main_track_index(composition)])
     try:
-        bars = bars_of(composition).bars(int((notes[:, 0] + notes[:, 1]).max()))
+        bars = Bars.of_composition(composition).bars(int((notes[:, 0] + notes[:, 1]).max()))
     except ValueError as error:
         raise MelodyError(f"the input's bars cannot be read on a 16th-note grid: {error}") from error
     table = np.array([(b.start, b.end - b.start) for b in bars], dtype=np.int64)
@@ -58,7 +58,7 @@ def melody_of(composition: Composition) -> Melody:
 
 def notes_to_track(composition: Composition, notes: np.ndarray, program: int, channel: int, name: str,
                    velocity: int = 80) -> Track:
-    """Grid notes (onset, length, pitch) in 16ths as a Track in the composition's ticks. Inverse: `melody_of`."""
+    """Grid notes (onset, length, pitch) in 16ths as a Track in the composition's ticks. Inverse: `grid_notes`."""
     per_step = ticks_per_step(composition)
     out = [Note(int(round(onset * per_step)), int(pitch), max(1, int(round(length * per_step))), velocity)
            for onset, length, pitch in np.asarray(notes).reshape(-1, 3) if onset >= 0]

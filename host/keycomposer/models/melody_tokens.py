@@ -59,10 +59,6 @@ class Melody:
     notes: np.ndarray
     bars: np.ndarray
 
-    @property
-    def end(self) -> int:
-        return int(self.bars[-1].sum()) if len(self.bars) else 0
-
 
 def monophonic(notes: np.ndarray) -> np.ndarray:
     """The top line of (onset, length, pitch) rows: the highest note on each onset, each cut where the next

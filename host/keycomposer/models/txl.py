@@ -169,17 +169,15 @@ def generate_tokens(step: StepModel, prefix, rng, grammar: tokens_.Grammar, bar_
     for token in prefix:
         logits = step.feed(token, style)
     lengths = [tokens_.BAR.value(t) for t in prefix if t in tokens_.BAR]
-    bar, length = bar_start + sum(lengths[:-1]), lengths[-1]  # the bar the prefix ends in
+    bar = bar_start + sum(lengths[:-1])  # where the bar the prefix ends in starts
     out: list[int] = []
     while len(out) < MAX_TOKENS:
         allowed = grammar.allowed()
-        if grammar.kind is not tokens_.POS and grammar.kind is not tokens_.PITCH:
-            # a new note may start only after the input's last note has ended
-            for position in range(max(0, grammar.position + 1), min(first_free - bar, tokens_.MAX_BAR)):
-                allowed[tokens_.POS.token(position)] = False
+        # a new note may start only after the input's last note has ended
+        allowed[tokens_.POS.first:tokens_.POS.first + max(0, min(first_free - bar, tokens_.MAX_BAR))] = False
         token = sample_token(logits, rng, allowed, **sampling)
         if token in tokens_.BAR:
-            bar, length = bar + length, tokens_.BAR.value(token)
+            bar += grammar.length  # the bar the grammar is in ends here
             if bar >= until:
                 break
         elif token in tokens_.POS and bar + tokens_.POS.value(token) >= until:

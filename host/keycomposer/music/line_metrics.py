@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from keycomposer.music.metrics import KRUMHANSL_MAJOR, KRUMHANSL_MINOR, scale_mask
+from keycomposer.music.metrics import krumhansl_fit, scale_mask
 
 
 def krumhansl_key(notes: np.ndarray) -> tuple:
     """(tonic, mode) whose Krumhansl-Kessler profile correlates best with how long each pitch class sounds
     (the Krumhansl-Schmuckler key-finding method)."""
     weights = np.bincount(notes[:, 2] % 12, weights=notes[:, 1], minlength=12).astype(float)
-    best = None
-    for mode, profile in (("major", KRUMHANSL_MAJOR), ("minor", KRUMHANSL_MINOR)):
-        for tonic in range(12):
-            fit = float(np.corrcoef(weights, np.roll(profile, tonic))[0, 1]) if weights.std() > 0 else 0.0
-            if best is None or fit > best[0]:
-                best = (fit, tonic, mode)
-    return best[1], best[2]
+    keys = [(tonic, mode) for mode in ("major", "minor") for tonic in range(12)]
+    return max(keys, key=lambda key: krumhansl_fit(weights, *key))  # the first of equal fits, as before
 
 
 def in_key_share(notes: np.ndarray, key: tuple) -> float:

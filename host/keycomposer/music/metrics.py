@@ -179,6 +179,13 @@ KRUMHANSL_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39
 KRUMHANSL_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 
 
+def krumhansl_fit(weights: np.ndarray, tonic: int, mode: str) -> float:
+    """How well the Krumhansl-Kessler profile of the key (tonic, mode) correlates with ``weights``, how long each
+    pitch class sounds (0 when every pitch class sounds alike)."""
+    profile = KRUMHANSL_MAJOR if mode == "major" else KRUMHANSL_MINOR
+    return float(np.corrcoef(weights, np.roll(profile, tonic))[0, 1]) if weights.std() > 0 else 0.0
+
+
 def best_key(roll: np.ndarray) -> tuple[int, str, float]:
     """The major or minor key with the highest in-scale rate: (tonic, mode, rate).
 
@@ -196,11 +203,10 @@ def _best_key_of(pitch_class_steps: np.ndarray) -> tuple[int, str, float]:
     if total == 0:
         return (0, "major", math.nan)
     candidates = []
-    for mode, profile in (("major", KRUMHANSL_MAJOR), ("minor", KRUMHANSL_MINOR)):
+    for mode in ("major", "minor"):
         for tonic in range(12):
             rate = float(weights[scale_mask(tonic, mode)].sum() / total)  # in_scale_rate, from the same chroma
-            fit = float(np.corrcoef(weights, np.roll(profile, tonic))[0, 1]) if weights.std() > 0 else 0.0
-            candidates.append((rate, fit, mode == "major", -tonic, tonic, mode))
+            candidates.append((rate, krumhansl_fit(weights, tonic, mode), mode == "major", -tonic, tonic, mode))
     rate, _, _, _, tonic, mode = max(candidates)
     return (tonic, mode, rate)
 
