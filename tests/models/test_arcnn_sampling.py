@@ -77,6 +77,23 @@ def test_the_first_gibbs_step_masks_every_added_cell_and_later_ones_fewer():
     assert all(not m[:, 0].any() for m in masks)
 
 
+@pytest.mark.parametrize("block", [1, 4])
+def test_later_gibbs_steps_rewrite_whole_blocks_of_a_voice_on_one_shifted_grid(block):
+    net = Wants(chords())
+    harmonize([(0, 128, 72)], STEPS, net, settings(iterations=20), block_steps=block)
+    for x in net.inputs[1:]:
+        masked = x[:, 4 * CLASSES + 1:].T.astype(bool)  # (alto tenor bass, steps)
+        # every block of one grid (some offset 0..block-1) is masked or seen as a whole
+        assert any(all(len(set(row[max(start, 0):start + block])) <= 1
+                       for row in masked for start in range(offset - block, STEPS, block))
+                   for offset in range(block))
+
+
+def test_whole_block_rewrites_still_give_the_whole_notes_the_network_wants():
+    out = harmonize([(0, 128, 72)], STEPS, Wants(chords()), settings(iterations=40), block_steps=4)
+    assert out.voices[2] == [(8 * k, 8 * k + 8, [55, 57][k % 2]) for k in range(16)]
+
+
 def test_removal_rewrites_the_least_likely_notes_only_up_to_its_share():
     melody = [(8 * k, 8 * k + 8, 72) for k in range(16)]
     melody[5] = (40, 48, 73)  # the one note the network finds out of place

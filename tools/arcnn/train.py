@@ -4,7 +4,8 @@
 
 Each example is an 8-bar window of a training chorale (four voices, one class per voice per 16th step:
 keycomposer.models.voice_grid), transposed to a random key that fits the range. A share r ~ U(0, 1) of the
-alto, tenor and bass cells is masked (Coconet's masks); in 30 % of examples the soprano's cells are masked at
+alto, tenor and bass cells is masked (Coconet's masks), in 40 % of examples by whole beats (4 steps, the
+blocks the sampler rewrites at once), else cell by cell; in 30 % of examples the soprano's cells are masked at
 the same rate too (what the sampler does where removal is allowed), and in 20 % the three lower voices are
 masked whole (where a harmonization starts). The loss is the cross-entropy of the masked cells, averaged per
 example over its masked cells. Writes model.keras, training.json (settings and curves) and curves.png.
@@ -25,6 +26,8 @@ STEPS = arcnn_model.STEPS
 WINDOW_START_GRID = 4  # windows start on a beat
 SOPRANO_MASKED_SHARE = 0.3
 WHOLE_VOICES_MASKED_SHARE = 0.2
+BEAT_MASKED_SHARE = 0.4  # of all examples: lower voices hidden by whole beats, else by single cells
+STEPS_PER_BEAT = 4
 LOWEST = voice_grid.LOWEST_PITCH
 HIGHEST = voice_grid.LOWEST_PITCH + voice_grid.PITCHES - 1
 
@@ -43,13 +46,25 @@ def corruption_mask(rng, steps_sounding: int, steps: int = STEPS) -> np.ndarray:
         masked[1:] = True
     else:
         rate = rng.random()
-        masked[1:] = rng.random((3, steps)) < rate
+        if draw < WHOLE_VOICES_MASKED_SHARE + BEAT_MASKED_SHARE:
+            masked[1:] = beat_mask(rng, (3, steps), rate)
+        else:
+            masked[1:] = rng.random((3, steps)) < rate
         if rng.random() < SOPRANO_MASKED_SHARE:
             masked[0] = rng.random(steps) < rate
     masked[:, steps_sounding:] = False
     if not masked.any():
         masked[1 + rng.integers(3), rng.integers(max(steps_sounding, 1))] = True
     return masked
+
+
+def beat_mask(rng, shape, rate: float) -> np.ndarray:
+    """Whole beats of each voice hidden with probability `rate`, the beats' grid shifted by a random 0..3
+    steps: the blocks the sampler rewrites at once (keycomposer.models.arcnn), so it learns to fill them."""
+    voices, steps = shape
+    offset = int(rng.integers(STEPS_PER_BEAT))
+    blocks = rng.random((voices, steps // STEPS_PER_BEAT + 2)) < rate
+    return np.repeat(blocks, STEPS_PER_BEAT, axis=1)[:, offset:offset + steps]
 
 
 class ExampleSampler:
@@ -235,8 +250,9 @@ def main(argv=None) -> int:
             "cache": args.cache,
             "command": "python -m tools.arcnn.train " + " ".join(argv if argv is not None else sys.argv[1:]),
             "examples": ("8-bar windows starting on a beat, transposed to a random key that fits (-6..+5); masks: "
-                         f"{WHOLE_VOICES_MASKED_SHARE:.0%} alto+tenor+bass whole, else each lower-voice cell with "
-                         f"probability r ~ U(0,1) and in {SOPRANO_MASKED_SHARE:.0%} of those the soprano's too"),
+                         f"{WHOLE_VOICES_MASKED_SHARE:.0%} alto+tenor+bass whole, {BEAT_MASKED_SHARE:.0%} each "
+                         "lower voice's beats (4 steps, grid shifted 0..3) with probability r ~ U(0,1), the rest "
+                         "each lower-voice cell with probability r, and in {SOPRANO_MASKED_SHARE:.0%} of those the soprano's too"),
         },
         "architecture": {
             "kind": "1x1 conv in, residual blocks (ReLU, 3-tap dilated Conv1D, ReLU, 1x1 Conv1D), 1x1 conv out",

@@ -246,10 +246,10 @@ def print_table(rows: dict) -> None:
         print(f"  {name:44s}" + "".join(f"{str(row[k]):>15s}" for k in keys))
 
 
-def generate(net, melodies, settings_of) -> list:
+def generate(net, melodies, settings_of, block_steps=arcnn.BLOCK_STEPS) -> list:
     pieces = []
     for k, (melody, steps) in enumerate(melodies):
-        harmony = net.harmonize(melody, steps, settings_of(k))
+        harmony = net.harmonize(melody, steps, settings_of(k), block_steps)
         pieces.append((harmony.voices[0], harmony.voices[1:], steps))
     return pieces
 
@@ -266,6 +266,9 @@ def main(argv=None) -> int:
     parser.add_argument("--temperature", type=float, default=arcnn.SamplingSettings().temperature,
                         help="creative risk for the generations (default: the sampler's, %(default)s)")
     parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--block-steps", default=str(arcnn.BLOCK_STEPS), metavar="B[,B...]",
+                        help="steps of a voice Gibbs rewrites at once (default %(default)s); with --select, every "
+                             "pair of block and creative risk")
     parser.add_argument("--skip-likelihood", action="store_true")
     parser.add_argument("--select", metavar="T,T,...",
                         help="first print the validation sopranos' figures at these creative risks (how the default "
@@ -284,9 +287,10 @@ def main(argv=None) -> int:
         valid = [(c.voices[0], c.steps) for c in splits["valid"]]
         selection = {"Bach's alto, tenor, bass (valid chorales)": texture_figures(
             [(c.voices[0], c.voices[1:], c.steps) for c in splits["valid"]])}
-        for temperature in (float(t) for t in args.select.split(",")):
-            selection[f"ours, creative risk {temperature:g}"] = texture_figures(generate(
-                net, valid, lambda k: arcnn.SamplingSettings(seed=k, temperature=temperature)))
+        for block in (int(b) for b in args.block_steps.split(",")):
+            for temperature in (float(t) for t in args.select.split(",")):
+                selection[f"ours, creative risk {temperature:g}, blocks of {block}"] = texture_figures(generate(
+                    net, valid, lambda k: arcnn.SamplingSettings(seed=k, temperature=temperature), block))
         print_table(selection)
         figures["selection_on_valid"] = selection
 
@@ -313,15 +317,17 @@ def main(argv=None) -> int:
                                  "deepcomposer_network": OLD_CARD_REFERENCE}
 
     settings = lambda k: arcnn.SamplingSettings(seed=k, temperature=args.temperature, iterations=args.iterations)
+    block = int(args.block_steps.split(",")[0])
     sopranos = [(c.voices[0], c.steps) for c in chorales]
     unseen = unseen_melodies()
-    print(f"\nwhat it writes, default settings (temperature {args.temperature}, {args.iterations} Gibbs steps)")
+    print(f"\nwhat it writes, default settings (temperature {args.temperature}, {args.iterations} Gibbs steps, "
+          f"blocks of {block})")
     texture = {
         f"Bach's alto, tenor, bass ({args.split} chorales)": texture_figures(
             [(c.voices[0], c.voices[1:], c.steps) for c in chorales]),
-        f"ours on the {args.split} sopranos": texture_figures(generate(net, sopranos, settings)),
+        f"ours on the {args.split} sopranos": texture_figures(generate(net, sopranos, settings, block)),
         f"ours on {len(unseen)} unseen melodies": texture_figures(
-            generate(net, [(notes, max(e for _, e, _ in notes)) for _, notes in unseen.values()], settings)),
+            generate(net, [(notes, max(e for _, e, _ in notes)) for _, notes in unseen.values()], settings, block)),
     }
     print_table(texture)
     figures["texture"] = texture

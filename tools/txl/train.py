@@ -136,6 +136,8 @@ def main(argv=None) -> int:
     parser.add_argument("--segment", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1, help="TensorFlow intra- and inter-op threads")
     parser.add_argument("--max-pieces", type=int, default=0, help="train on the first N pieces only (smoke tests)")
+    parser.add_argument("--init", metavar="RUN", help="start from RUN/weights.npz (a run of the same shape) instead "
+                        "of random weights; the schedule starts again, so give it a lower --lr and --warmup 1")
     args = parser.parse_args(argv)
 
     import tensorflow as tf
@@ -153,6 +155,8 @@ def main(argv=None) -> int:
     batches = Batches(train_pieces, args.batch, length, args.seed, args.classical_share)
     valid, valid_styles = fixed_windows(splits["valid"], length, args.eval_windows)
     model = TransformerXL(shape, seed=args.seed)
+    if args.init:
+        model.load_weights(np.load(os.path.join(args.init, "weights.npz")))
     optimizer = tf.keras.optimizers.Adam(args.lr, beta_2=0.98, clipnorm=1.0)
     learning_rate = optimizer.learning_rate  # a variable: the schedule below assigns it before each step
     print(f"{len(train_pieces)} training pieces, {len(valid)} validation windows, "

@@ -41,6 +41,7 @@ STEPS_PER_BEAT = 4
 SOPRANO = 0
 LOWEST_MASK_SHARE = 0.05  # Coconet's annealing: pmin 0.05, pmax 1, over eta = 3/4 of the steps
 ANNEALED_PART = 0.75
+BLOCK_STEPS = 1  # cells Gibbs rewrites at once per voice after the first step (1: single cells, as Coconet)
 Predict = Callable[[np.ndarray], np.ndarray]  # (steps, 4 * CLASSES + 4) float32 -> (steps, 4, CLASSES) logits
 
 
@@ -79,7 +80,8 @@ class Harmony:
     kept: list = field(default_factory=list)
 
 
-def harmonize(melody, steps: int, predict: Predict, settings: SamplingSettings, window: int = 128) -> Harmony:
+def harmonize(melody, steps: int, predict: Predict, settings: SamplingSettings, window: int = 128,
+              block_steps: int = BLOCK_STEPS) -> Harmony:
     """Alto, tenor and bass for `melody` ((start step, end step, MIDI pitch) notes of one voice, `steps` long),
     sampled with `predict`, and the soprano: the melody, with released notes rewritten where removal is allowed.
     Melody notes outside the network's range are kept and not read."""
@@ -102,7 +104,7 @@ def harmonize(melody, steps: int, predict: Predict, settings: SamplingSettings, 
         writable[1:, first - start:end - start] = True
         own = [k for k in readable if first <= melody[k][0] < end]
         budget = math.floor(settings.max_remove_percent / 100 * len(own))
-        sampler = GibbsSampler(predict, settings.temperature, rng)
+        sampler = GibbsSampler(predict, settings.temperature, rng, block_steps)
         part = sampler.run(part, writable, round(settings.iterations * share),
                            releasable=[(melody[k][0] - start, melody[k][1] - start) for k in own], budget=budget,
                            max_add=round(settings.max_notes_to_add * share))
@@ -134,10 +136,11 @@ def window_starts(length: int, steps: int = 128) -> list:
 class GibbsSampler:
     """Blocked Gibbs with an annealed mask over one window's (4, steps) classes (the module docstring)."""
 
-    def __init__(self, predict: Predict, temperature: float, rng):
+    def __init__(self, predict: Predict, temperature: float, rng, block_steps: int = BLOCK_STEPS):
         self.predict = predict
         self.temperature = temperature
         self.rng = rng
+        self.block_steps = block_steps
         self.released = []
 
     def run(self, grid, writable, iterations, releasable=(), budget=0, max_add=None) -> np.ndarray:
@@ -152,17 +155,27 @@ class GibbsSampler:
             if n == 1 and budget > 0:
                 self._release(grid, writable, releasable, budget)
             share = 1.0 if n == 0 else max(LOWEST_MASK_SHARE, 1.0 - n / (ANNEALED_PART * iterations))
-            masked = writable & (self.rng.random(grid.shape) < share) if n else writable.copy()
+            masked = writable & self._blocks(grid.shape, share) if n else writable.copy()
             if not masked.any():
                 continue
             logits = self._logits(grid, masked)
-            if n == 0:
+            if n == 0 or self.block_steps > 1:
                 self._draw_in_time_order(grid, masked, logits, logp)
+                grid[:] = voice_grid.repaired(grid)
             else:
                 self._draw(grid, masked, logits, logp)
         if max_add is not None:
             self._cap_added(grid, writable, logp, max_add)
         return grid
+
+    def _blocks(self, shape, share) -> np.ndarray:
+        """(voices, steps) bool: each voice's blocks of `block_steps` chosen with probability `share`, the
+        blocks' grid shifted by a random offset, so that a note is redrawn whole more often than cut."""
+        voices, steps = shape
+        size = self.block_steps
+        offset = int(self.rng.integers(size))
+        chosen = self.rng.random((voices, steps // size + 2)) < share
+        return np.repeat(chosen, size, axis=1)[:, offset:offset + steps]
 
     def _logits(self, grid, masked) -> np.ndarray:
         scores = np.asarray(self.predict(voice_grid.network_input(grid, masked)), dtype=np.float64)
@@ -257,8 +270,9 @@ class ArcnnBach:
         """The network's (steps, 4, CLASSES) logits for one (steps, 4 * CLASSES + 4) input."""
         return self.model(grid_input[None].astype(np.float32)).reshape(self.steps, 4, CLASSES)
 
-    def harmonize(self, melody, steps: int, settings: SamplingSettings = SamplingSettings()) -> Harmony:
-        return harmonize(melody, steps, self.logits, settings, self.steps)
+    def harmonize(self, melody, steps: int, settings: SamplingSettings = SamplingSettings(),
+                  block_steps: int = BLOCK_STEPS) -> Harmony:
+        return harmonize(melody, steps, self.logits, settings, self.steps, block_steps)
 
 
 ADDED_VOICES = voice_grid.VOICES[1:]
