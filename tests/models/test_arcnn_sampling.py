@@ -9,6 +9,8 @@ from keycomposer.models.arcnn import (
     SamplingSettings,
     harmonize,
     harmonize_composition,
+    parallel_moves,
+    parallel_pitches,
     window_starts,
 )
 from keycomposer.models.voice_grid import CLASSES, PITCHES, REST, onset_class
@@ -179,3 +181,30 @@ def test_with_removal_the_melody_track_keeps_every_note_but_the_rewritten_ones_a
     notes = result.tracks[0].notes
     assert [n for n in notes if n.start != 5 * 960] == [n for k, n in enumerate(melody.notes) if k != 5]
     assert [(n.start, n.pitch, n.duration) for n in notes if n.start == 5 * 960] == [(5 * 960, 72, 960)]
+
+
+def test_a_voice_may_not_move_in_parallel_octaves_or_fifths_with_another():
+    lines = np.full((4, 3), -1)
+    lines[0] = [72, 74, 76]  # soprano rising by steps
+    lines[3, 0] = 48  # bass two octaves under the first note; its next pitch is being chosen
+    lines[3, 2] = 57
+    forbidden = set(np.flatnonzero(parallel_pitches(lines, 3, 1)) + voice_grid.LOWEST_PITCH)
+    assert {50, 62, 74, 86} <= forbidden  # up with the soprano into an octave: parallel octaves
+    assert not {38, 47, 48} & forbidden  # contrary or oblique motion is fine
+    assert 55 in forbidden  # a fifth under 74, then up to 57, a fifth under 76: parallel fifths out of the step
+    lines[0, 1] = 72  # the soprano holds: no parallel motion into the step
+    assert not parallel_pitches(lines, 3, 1)[50 - voice_grid.LOWEST_PITCH]
+
+
+def test_part_writing_keeps_a_network_that_wants_parallel_octaves_from_writing_them():
+    melody_pitches = [72, 74, 76, 77, 79, 77, 76, 74]
+    melody = [(8 * k, 8 * k + 8, p) for k, p in enumerate(melody_pitches * 2)]
+    wanted = np.stack([voice_grid.voice_classes(melody, STEPS),
+                       voice_grid.voice_classes([(s, e, p - 12) for s, e, p in melody], STEPS),
+                       half_notes([55, 57]), half_notes([48, 41])])
+    free = harmonize(melody, STEPS, Wants(wanted), settings(), part_writing=False)
+    ruled = harmonize(melody, STEPS, Wants(wanted), settings())
+    lines = lambda voices: np.stack([voice_grid.sounding_pitch(voice_grid.voice_classes(v, STEPS)) for v in voices])
+    assert parallel_moves(lines(free.voices))  # what the network wants, left alone
+    assert not parallel_moves(lines(ruled.voices))
+    assert ruled.voices[0] == melody

@@ -246,10 +246,10 @@ def print_table(rows: dict) -> None:
         print(f"  {name:44s}" + "".join(f"{str(row[k]):>15s}" for k in keys))
 
 
-def generate(net, melodies, settings_of, block_steps=arcnn.BLOCK_STEPS) -> list:
+def generate(net, melodies, settings_of, block_steps=arcnn.BLOCK_STEPS, part_writing=True) -> list:
     pieces = []
     for k, (melody, steps) in enumerate(melodies):
-        harmony = net.harmonize(melody, steps, settings_of(k), block_steps)
+        harmony = net.harmonize(melody, steps, settings_of(k), block_steps, part_writing)
         pieces.append((harmony.voices[0], harmony.voices[1:], steps))
     return pieces
 
@@ -269,11 +269,17 @@ def main(argv=None) -> int:
     parser.add_argument("--block-steps", default=str(arcnn.BLOCK_STEPS), metavar="B[,B...]",
                         help="steps of a voice Gibbs rewrites at once (default %(default)s); with --select, every "
                              "pair of block and creative risk")
+    parser.add_argument("--part-writing", default="on", metavar="on|off[,...]",
+                        help="the sampler's rule against parallel fifths and octaves (default on); with --select, "
+                             "each value given, and the figures below are printed for each")
     parser.add_argument("--skip-likelihood", action="store_true")
     parser.add_argument("--select", metavar="T,T,...",
                         help="first print the validation sopranos' figures at these creative risks (how the default "
                              "was chosen), whatever --split says")
     args = parser.parse_args(argv)
+    rules = args.part_writing.split(",")
+    if not set(rules) <= {"on", "off"}:
+        parser.error("--part-writing takes on, off or both")
 
     splits = data.load()
     chorales = splits[args.split]
@@ -287,10 +293,12 @@ def main(argv=None) -> int:
         valid = [(c.voices[0], c.steps) for c in splits["valid"]]
         selection = {"Bach's alto, tenor, bass (valid chorales)": texture_figures(
             [(c.voices[0], c.voices[1:], c.steps) for c in splits["valid"]])}
-        for block in (int(b) for b in args.block_steps.split(",")):
-            for temperature in (float(t) for t in args.select.split(",")):
-                selection[f"ours, creative risk {temperature:g}, blocks of {block}"] = texture_figures(generate(
-                    net, valid, lambda k: arcnn.SamplingSettings(seed=k, temperature=temperature), block))
+        for rule in rules:
+            for block in (int(b) for b in args.block_steps.split(",")):
+                for temperature in (float(t) for t in args.select.split(",")):
+                    selection[f"ours, risk {temperature:g}, blocks of {block}, part writing {rule}"] = \
+                        texture_figures(generate(net, valid, lambda k: arcnn.SamplingSettings(
+                            seed=k, temperature=temperature), block, rule == "on"))
         print_table(selection)
         figures["selection_on_valid"] = selection
 
@@ -325,10 +333,12 @@ def main(argv=None) -> int:
     texture = {
         f"Bach's alto, tenor, bass ({args.split} chorales)": texture_figures(
             [(c.voices[0], c.voices[1:], c.steps) for c in chorales]),
-        f"ours on the {args.split} sopranos": texture_figures(generate(net, sopranos, settings, block)),
-        f"ours on {len(unseen)} unseen melodies": texture_figures(
-            generate(net, [(notes, max(e for _, e, _ in notes)) for _, notes in unseen.values()], settings, block)),
     }
+    for rule in rules:
+        texture[f"ours on the {args.split} sopranos, part writing {rule}"] = texture_figures(
+            generate(net, sopranos, settings, block, rule == "on"))
+        texture[f"ours on {len(unseen)} unseen melodies, part writing {rule}"] = texture_figures(generate(
+            net, [(notes, max(e for _, e, _ in notes)) for _, notes in unseen.values()], settings, block, rule == "on"))
     print_table(texture)
     figures["texture"] = texture
 

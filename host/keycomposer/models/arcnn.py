@@ -41,6 +41,7 @@ STEPS_PER_BEAT = 4
 SOPRANO = 0
 LOWEST_MASK_SHARE = 0.05  # Coconet's annealing: pmin 0.05, pmax 1, over eta = 3/4 of the steps
 ANNEALED_PART = 0.75
+PERFECT = (0, 7)  # interval classes of the octave (and unison) and the fifth
 BLOCK_STEPS = 1  # cells Gibbs rewrites at once per voice after the first step (1: single cells, as Coconet)
 Predict = Callable[[np.ndarray], np.ndarray]  # (steps, 4 * CLASSES + 4) float32 -> (steps, 4, CLASSES) logits
 
@@ -81,7 +82,7 @@ class Harmony:
 
 
 def harmonize(melody, steps: int, predict: Predict, settings: SamplingSettings, window: int = 128,
-              block_steps: int = BLOCK_STEPS) -> Harmony:
+              block_steps: int = BLOCK_STEPS, part_writing: bool = True) -> Harmony:
     """Alto, tenor and bass for `melody` ((start step, end step, MIDI pitch) notes of one voice, `steps` long),
     sampled with `predict`, and the soprano: the melody, with released notes rewritten where removal is allowed.
     Melody notes outside the network's range are kept and not read."""
@@ -104,7 +105,7 @@ def harmonize(melody, steps: int, predict: Predict, settings: SamplingSettings, 
         writable[1:, first - start:end - start] = True
         own = [k for k in readable if first <= melody[k][0] < end]
         budget = math.floor(settings.max_remove_percent / 100 * len(own))
-        sampler = GibbsSampler(predict, settings.temperature, rng, block_steps)
+        sampler = GibbsSampler(predict, settings.temperature, rng, block_steps, part_writing)
         part = sampler.run(part, writable, round(settings.iterations * share),
                            releasable=[(melody[k][0] - start, melody[k][1] - start) for k in own], budget=budget,
                            max_add=round(settings.max_notes_to_add * share))
@@ -136,11 +137,13 @@ def window_starts(length: int, steps: int = 128) -> list:
 class GibbsSampler:
     """Blocked Gibbs with an annealed mask over one window's (4, steps) classes (the module docstring)."""
 
-    def __init__(self, predict: Predict, temperature: float, rng, block_steps: int = BLOCK_STEPS):
+    def __init__(self, predict: Predict, temperature: float, rng, block_steps: int = BLOCK_STEPS,
+                 part_writing: bool = True):
         self.predict = predict
         self.temperature = temperature
         self.rng = rng
         self.block_steps = block_steps
+        self.part_writing = part_writing
         self.released = []
 
     def run(self, grid, writable, iterations, releasable=(), budget=0, max_add=None) -> np.ndarray:
@@ -164,6 +167,8 @@ class GibbsSampler:
                 grid[:] = voice_grid.repaired(grid)
             else:
                 self._draw(grid, masked, logits, logp)
+            if self.part_writing:
+                self._redraw_parallels(grid, writable, logits, logp)
         if max_add is not None:
             self._cap_added(grid, writable, logp, max_add)
         return grid
@@ -222,6 +227,38 @@ class GibbsSampler:
             scores = np.where(self._allowed(before), logits[voices, step], -np.inf)
             grid[voices, step], logp[voices, step] = _sample(scores, self.rng)
 
+    def _redraw_parallels(self, grid, writable, logits, logp):
+        """The part-writing rule: cells drawn from one network pass, each unaware of what the others drew, make
+        parallel fifths and octaves. For each parallel move, in time order, a note the sampler wrote on either
+        side of it is given another pitch (or a rest) from its first cell's softmax, keeping its length and
+        leaving out the pitches that would make parallels into or out of it."""
+        for _ in range(grid.size):
+            lines = voice_grid.sounding_pitch(grid)
+            cells = [(at, voice) for step, i, j in parallel_moves(lines) for at in (step, step - 1) for voice in (i, j)
+                     if writable[voice, at]]
+            if not cells:
+                return
+            step, voice = min(cells)
+            start, end = step, step + 1  # the written cells of the note around it
+            while start > 0 and writable[voice, start - 1] and grid[voice, start] > PITCHES \
+                    and lines[voice, start - 1] == lines[voice, start]:
+                start -= 1
+            while end < grid.shape[1] and writable[voice, end] and grid[voice, end] > PITCHES \
+                    and lines[voice, end] == lines[voice, step]:
+                end += 1
+            before = lines[voice, start - 1] if start else -1
+            allowed = self._allowed(np.array([before]))[0]  # a hold joins the note before
+            forbidden = (parallel_pitches(lines, voice, start, out_of=False)
+                         | parallel_pitches(lines, voice, end - 1, into=False))
+            allowed[1:1 + PITCHES] &= ~forbidden
+            allowed[1 + PITCHES:] &= ~forbidden
+            drawn, drawn_logp = _sample(np.where(allowed, logits[voice, start], -np.inf)[None], self.rng)
+            grid[voice, start] = drawn[0]
+            held = drawn[0] if drawn[0] > PITCHES else drawn[0] + PITCHES
+            grid[voice, start + 1:end] = held if drawn[0] != REST else REST
+            logp[voice, start:end] = drawn_logp[0]
+            grid[:] = voice_grid.repaired(grid)
+
     @staticmethod
     def _cap_added(grid, writable, logp, max_add):
         """Rests in place of the least probable added notes beyond `max_add` (the melody's are not counted)."""
@@ -233,6 +270,46 @@ class GibbsSampler:
         notes.sort(key=lambda note: -note[0])
         for _, voice, start, end in notes[max_add:]:
             grid[voice, start:end] = REST
+
+
+def parallel_pitches(lines: np.ndarray, voice: int, step: int, into: bool = True, out_of: bool = True) -> np.ndarray:
+    """(PITCHES,) bool: the pitches `voice` may not sound at `step` because with another voice they would move
+    in parallel fifths or octaves into the step or out of it. `lines`: (voices, steps) sounding MIDI pitch,
+    -1 at rests (voice_grid.sounding_pitch); the voice's own cell at `step` is not read."""
+    candidates = np.arange(voice_grid.LOWEST_PITCH, voice_grid.LOWEST_PITCH + PITCHES)
+    forbidden = np.zeros(PITCHES, dtype=bool)
+    last = lines.shape[1] - 1
+    for other in range(len(lines)):
+        if other == voice:
+            continue
+        here = lines[other, step]
+        if into and step > 0:  # from (mine, theirs) before to (candidate, here)
+            mine, theirs = lines[voice, step - 1], lines[other, step - 1]
+            if min(mine, theirs, here) >= 0 and theirs != here and abs(mine - theirs) % 12 in PERFECT:
+                forbidden |= ((candidates != mine) & (np.sign(candidates - mine) == np.sign(here - theirs))
+                              & (np.abs(candidates - here) % 12 == abs(mine - theirs) % 12))
+        if out_of and step < last:  # from (candidate, here) to (mine, theirs) after
+            mine, theirs = lines[voice, step + 1], lines[other, step + 1]
+            if min(mine, theirs, here) >= 0 and theirs != here and abs(mine - theirs) % 12 in PERFECT:
+                forbidden |= ((candidates != mine) & (np.sign(mine - candidates) == np.sign(theirs - here))
+                              & (np.abs(candidates - here) % 12 == abs(mine - theirs) % 12))
+    return forbidden
+
+
+_PAIRS = np.array([(i, j) for i in range(4) for j in range(i + 1, 4)])
+
+
+def parallel_moves(lines: np.ndarray) -> list:
+    """(step, voice, voice) of every parallel fifth or octave in (4, steps) `lines`: both voices sound on
+    both sides of the move, both move the same way, and stand a perfect fifth or octave apart before and
+    after. `step` is the step the move arrives on."""
+    a, b = lines[_PAIRS[:, 0]], lines[_PAIRS[:, 1]]
+    da, db = np.diff(a, axis=1), np.diff(b, axis=1)
+    before, after = np.abs(a[:, :-1] - b[:, :-1]) % 12, np.abs(a[:, 1:] - b[:, 1:]) % 12
+    found = ((a[:, :-1] >= 0) & (b[:, :-1] >= 0) & (a[:, 1:] >= 0) & (b[:, 1:] >= 0)
+             & (da != 0) & (np.sign(da) == np.sign(db)) & (before == after) & np.isin(before, PERFECT))
+    pair, step = np.nonzero(found)
+    return [(int(t) + 1, int(_PAIRS[k, 0]), int(_PAIRS[k, 1])) for k, t in zip(pair, step)]
 
 
 def _sample(scores: np.ndarray, rng) -> tuple:
@@ -271,8 +348,8 @@ class ArcnnBach:
         return self.model(grid_input[None].astype(np.float32)).reshape(self.steps, 4, CLASSES)
 
     def harmonize(self, melody, steps: int, settings: SamplingSettings = SamplingSettings(),
-                  block_steps: int = BLOCK_STEPS) -> Harmony:
-        return harmonize(melody, steps, self.logits, settings, self.steps, block_steps)
+                  block_steps: int = BLOCK_STEPS, part_writing: bool = True) -> Harmony:
+        return harmonize(melody, steps, self.logits, settings, self.steps, block_steps, part_writing)
 
 
 ADDED_VOICES = voice_grid.VOICES[1:]
