@@ -192,11 +192,13 @@ def main(argv=None) -> int:
     parser.add_argument("--run", default=os.path.join("out", "txl", "run"))
     parser.add_argument("--out", default="models_tflite")
     parser.add_argument("--no-int8", action="store_true", help="ship the float32 step as txl_melody.tflite")
+    parser.add_argument("--memory", type=int, help="tokens of memory the step carries (default: as trained); "
+                        "relative positions let it attend further back than training did, as in the paper's evaluation")
     args = parser.parse_args(argv)
     with open(os.path.join(args.run, "history.json")) as f:
         trained = json.load(f)
     settings = trained["settings"]
-    shape = Shape(**settings["shape"])
+    shape = Shape(**dict(settings["shape"], memory=args.memory or settings["shape"]["memory"]))
     model = TransformerXL(shape)
     model.load_weights(np.load(os.path.join(args.run, "weights.npz")))
     rng = np.random.default_rng(0)
@@ -227,6 +229,7 @@ def main(argv=None) -> int:
             "skipped_by_the_parser": [str(s) for s in cache["skipped"]],
         },
         "training": {k: settings[k] for k in settings if k not in ("data", "out")},
+        "memory_trained": settings["shape"]["memory"],
         "validation_loss_nats": settings["best_valid_loss"],
     }
     os.makedirs(args.out, exist_ok=True)
