@@ -21,11 +21,13 @@ def trained_card(name: str, content: bytes, technique: str = "arcnn", **fields) 
     return card
 
 
+def trained_from_the_shipped_one(stem: str, name: str, technique: str):
+    """A shipped model's file under a trained card: the technique's own fields (an AR-CNN's grid, a
+    Transformer-XL's shape and tensors) copied over, the trained card's fields on top."""
+    content = (SHIPPED / f"{stem}.tflite").read_bytes()
+    shipped = json.loads((SHIPPED / f"{stem}.json").read_text())
+    return content, copy.deepcopy(shipped) | trained_card(name, content, technique=technique)
+
+
 def arcnn_trained_from_the_shipped_one(name):
-    """The shipped AR-CNN's file under a trained card: the technique's own fields (its grid) copied over."""
-    content = (SHIPPED / "arcnn_bach.tflite").read_bytes()
-    shipped = json.loads((SHIPPED / "arcnn_bach.json").read_text())
-    card = trained_card(name, content, grid=copy.deepcopy(shipped["grid"]), tensors=shipped["tensors"])
-    return content, card
-
-
+    return trained_from_the_shipped_one("arcnn_bach", name, "arcnn")

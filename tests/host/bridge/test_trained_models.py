@@ -13,7 +13,12 @@ from keycomposer.cli import main
 from keycomposer.library.store import Library
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models"))
-from trained_model_support import TOY, arcnn_trained_from_the_shipped_one, trained_card  # noqa: E402
+from trained_model_support import (  # noqa: E402
+    TOY,
+    arcnn_trained_from_the_shipped_one,
+    trained_card,
+    trained_from_the_shipped_one,
+)
 
 pytestmark = pytest.mark.timeout(120)
 HAS_RUNTIME = importlib.util.find_spec("ai_edge_litert") is not None
@@ -89,6 +94,16 @@ def test_generate_runs_your_model_and_saves_the_generation_under_its_name(data_d
     assert (entry.model, entry.parameters["iterations"], entry.parameters["seed"]) == ("my-chorales", 3, 1)
     with Library(data_dir) as library:
         assert len(library.load(entry.id).tracks) > 1  # voices were added under the melody
+
+
+@pytest.mark.skipif(not (HAS_RUNTIME and (SHIPPED_ARCNN.parent / "txl_melody.tflite").exists()),
+                    reason="needs the shipped Transformer-XL and ai-edge-litert")
+def test_generate_runs_a_transformer_xl_of_yours(data_dir, capsys):
+    model_catalog.install(*trained_from_the_shipped_one("txl_melody", "my-melodies", "txl"))
+    assert main(["generate", "--model", "my-melodies", "--input", "sample:twinkle", "--seconds", "2",
+                 "--seed", "1"]) == 0
+    (entry,) = saved(data_dir)
+    assert (entry.model, entry.parameters["seconds"]) == ("my-melodies", 2.0)
 
 
 @needs_arcnn
