@@ -278,6 +278,7 @@ def delete(name: str, data_dir: Path | None = None) -> None:
         yours = set()
     if name not in yours:  # only a name listed in the folder, never a path made of what was typed
         raise _unknown(name, sorted(yours))
+    _sweep(folder)
     path = folder / name
     doomed = folder / f"{_DELETING}{name}.{os.getpid()}.{secrets.token_hex(4)}"
     os.rename(path, doomed)  # from here on the model is gone for every reader

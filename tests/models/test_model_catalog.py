@@ -141,6 +141,10 @@ def test_what_a_killed_install_or_delete_left_is_never_listed_and_is_swept(data_
     assert model_catalog.user_models() == []
     model_catalog.install(TOY, trained_card("mine", TOY))
     assert sorted(os.listdir(models)) == ["mine"]
+    model_catalog.install(TOY, trained_card("other", TOY))
+    (models / ".deleting-older.1.00000001").mkdir()
+    model_catalog.delete("other")
+    assert sorted(os.listdir(models)) == ["mine"]
 
 
 def test_model_names_choose_a_technique_or_the_persons_model(data_dir):

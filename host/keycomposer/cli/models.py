@@ -40,6 +40,8 @@ def run(args) -> int:
         print(f"  {model.name:24} {model.technique or '?':6} {origin:8} trained: {model.trained}")
         if model.problem:
             print(f"      {'not usable' if model.shipped else 'broken'}: {model.problem}")
+        elif not model.shipped and not TECHNIQUES[model.technique].takes_trained_models:
+            print(f"      not usable yet: {TECHNIQUES[model.technique].title} runs only its shipped models for now")
         figures = "; ".join(f"{label} {value}" for label, value in model.key_figures())
         if figures:
             print(f"      {figures}")

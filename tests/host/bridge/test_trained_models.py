@@ -80,6 +80,10 @@ def test_generate_with_an_unknown_model_is_one_line_and_saves_nothing(data_dir, 
 
 def test_generate_with_a_gan_of_yours_says_the_gan_cannot_run_it_yet(data_dir, capsys):
     model_catalog.install(TOY, trained_card("my-band", TOY, technique="gan"))
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    listed = lines.index(next(line for line in lines if line.strip().startswith("my-band")))
+    assert "not usable yet: Accompaniment GAN runs only its shipped models for now" in lines[listed + 1]
     err = one_line_error(capsys, "generate", "--model", "my-band", "--input", "sample:twinkle")
     assert "cannot run a model you trained yet" in err
 
