@@ -1,9 +1,9 @@
 """What `keycomposer train` is asked to do, checked before any work starts, and where each technique's trainer plugs in.
 
 Training needs TensorFlow and music21, which the runtime install leaves out (`pip install 'keycomposer[train]'`):
-this module imports neither, and says which is missing. A technique's trainer is registered in ``TRAINERS`` by
-the module that holds it; it gets a ``TrainingRequest`` and the data read for it, trains, and installs its model
-with ``keycomposer.model_catalog.install``. A technique without one is refused in so many words, never faked.
+this module imports neither, and says which is missing. A technique's trainer is the module
+``keycomposer.trainers.<technique>`` (see that package's doc), imported only once the train extra is known to be
+there; a technique without one is refused in so many words, never faked.
 """
 
 from __future__ import annotations
@@ -52,9 +52,20 @@ class TrainingRequest:
         return isinstance(self.data, str)
 
 
-# technique name -> trainer(request, data) returning an exit code; `data` is the folder's
-# keycomposer.music.midi_folder.FolderData, or None for a built-in set.
-TRAINERS: dict[str, Callable[..., int]] = {}
+TRAINERS_PACKAGE = "keycomposer.trainers"
+
+
+def trainer_for(technique: str) -> Callable[..., int] | None:
+    """The ``train(request, data)`` of ``keycomposer.trainers.<technique>``, or None while there is no such module.
+    Import it only after ``missing_training_packages()`` came back empty: a trainer imports TensorFlow."""
+    module_name = f"{TRAINERS_PACKAGE}.{technique}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name in (module_name, TRAINERS_PACKAGE):
+            return None
+        raise  # the trainer is there but something it imports is not: say so, do not hide it
+    return module.train
 
 
 def missing_training_packages() -> list[str]:

@@ -17,13 +17,13 @@ from keycomposer.techniques import TECHNIQUES
 from keycomposer.training import (
     BUILT_IN_DATA,
     TRAIN_EXTRA,
-    TRAINERS,
     TrainingRequest,
     TrainingRequestError,
     check_numbers,
     data_choice,
     default_name,
     missing_training_packages,
+    trainer_for,
 )
 
 EXIT_UNAVAILABLE = 2  # as for a usage error: nothing was done, and the line says what this install lacks
@@ -83,7 +83,7 @@ def run(args) -> int:
     folder_data = None
     if not request.built_in:
         folder_data = read_folder(request)
-    trainer = TRAINERS.get(request.technique)
+    trainer = trainer_for(request.technique)
     if trainer is None:
         print(f"keycomposer train: training {request.technique} from this command is not wired in yet "
               f"(tools/{request.technique}/README.md says how it is trained today)", file=sys.stderr)

@@ -6,12 +6,13 @@ import ast
 import importlib.util
 import sys
 import tomllib
+import types
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 
-from keycomposer import model_catalog, training
+from keycomposer import model_catalog
 from keycomposer.cli import main
 from keycomposer.cli import train as train_command
 from keycomposer.music.composition import Composition, Note, Track
@@ -36,6 +37,13 @@ def with_train_extra(monkeypatch):
     monkeypatch.setattr(train_command, "missing_training_packages", lambda: [])
 
 
+def plug_in(monkeypatch, technique, train):
+    """A trainer module for ``technique``, as keycomposer.trainers.<technique> will be."""
+    module = types.ModuleType(f"keycomposer.trainers.{technique}")
+    module.train = train
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+
+
 def one_line(capsys, code, *argv) -> str:
     assert main(list(argv)) == code
     err = capsys.readouterr().err
@@ -56,14 +64,19 @@ def test_the_message_names_only_what_is_missing(data_dir, capsys, monkeypatch):
     assert "training needs tensorflow, which" in err and err.endswith("pip install 'keycomposer[train]'\n")
 
 
-def test_no_module_of_the_package_imports_tensorflow_keras_or_music21():
-    heavy = {"tensorflow", "keras", "tf_keras", "music21"}
+def test_no_module_the_runtime_imports_imports_tensorflow_keras_or_music21():
+    """Only the trainers may (keycomposer.trainers, imported by nothing but training.trainer_for)."""
+    heavy = {"tensorflow", "keras", "tf_keras", "music21", "keycomposer.trainers"}
+    package = REPO / "host" / "keycomposer"
     found = []
-    for path in sorted((REPO / "host" / "keycomposer").rglob("*.py")):
+    for path in sorted(package.rglob("*.py")):
+        if path.is_relative_to(package / "trainers"):
+            continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            found += [f"{path.relative_to(REPO)}: {name}" for name in names if name.split(".")[0] in heavy]
+            found += [f"{path.relative_to(REPO)}: {name}" for name in names
+                      if name.split(".")[0] in heavy or name.startswith("keycomposer.trainers")]
     assert found == []
 
 
@@ -106,7 +119,7 @@ def test_a_name_you_already_use_is_refused_unless_resuming(data_dir, capsys, wit
     model_catalog.install(TOY, trained_card("mine", TOY))
     assert "you already have a model called 'mine'" in one_line(capsys, 1, "train", "arcnn", "--name", "mine")
     seen = []
-    monkeypatch.setitem(training.TRAINERS, "arcnn", lambda request, data: seen.append(request) or 0)
+    plug_in(monkeypatch, "arcnn", lambda request, data: seen.append(request) or 0)
     assert main(["train", "arcnn", "--name", "mine", "--resume"]) == 0
     assert seen[0].resume and seen[0].name == "mine"
 
@@ -134,7 +147,7 @@ def test_a_folder_is_read_and_reported_then_a_technique_with_no_trainer_says_so(
 def test_a_trainer_gets_the_request_and_the_folders_pieces(data_dir, tmp_path, capsys, with_train_extra, monkeypatch):
     write_folder(tmp_path / "My Songs!")
     got = []
-    monkeypatch.setitem(training.TRAINERS, "txl", lambda request, data: got.append((request, data)) or 0)
+    plug_in(monkeypatch, "txl", lambda request, data: got.append((request, data)) or 0)
     assert main(["train", "txl", "--data", str(tmp_path / "My Songs!"), "--minutes", "2.5", "--seed", "7",
                  "--lr", "0.0003", "--batch", "8"]) == 0
     (request, data), = got
@@ -149,7 +162,7 @@ def test_a_built_in_set_wins_over_a_folder_of_its_name_unless_written_as_a_path(
     write_folder(tmp_path / "bach")
     monkeypatch.chdir(tmp_path)
     got = []
-    monkeypatch.setitem(training.TRAINERS, "arcnn", lambda request, data: got.append((request, data)) or 0)
+    plug_in(monkeypatch, "arcnn", lambda request, data: got.append((request, data)) or 0)
     assert main(["train", "arcnn"]) == 0 and main(["train", "arcnn", "--data", "./bach", "--name", "folder"]) == 0
     assert (got[0][0].data, got[0][0].name, got[0][1]) == ("bach", "arcnn-bach", None)
     assert got[1][0].data == Path("bach") and len(got[1][1].pieces) == 30
@@ -158,3 +171,16 @@ def test_a_built_in_set_wins_over_a_folder_of_its_name_unless_written_as_a_path(
 def test_an_empty_folder_is_one_line(data_dir, tmp_path, capsys, with_train_extra):
     (tmp_path / "empty").mkdir()
     assert "holds no MIDI files" in one_line(capsys, 1, "train", "gan", "--data", str(tmp_path / "empty"))
+
+
+def test_a_trainer_that_cannot_import_what_it_needs_is_not_taken_for_a_missing_one(monkeypatch):
+    from keycomposer.training import trainer_for
+
+    assert trainer_for("gan") is None  # no keycomposer.trainers.gan yet
+
+    def fails(name, *args, **kwargs):
+        raise ModuleNotFoundError("No module named 'keras_nlp'", name="keras_nlp")
+
+    monkeypatch.setattr("importlib.import_module", fails)
+    with pytest.raises(ModuleNotFoundError, match="keras_nlp"):
+        trainer_for("gan")
