@@ -163,7 +163,7 @@ def _read_user_model(folder: Path) -> Model:
     file = folder / card["file"]
     problem = None
     if not file.is_file():
-        problem = f"its file {file} is missing"
+        problem = f"its file {file} is missing" if not os.path.lexists(file) else f"its file {file} is not a regular file"
     elif file.stat().st_size != int(card["bytes"]):
         problem = f"its file {file} has {file.stat().st_size} bytes, its card says {card['bytes']}"
     return Model(name, card["technique"], False, folder, card, problem)
@@ -200,6 +200,8 @@ def check_trained_card(card: dict, name: str) -> None:
         raise ModelFileError(f"the card of {name!r} says {card['quantization']!r}: an installed model is int8")
     if not isinstance(card["bytes"], int) or isinstance(card["bytes"], bool) or card["bytes"] <= 0:
         raise ModelFileError(f"the card of {name!r}: 'bytes' must be a positive whole number")
+    if not (isinstance(card["sha256"], str) and re.fullmatch(r"[0-9a-f]{64}", card["sha256"])):
+        raise ModelFileError(f"the card of {name!r}: 'sha256' must be 64 lowercase hex digits")
 
 
 _JSON_TYPE = {str: "string", dict: "object"}

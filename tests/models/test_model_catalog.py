@@ -73,6 +73,8 @@ def test_a_second_model_of_the_same_name_is_refused_and_the_first_kept(data_dir)
     ({"file": "other.tflite"}, "names the file 'other.tflite'"),
     ({"sha256": "0" * 64}, "is not the one its card describes"),
     ({"bytes": len(TOY) + 5}, "is truncated"),
+    ({"sha256": None}, "'sha256' must be 64 lowercase hex digits"),
+    ({"bytes": "208"}, "'bytes' must be a positive whole number"),
 ])
 def test_a_card_that_does_not_hold_is_refused_and_nothing_is_written(data_dir, change, reason):
     with pytest.raises(ModelFileError, match=reason):
@@ -120,6 +122,14 @@ def test_broken_models_are_listed_with_their_reason_and_can_be_deleted(data_dir)
     write_user_files(data_dir, "nofile", json.dumps(trained_card("nofile", TOY)), content=None)
     write_user_files(data_dir, "short", json.dumps(trained_card("short", TOY)), content=TOY[:50])
     (data_dir / "models" / "stray.json").write_text("{}")
+    write_user_files(data_dir, "null", "null")
+    write_user_files(data_dir, "listed", '["file", "sha256", "bytes"]')
+    (write_user_files(data_dir, "latin", "{}") / "latin.json").write_bytes(b'{"name": "caf\xe9"}')
+    (write_user_files(data_dir, "folder", "{}") / "folder.json").unlink()
+    (data_dir / "models" / "folder" / "folder.json").mkdir()
+    if hasattr(os, "mkfifo"):  # a pipe for a card must not keep `models` waiting for a writer
+        (write_user_files(data_dir, "pipe", "{}") / "pipe.json").unlink()
+        os.mkfifo(data_dir / "models" / "pipe" / "pipe.json")
     listed = {model.name: model.problem for model in model_catalog.user_models()}
     assert listed["fine"] is None
     assert "not valid JSON" in listed["garbled"]
@@ -127,10 +137,15 @@ def test_broken_models_are_listed_with_their_reason_and_can_be_deleted(data_dir)
     assert "nofile.tflite is missing" in listed["nofile"]
     assert "has 50 bytes, its card says 208" in listed["short"]
     assert "a model is a folder NAME holding NAME.json and NAME.tflite" in listed["stray.json"]
+    assert "null.json is not a JSON object" in listed["null"] and "is not a JSON object" in listed["listed"]
+    assert "latin.json is not valid JSON" in listed["latin"]
+    assert "folder.json is not a regular file" in listed["folder"]
+    assert not hasattr(os, "mkfifo") or "pipe.json is not a regular file" in listed["pipe"]
     with pytest.raises(ModelFileError, match="your model 'garbled' cannot be used: .*not valid JSON"):
         model_catalog.choose("garbled")
-    model_catalog.delete("garbled")
-    model_catalog.delete("stray.json")
+    for name in ("garbled", "stray.json", "null", "listed", "latin", "folder", "pipe"):
+        if name in listed:
+            model_catalog.delete(name)
     assert sorted(model.name for model in model_catalog.user_models()) == ["fine", "halfcard", "nofile", "short"]
 
 

@@ -50,11 +50,16 @@ def read_card(name: str, folder=None) -> dict:
     path = Path(folder or models_dir()) / f"{name}.json"
     if not path.exists():
         raise ModelNotTrained(f"the project has not trained a model named {name!r} (no model card at {path})")
+    if not path.is_file():  # a folder, or a pipe that would keep the reader waiting
+        raise ModelFileError(f"model card {path} is not a regular file")
     try:
-        with open(path) as f:
-            card = json.load(f)
-    except json.JSONDecodeError as error:
+        card = json.loads(path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ModelFileError(f"model card {path} is not valid JSON: {error}") from error
+    except OSError as error:
+        raise ModelFileError(f"cannot read model card {path}: {error.strerror or error}") from error
+    if not isinstance(card, dict):
+        raise ModelFileError(f"model card {path} is not a JSON object")
     for field in ("file", "sha256", "bytes"):
         if field not in card:
             raise ModelFileError(f"model card {path} has no {field!r} field")
