@@ -244,6 +244,14 @@ def install(content: bytes, card: dict, data_dir: Path | None = None) -> Model:
     check_trained_card(card, name)
     check_model_bytes(content, card, f"the file given for {name!r}")
     folder = user_models_dir(data_dir)
+    try:
+        _write_model(folder, name, content, card)
+    except OSError as error:  # a full disk, a read-only data folder: nothing is left half-written
+        raise ModelError(f"cannot install {name!r} in {folder}: {error.strerror or error}") from error
+    return _read_user_model(folder / name)
+
+
+def _write_model(folder: Path, name: str, content: bytes, card: dict) -> None:
     final = folder / name
     staging = folder / f"{_STAGING}{name}.{os.getpid()}.{secrets.token_hex(4)}"
     os.makedirs(folder, exist_ok=True)
@@ -266,7 +274,6 @@ def install(content: bytes, card: dict, data_dir: Path | None = None) -> Model:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return _read_user_model(final)
 
 
 def delete(name: str, data_dir: Path | None = None) -> None:

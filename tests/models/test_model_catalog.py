@@ -203,3 +203,10 @@ def test_an_arcnn_card_without_its_grid_is_a_model_error_not_a_crash():
 
     with pytest.raises(ModelFileError, match="model card of 'mine' lacks the grid"):
         ArcnnBach(Loaded())
+
+
+def test_a_data_folder_that_cannot_hold_models_is_a_model_error(data_dir):
+    data_dir.mkdir()
+    (data_dir / "models").write_text("a file where the models folder would be")
+    with pytest.raises(ModelError, match=r"cannot install 'mine' in .*models: "):
+        model_catalog.install(TOY, trained_card("mine", TOY))
