@@ -211,6 +211,10 @@ def choose(name: str, data_dir: Path | None = None) -> Choice:
     """What ``--model NAME`` runs: a technique's shipped model, or a model of the person's by its name."""
     if name in TECHNIQUES:
         return Choice(TECHNIQUES[name])
+    owner = next((technique for technique in TECHNIQUES.values() if name in technique.model_files), None)
+    if owner is not None:
+        raise UnknownModel(f"{name!r} is a shipped model of {owner.name}: --model {owner.name} runs it "
+                           "(its parameters choose among its models: keycomposer models lists them)")
     model = find_user_model(name, data_dir)
     if model.problem:
         raise ModelFileError(f"your model {name!r} cannot be used: {model.problem}")

@@ -171,6 +171,8 @@ def test_model_names_choose_a_technique_or_the_persons_model(data_dir):
     with pytest.raises(model_catalog.UnknownModel, match="no model called 'nope': the techniques are arcnn, gan, txl; "
                                                          "yours are mine"):
         model_catalog.choose("nope")
+    with pytest.raises(model_catalog.UnknownModel, match="'gan_quartet' is a shipped model of gan: --model gan runs it"):
+        model_catalog.choose("gan_quartet")
 
 
 def test_a_gan_of_the_persons_is_refused_until_the_gan_takes_trained_models(data_dir):
