@@ -45,13 +45,16 @@ class Technique:
     model_files: tuple[str, ...]  # stems in models_tflite/ that must exist
     parameters: tuple[Parameter, ...]
     run: Callable[..., Composition]  # run(composition, seed=..., **parameters) -> Composition
+    # Whether `run` also takes `model=` (a keycomposer.model_catalog.Model): a model the person trained, loaded
+    # from its folder through the same checks as the shipped one.
+    takes_trained_models: bool = False
 
     def defaults(self) -> dict:
         return {p.name.replace("-", "_"): p.default for p in self.parameters}
 
 
 def _run_arcnn(composition: Composition, seed: int | None, max_notes_to_add: int, max_remove_percent: float,
-               iterations: int, creative_risk: float) -> Composition:
+               iterations: int, creative_risk: float, model=None) -> Composition:
     from keycomposer.models.arcnn import ArcnnBach, SamplingSettings, harmonize_composition, melody_track_index
     from keycomposer.progress import counting, progress_bar
 
@@ -59,9 +62,9 @@ def _run_arcnn(composition: Composition, seed: int | None, max_notes_to_add: int
     melody = composition.tracks[melody_track_index(composition)]
     settings = SamplingSettings(max_notes_to_add=max_notes_to_add, max_remove_percent=max_remove_percent,
                                 iterations=iterations, temperature=creative_risk, seed=seed)
-    model = ArcnnBach.load()
+    network = ArcnnBach.load() if model is None else ArcnnBach.load(folder=model.folder, name=model.name)
     with progress_bar(None, "AR-CNN sampling") as advance:
-        result = harmonize_composition(composition, counting(model.logits, advance), settings, model.steps)
+        result = harmonize_composition(composition, counting(network.logits, advance), settings, network.steps)
     return replace(result, name=f"{composition.name or 'input'} (AR-CNN: alto, tenor, bass under "
                                 f"'{melody.name or 'melody'}')")
 
@@ -88,10 +91,12 @@ register(Technique(
                   0.01, 10),
     ),
     run=_run_arcnn,
+    takes_trained_models=True,
 ))
 
 
 def _run_gan(composition: Composition, seed: int | None, style: str, chords: str) -> Composition:
+    # No `model=` yet: the GAN's generator is being rewritten, and its trained models plug in with it.
     from keycomposer.models.gan import accompany
 
     result = accompany(composition, style=style, seed=0 if seed is None else seed, chords=chords)
@@ -114,11 +119,11 @@ register(Technique(
 
 
 def _run_txl(composition: Composition, seed: int | None, seconds: float, style: str, temperature: float,
-             top_k: int, top_p: float, accompany: str) -> Composition:
+             top_k: int, top_p: float, accompany: str, model=None) -> Composition:
     from keycomposer.models.txl import accompanied, continue_composition, load_step_model
     from keycomposer.progress import counting, progress_bar
 
-    step = load_step_model()
+    step = load_step_model() if model is None else load_step_model(model.name, folder=model.folder)
     with progress_bar(None, "Transformer-XL tokens") as advance:
         step.feed = counting(step.feed, advance)  # this instance only: one tick per model call
         result = continue_composition(composition, seconds=seconds, style=style, temperature=temperature,
@@ -145,6 +150,7 @@ register(Technique(
                   choices=("none", "bach", "quartet")),
     ),
     run=_run_txl,
+    takes_trained_models=True,
 ))
 
 

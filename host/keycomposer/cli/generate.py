@@ -10,7 +10,8 @@ from keycomposer.library.inputs import InputError, resolve_input
 from keycomposer.library.store import Library, LibraryError
 from keycomposer.models.runtime import ModelError
 from keycomposer.music.midi_io import MidiFileError, write_midi
-from keycomposer.techniques import TECHNIQUES, get_technique
+from keycomposer.model_catalog import Choice, choose
+from keycomposer.techniques import TECHNIQUES
 
 
 def register(subparsers):
@@ -19,7 +20,8 @@ def register(subparsers):
         description="Runs a model with no keyboard; the result is saved to the library and its id and "
         "metrics printed. `keycomposer models` lists the models and their parameters.",
     )
-    parser.add_argument("--model", required=True, choices=sorted(TECHNIQUES), help="which technique")
+    parser.add_argument("--model", required=True, metavar="|".join(sorted(TECHNIQUES)) + "|YOURS",
+                        help="a technique (its shipped model), or the name of a model you trained")
     parser.add_argument("--input", required=True, metavar="sample:NAME|FILE.mid|ID")
     parser.add_argument("--seed", type=int, help="same seed, same result")
     parser.add_argument("--out", metavar="FILE.mid", help="also write the result here")
@@ -56,16 +58,26 @@ def chosen_parameters(args, technique) -> dict:
     return chosen
 
 
+def chosen_model(name: str) -> Choice:
+    """The technique (and the person's model) ``--model NAME`` names, or a one-line CommandError."""
+    try:
+        return choose(name)
+    except ModelError as error:
+        raise CommandError(str(error)) from error
+
+
 def run(args) -> int:
-    technique = get_technique(args.model)
+    choice = chosen_model(args.model)
+    technique = choice.technique
     parameters = chosen_parameters(args, technique)
     if args.out:
         check_output_file(args.out)  # before the model runs, not after the result is saved
     try:
         composition = resolve_input(args.input)
         with Library() as library:
-            print(f"{technique.title}: generating from {args.input} ...", flush=True)
-            generated = generate(technique, composition, library, args.input, parameters, args.seed)
+            title = technique.title if choice.model is None else f"{technique.title} (your model {choice.name})"
+            print(f"{title}: generating from {args.input} ...", flush=True)
+            generated = generate(technique, composition, library, args.input, parameters, args.seed, choice.model)
     except (InputError, MidiFileError, LibraryError, ModelError, ValueError) as error:
         raise CommandError(str(error)) from error
     if args.out:

@@ -12,21 +12,22 @@ from __future__ import annotations
 
 from keycomposer.cli import CommandError
 from keycomposer.cli._checks import check_bars, check_bpm, read_script
-from keycomposer.cli.generate import add_parameter_options, chosen_parameters
+from keycomposer.cli.generate import add_parameter_options, chosen_model, chosen_parameters
 from keycomposer.device.connect import add_connection_options, open_transport
 from keycomposer.device.transport import TransportError
 from keycomposer.generation import generate
 from keycomposer.library.store import Library, LibraryError
-from keycomposer.models.runtime import ModelError, read_card
+from keycomposer.models.runtime import ModelError, read_card, read_checked_model
 from keycomposer.playback import PlaybackError, play_to, play_to_speakers
 from keycomposer.recorder import Recorder
 from keycomposer.take import GENERATE_REQUEST, bar_limit_us, script_events, take_from, transport_events
-from keycomposer.techniques import TECHNIQUES, get_technique
+from keycomposer.techniques import TECHNIQUES
 
 
 def register(subparsers):
     parser = subparsers.add_parser("live", help="play a take, hear what the model makes of it, repeat")
-    parser.add_argument("--model", required=True, choices=sorted(TECHNIQUES))
+    parser.add_argument("--model", required=True, metavar="|".join(sorted(TECHNIQUES)) + "|YOURS",
+                        help="a technique (its shipped model), or the name of a model you trained")
     parser.add_argument("--seed", type=int, default=None, help="seed of the first take's generation (then +1 a take)")
     parser.add_argument("--takes", type=int, default=0,
                         help="stop after this many generations (default: until Ctrl-C or the script's end)")
@@ -41,7 +42,8 @@ def register(subparsers):
 
 
 def run(args) -> int:
-    technique = get_technique(args.model)
+    choice = chosen_model(args.model)
+    technique = choice.technique
     parameters = chosen_parameters(args, technique)
     if args.script and not args.emulator:
         raise CommandError("--script plays the emulated keyboard: add --emulator")
@@ -50,8 +52,11 @@ def run(args) -> int:
     if args.takes < 0:
         raise CommandError(f"--takes must be 0 (no limit) or more, got {args.takes}")
     try:
-        for stem in technique.model_files:  # refuse before the person plays, not after
-            read_card(stem)
+        if choice.model is None:  # refuse before the person plays, not after
+            for stem in technique.model_files:
+                read_card(stem)
+        else:
+            read_checked_model(choice.model.folder / choice.model.card["file"], choice.model.card)
     except ModelError as error:
         raise CommandError(str(error)) from error
     script = read_script(args.script) if args.script else ""
@@ -85,7 +90,8 @@ def run(args) -> int:
                     print(f"take {done + 1} held no notes ({ended_by}); ready for the next")
                     continue
                 # a new take, or the keyboard asking for another generation from the last one
-                generated = generate(technique, last_take, library, str(last_recording.id), parameters, seed)
+                generated = generate(technique, last_take, library, str(last_recording.id), parameters, seed,
+                                     choice.model)
                 print(f"take {done + 1}: recording {last_recording.id} ({last_take.note_count} notes), "
                       f"{technique.title} -> generation {generated.entry.id} in {generated.seconds:.2f} s"
                       + (" (asked for from the keyboard)" if ended_by == GENERATE_REQUEST else ""))

@@ -333,15 +333,23 @@ class ArcnnBach:
     """The shipped Bach-chorale AR-CNN: `harmonize(melody, steps, settings)` samples voices under a melody."""
 
     def __init__(self, model: "runtime.TFLiteModel"):
-        grid = model.card["grid"]
-        if (grid["lowest_pitch"], grid["pitches"]) != (voice_grid.LOWEST_PITCH, voice_grid.PITCHES):
-            raise runtime.ModelFileError(f"{MODEL_NAME}: its card's pitch range is not the one this code reads")
+        name = model.card.get("name", MODEL_NAME)
+        try:  # a card the person's training wrote is read as strictly as the shipped one
+            grid = model.card["grid"]
+            pitch_range, steps = (grid["lowest_pitch"], grid["pitches"]), int(grid["steps"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise runtime.ModelFileError(f"model card of {name!r} lacks the grid (lowest_pitch, pitches, steps): "
+                                         f"{error}") from error
+        if pitch_range != (voice_grid.LOWEST_PITCH, voice_grid.PITCHES):
+            raise runtime.ModelFileError(f"{name}: its card's pitch range is not the one this code reads")
         self.model = model
-        self.steps = int(grid["steps"])
+        self.steps = steps
 
     @classmethod
-    def load(cls, folder=None, runtime_name=None, threads: int = runtime.DEFAULT_THREADS) -> "ArcnnBach":
-        return cls(runtime.load_model(MODEL_NAME, folder=folder, runtime=runtime_name, threads=threads))
+    def load(cls, folder=None, runtime_name=None, threads: int = runtime.DEFAULT_THREADS,
+             name: str = MODEL_NAME) -> "ArcnnBach":
+        """The shipped model, or the model ``name`` in ``folder`` (one the person trained), checked alike."""
+        return cls(runtime.load_model(name, folder=folder, runtime=runtime_name, threads=threads))
 
     def logits(self, grid_input: np.ndarray) -> np.ndarray:
         """The network's (steps, 4, CLASSES) logits for one (steps, 4 * CLASSES + 4) input."""

@@ -50,11 +50,16 @@ def read_card(name: str, folder=None) -> dict:
     path = Path(folder or models_dir()) / f"{name}.json"
     if not path.exists():
         raise ModelNotTrained(f"the project has not trained a model named {name!r} (no model card at {path})")
+    if not path.is_file():  # a folder, or a pipe that would keep the reader waiting
+        raise ModelFileError(f"model card {path} is not a regular file")
     try:
-        with open(path) as f:
-            card = json.load(f)
-    except json.JSONDecodeError as error:
+        card = json.loads(path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ModelFileError(f"model card {path} is not valid JSON: {error}") from error
+    except OSError as error:
+        raise ModelFileError(f"cannot read model card {path}: {error.strerror or error}") from error
+    if not isinstance(card, dict):
+        raise ModelFileError(f"model card {path} is not a JSON object")
     for field in ("file", "sha256", "bytes"):
         if field not in card:
             raise ModelFileError(f"model card {path} has no {field!r} field")
@@ -67,19 +72,24 @@ def read_checked_model(path, card: dict) -> bytes:
     if not path.exists():
         raise ModelNotTrained(f"model file {path} is missing (its card is there: the model was not fetched or was deleted)")
     content = path.read_bytes()
+    check_model_bytes(content, card, f"model file {path}")
+    return content
+
+
+def check_model_bytes(content: bytes, card: dict, what: str) -> None:
+    """ModelFileError, naming ``what``, unless ``content`` is a whole TFLite flatbuffer with the card's sha256."""
     expected = int(card["bytes"])
     if len(content) < expected:
-        raise ModelFileError(f"model file {path} is truncated: {len(content)} of {expected} bytes")
+        raise ModelFileError(f"{what} is truncated: {len(content)} of {expected} bytes")
     if content[4:8] != TFLITE_IDENTIFIER:
         raise ModelFileError(
-            f"model file {path} is not a TFLite model: bytes 4..8 are {content[4:8]!r}, not {TFLITE_IDENTIFIER!r}"
+            f"{what} is not a TFLite model: bytes 4..8 are {content[4:8]!r}, not {TFLITE_IDENTIFIER!r}"
         )
     digest = hashlib.sha256(content).hexdigest()
     if len(content) != expected or digest != card["sha256"]:
         raise ModelFileError(
-            f"model file {path} is not the one its card describes: sha256 {digest}, card says {card['sha256']}"
+            f"{what} is not the one its card describes: sha256 {digest}, card says {card['sha256']}"
         )
-    return content
 
 
 def interpreter_class(runtime=None):

@@ -24,6 +24,7 @@ from keycomposer.console_keyboard.keymap import BUTTON_KEYS, NOTE_KEYS
 from keycomposer.emulator.layout import BUTTONS, LOWEST_NOTE_DEFAULT, N_KEYS
 from keycomposer.library.inputs import SAMPLE_PREFIX, resolve_input
 from keycomposer.library.store import Library, LibraryError
+from keycomposer.model_catalog import user_models
 from keycomposer.music.composition import Composition
 from keycomposer.music.instruments import GM_PROGRAM_NAMES
 from keycomposer.music.metrics import composition_metrics
@@ -31,7 +32,7 @@ from keycomposer.music.midi_io import MAX_FILE_BYTES
 from keycomposer.music.samples import SAMPLES, sample_names
 from keycomposer.studio.jobs import Jobs
 from keycomposer.studio.live_keyboard import LiveKeyboard
-from keycomposer.studio.views import composition_view, entry_view, technique_view
+from keycomposer.studio.views import composition_view, entry_view, technique_view, trained_model_view
 from keycomposer.techniques import TECHNIQUES
 
 MAX_JSON_BYTES = 1024 * 1024  # a take from the page's keyboard is far smaller
@@ -161,7 +162,11 @@ async def samples(request: Request) -> JSONResponse:
 
 
 async def techniques(request: Request) -> JSONResponse:
-    return JSONResponse([technique_view(technique) for technique in TECHNIQUES.values()])
+    """The techniques, then the person's own models that a technique can run (from the studio's data folder)."""
+    yours = await run_in_threadpool(user_models, studio_of(request).library_root)
+    return JSONResponse([technique_view(technique) for technique in TECHNIQUES.values()]
+                        + [trained_model_view(model, TECHNIQUES[model.technique]) for model in yours
+                           if model.problem is None and TECHNIQUES[model.technique].takes_trained_models])
 
 
 def music_view(studio: Studio, spec: str) -> dict:

@@ -62,14 +62,16 @@ class Jobs:
         self._lock = threading.Lock()
 
     def start(self, technique: Technique, composition: Composition, source: str, parameters: dict,
-              seed: int | None) -> Job:
+              seed: int | None, model=None) -> Job:
+        """``model``: one the person trained (a ``keycomposer.model_catalog.Model``), run by ``technique``."""
         with self._lock:
-            job = Job(next(self._ids), technique.name, source)
+            job = Job(next(self._ids), technique.name if model is None else model.name, source)
             self._jobs[job.id] = job
             for old in sorted(self._jobs)[:-_KEPT_JOBS]:
                 if self._jobs[old].finished.is_set():
                     del self._jobs[old]
-        thread = threading.Thread(target=self._run, args=(job, technique, composition, source, parameters, seed),
+        thread = threading.Thread(target=self._run,
+                                  args=(job, technique, composition, source, parameters, seed, model),
                                   name=f"studio-generation-{job.id}", daemon=True)
         thread.start()
         return job
@@ -79,14 +81,14 @@ class Jobs:
             return self._jobs.get(job_id)
 
     def _run(self, job: Job, technique: Technique, composition: Composition, source: str, parameters: dict,
-             seed: int | None) -> None:
+             seed: int | None, model=None) -> None:
         def follow(step: str, done: int, total: int | None) -> None:
             job.step, job.done, job.total = step, done, total
 
         try:
             with reporting(follow), self._open_library() as library:
                 started = time.perf_counter()
-                generated = generate(technique, composition, library, source, parameters, seed)
+                generated = generate(technique, composition, library, source, parameters, seed, model)
                 job.save_seconds = time.perf_counter() - started - generated.seconds
             job.result = {"input": str(generated.entry.id), "entry": entry_view(generated.entry),
                           "music": composition_view(generated.composition), "metrics": generated.entry.metrics}

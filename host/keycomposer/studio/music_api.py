@@ -10,6 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from keycomposer.library.store import safe_name
+from keycomposer.model_catalog import UnknownModel, choose
+from keycomposer.models.runtime import ModelError
 from keycomposer.music.edits import apply_edits
 from keycomposer.recorder import Recorder
 from keycomposer.studio.api import ApiError, checked_input, load_input, number_in, read_json, studio_of
@@ -80,10 +82,17 @@ async def take(request: Request) -> JSONResponse:
 async def start_generation(request: Request) -> JSONResponse:
     body = await read_json(request)
     name = body.get("technique")
-    if name not in TECHNIQUES:
+    studio = studio_of(request)
+    if not isinstance(name, str) or not name:
         raise ApiError(404, f"no model called {name!r}; the models are {', '.join(TECHNIQUES)}")
-    technique = TECHNIQUES[name]
-    if not installed(technique):
+    try:  # a technique, or a model the person trained, by name (as --model NAME)
+        choice = await run_in_threadpool(choose, name, studio.library_root)
+    except UnknownModel as error:
+        raise ApiError(404, str(error)) from error
+    except ModelError as error:
+        raise ApiError(409, str(error)) from error
+    technique = choice.technique
+    if choice.model is None and not installed(technique):
         files = ", ".join(f"models_tflite/{stem}.tflite" for stem in technique.model_files)
         raise ApiError(409, f"{technique.title} is not installed ({files} and its card are needed)")
     spec = checked_input(body.get("input"))
@@ -97,9 +106,8 @@ async def start_generation(request: Request) -> JSONResponse:
             raise ApiError(400, f"--{key} is not a parameter of {technique.name}")
         parameters[key.replace("-", "_")] = known[key].parse(text)  # ValueError names the range
     seed = number_in(body, "seed", int, 0, 2**31 - 1)
-    studio = studio_of(request)
     composition = await run_in_threadpool(load_input, studio, spec)
-    job = studio.jobs.start(technique, composition, spec, parameters, seed)
+    job = studio.jobs.start(technique, composition, spec, parameters, seed, choice.model)
     return JSONResponse(job.view(), status_code=202)
 
 

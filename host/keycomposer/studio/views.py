@@ -9,6 +9,7 @@ from __future__ import annotations
 from keycomposer.library.store import Entry
 from keycomposer.music.composition import Composition
 from keycomposer.music.instruments import program_name
+from keycomposer.model_catalog import Model
 from keycomposer.techniques import Parameter, Technique, installed
 
 
@@ -64,4 +65,20 @@ def technique_view(technique: Technique) -> dict:
         "installed": installed(technique),
         "model_files": list(technique.model_files),
         "parameters": [parameter_view(parameter) for parameter in technique.parameters],
+        "technique": technique.name,
+        "yours": False,
+    }
+
+
+def trained_model_view(model: Model, technique: Technique) -> dict:
+    """A model the person trained, offered as its technique is, under its own name."""
+    figures = "; ".join(f"{label} {value}" for label, value in model.key_figures())
+    return technique_view(technique) | {
+        "name": model.name,
+        "title": f"{model.name} (yours: {technique.title})",
+        "description": f"your model, trained {model.trained}" + (f" ({figures})" if figures else "")
+                       + f": {technique.description}",
+        "installed": model.problem is None,
+        "model_files": [],
+        "yours": True,
     }

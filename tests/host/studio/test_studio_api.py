@@ -455,3 +455,40 @@ def test_a_bug_of_ours_is_one_line_on_the_page_not_a_stack_trace(tmp_path, monke
         response = client.get("/api/music", params={"input": "sample:twinkle"})
     assert_error(response, 500, "RuntimeError", "a bug with two lines", "terminal")
     assert response.headers["content-type"] == "application/json"
+
+
+# -- models the person trained (issue 31) -------------------------------------------------------------------
+
+def test_your_trained_models_are_offered_beside_the_techniques_and_run_by_name(client, tmp_path):
+    import sys
+    from pathlib import Path
+
+    from keycomposer import model_catalog
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models"))
+    from trained_model_support import SHIPPED, TOY, arcnn_trained_from_the_shipped_one, trained_card
+
+    data = tmp_path / "library"  # the studio's data folder: its library and the person's models
+    model_catalog.install(TOY, trained_card("my-band", TOY, technique="gan"), data)  # the GAN takes none yet
+    offered = {t["name"]: t for t in client.get("/api/techniques").json()}
+    assert set(offered) == set(TECHNIQUES)
+    assert_error(client.post("/api/generations", json={"technique": "my-band", "input": "sample:twinkle"}),
+                 409, "cannot run a model you trained yet")
+    assert_error(client.post("/api/generations", json={"technique": "nope", "input": "sample:twinkle"}),
+                 404, "no model called 'nope'", "yours are my-band")
+    if not ((SHIPPED / "arcnn_bach.tflite").exists() and installed(TECHNIQUES["arcnn"])):
+        pytest.skip("needs the shipped AR-CNN")
+    model_catalog.install(*arcnn_trained_from_the_shipped_one("my-chorales"), data)
+    offered = {t["name"]: t for t in client.get("/api/techniques").json()}
+    mine = offered["my-chorales"]
+    assert (mine["technique"], mine["yours"], mine["installed"]) == ("arcnn", True, True)
+    assert [p["name"] for p in mine["parameters"]] == [p["name"] for p in offered["arcnn"]["parameters"]]
+    job = client.post("/api/generations", json={"technique": "my-chorales", "input": "sample:twinkle",
+                                                "parameters": {"iterations": "2"}, "seed": 5})
+    assert job.status_code == 202, job.text
+    done = client.get(f"/api/generations/{job.json()['id']}?wait=10").json()
+    while done["state"] == "running":
+        done = client.get(f"/api/generations/{job.json()['id']}?wait=10").json()
+    assert done["state"] == "done", done["error"]
+    entry = client.get(f"/api/compositions/{done['result_id']}").json()["entry"]
+    assert (entry["model"], entry["parameters"]["iterations"]) == ("my-chorales", 2)

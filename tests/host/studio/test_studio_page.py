@@ -211,3 +211,33 @@ def test_the_emulated_keyboard_played_from_the_page_appears_as_it_is_played(brow
                                    timeout=WAIT_MS)
             assert "3 notes" in message(page)
             assert page.get_attribute("#roll-input", "data-notes") == "3"
+
+
+def test_a_model_you_trained_is_picked_and_run_on_the_page(browser, tmp_path, shots):
+    import sys
+
+    from keycomposer import model_catalog
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models"))
+    from trained_model_support import SHIPPED, arcnn_trained_from_the_shipped_one
+
+    if not ((SHIPPED / "arcnn_bach.tflite").exists() and installed(TECHNIQUES["arcnn"])):
+        pytest.skip("needs the shipped AR-CNN")
+    data = tmp_path / "data"  # the studio's data folder: its library and the person's models
+    model_catalog.install(*arcnn_trained_from_the_shipped_one("my-chorales"), data)
+    for address in serve(Studio(library_root=data)):
+        for page in open_page(browser, address):
+            options = page.eval_on_selector_all("#technique-select option", "options => options.map(o => o.value)")
+            assert options == sorted(TECHNIQUES, key=list(TECHNIQUES).index) + ["my-chorales"]
+            page.select_option("#sample-select", "sample:ode_to_joy")
+            page.click("#use-sample")
+            page.wait_for_function("document.getElementById('input-name').textContent.includes('Ode')")
+            page.select_option("#technique-select", "my-chorales")
+            assert "your model, trained 2026-12-07T18:00:00Z" in page.text_content("#technique-description")
+            page.fill("#parameter-iterations", "3")
+            page.click("#generate")
+            page.wait_for_function("document.getElementById('message').textContent.startsWith('saved generation')",
+                                   timeout=WAIT_MS)
+            assert int(page.get_attribute("#roll-output", "data-notes")) > 0
+            assert page.evaluate("window.studioStats.lastJob")["technique"] == "my-chorales"
+            page.screenshot(path=shots / "studio-your-model.png", full_page=True)
