@@ -8,7 +8,7 @@ switch is independent.
 
 from array import array
 
-from core.compat import const, ticks_diff
+from core.compat import const, ticks_add, ticks_diff
 
 EVENT_CLOSED = const(0x80)  # events are (position | EVENT_CLOSED) for a press, position for a release
 
@@ -24,11 +24,25 @@ class MatrixDebouncer:
         self._since = array("i", [0] * (n_rows * n_cols))  # when the press or release began
         self.events = bytearray(n_rows * n_cols)
         self._busy = False  # some switch is inside its debounce time: every row must be looked at
+        # While busy, nothing can happen before _due (the first debounce time to run out) unless a
+        # contact moves: the raw rows of the last full scan, and the debounce time _due was worked out
+        # with (the setting can change between scans).
+        self._raw = array("H", [0] * n_rows)
+        self._due = 0
+        self._due_debounce_us = -1
 
     def scan(self, rows, now_us):
         """Compare the raw `rows` with the debounced state; returns how many events were written."""
-        # The steady state (keys held or not, nothing bouncing) costs one array comparison, done in C.
-        if not self._busy and rows == self.debounced:
+        # The steady state (keys held or not, nothing bouncing) costs one array comparison, done in C;
+        # so do the ticks a switch spends bouncing or waiting out its release, until its time is up.
+        if not self._busy:
+            if rows == self.debounced:
+                return 0
+        elif (
+            rows == self._raw
+            and ticks_diff(now_us, self._due) < 0
+            and self.debounce_us == self._due_debounce_us
+        ):
             return 0
         debounce_us = self.debounce_us
         debounced = self.debounced
@@ -39,8 +53,11 @@ class MatrixDebouncer:
         n_events = 0
         n_cols = self.n_cols
         busy_any = 0
+        left_us = debounce_us  # until the first debounce time still running runs out
+        raw_seen = self._raw
         for row in range(self.n_rows):
             raw = rows[row]
+            raw_seen[row] = raw
             state = debounced[row]
             busy = lockout[row] | releasing[row]
             todo = (raw ^ state) | busy
@@ -51,7 +68,10 @@ class MatrixDebouncer:
             while bit <= todo:
                 if todo & bit:
                     if lockout[row] & bit:
-                        if ticks_diff(now_us, since[position]) < debounce_us:
+                        elapsed = ticks_diff(now_us, since[position])
+                        if elapsed < debounce_us:
+                            if debounce_us - elapsed < left_us:
+                                left_us = debounce_us - elapsed
                             bit <<= 1
                             position += 1
                             continue
@@ -69,16 +89,22 @@ class MatrixDebouncer:
                         if not releasing[row] & bit:
                             releasing[row] |= bit
                             since[position] = now_us
-                        if ticks_diff(now_us, since[position]) >= debounce_us:
+                        elapsed = ticks_diff(now_us, since[position])
+                        if elapsed >= debounce_us:
                             releasing[row] &= ~bit
                             state &= ~bit
                             events[n_events] = position
                             n_events += 1
+                        elif debounce_us - elapsed < left_us:
+                            left_us = debounce_us - elapsed
                 bit <<= 1
                 position += 1
             debounced[row] = state
             busy_any |= lockout[row] | releasing[row]
         self._busy = busy_any != 0
+        # A press just locked out has the whole debounce time left: left_us started there.
+        self._due = ticks_add(now_us, left_us)
+        self._due_debounce_us = debounce_us
         return n_events
 
     def forget(self):
