@@ -69,7 +69,8 @@ class TxQueue:
         self._refused = False  # the last offer was refused whole
         self._refused_since = 0  # when the board started refusing
         self._deaf = False  # refused for STALE_US: the queue has been shed, the chunk holds what is owed
-        # tap(status, data1, data2) sees every channel message queued (the recorder sets it).
+        # tap(status, data1, data2) sees every channel message queued (the recorder sets it while a take
+        # records).
         self.tap = None
 
     def free_packets(self):
