@@ -71,6 +71,10 @@ class KeyboardMidi(MIDIInterface):
 
     def send_packets(self, packets, n: int) -> int:
         """Hand packets[0:n] to the USB stack as one transfer; returns the bytes taken (board contract)."""
+        # The clock first: on a tick whose own work ran long that is all this call costs.
+        if not self._deferred and time.ticks_diff(time.ticks_us(), self.tick_started_us) >= self.send_until_us:
+            self._deferred = True  # this tick's time is spent: its packets go next tick
+            return 0
         ep = self.ep_in
         if not self.is_open() or ep is None or self.xfer_pending(ep):
             # Unplugged or not configured (nobody reads: the core keeps the note-offs it owes for when
@@ -79,9 +83,6 @@ class KeyboardMidi(MIDIInterface):
             return 0
         if self._unconfirmed:
             self._submit(ep, self._unconfirmed)  # cancelled by a bus reset: the same bytes again, first
-            return 0
-        if not self._deferred and time.ticks_diff(time.ticks_us(), self.tick_started_us) >= self.send_until_us:
-            self._deferred = True  # this tick's time is spent: its packets go next tick
             return 0
         self._deferred = False
         if n > OUT_BYTES:
