@@ -13,6 +13,9 @@ Both sides run the same scenarios on the same cheap fake board, in one run, side
 - "chord held": C-E-G held down (both contacts), wheels at rest: the steady state.
 - "playing": the chord held while another key is struck every 50 ms (first contact, second 3 ms later,
   both open again 30 ms after the press), so the tick also debounces, times velocities, sends notes.
+- "ten keys" (core only): ten keys struck together as the one key in "playing" (first contacts in one
+  scan, second contacts 3 ms later), sent through the USB send path as "chords, USB": the heaviest burst
+  of notes a player makes.
 - "arp 1/32" (core only; the first draft has no arpeggiator): the chord held with the arpeggiator on at
   1/32 and 240 BPM, so the tick also steps the pattern and sends MIDI clock.
 - "chords, USB" (core only): seventh chords struck as in "playing" (4 note-ons at once, then 4 note-offs),
@@ -80,6 +83,8 @@ _PLAY_PERIOD = 50  # ticks between struck keys in the "playing" scenario
 # after the other, timed together): the clock counts whole microseconds, about 150 us on the RP2040.
 _LOCKSTEP = 2 if _QUICK else 10
 _CHORD = (0, 4, 7)  # keys held: C3, E3, G3
+_STRUCK = (19,)  # the key struck in the playing scenario
+_TEN_KEYS = tuple(range(12, 22))  # struck together in the "ten keys" scenario
 
 
 def _pattern(pressed_first, pressed_second):
@@ -92,16 +97,15 @@ def _pattern(pressed_first, pressed_second):
     return rows
 
 
-def _scenario_patterns(playing):
+def _scenario_patterns(playing, struck):
     """One matrix pattern per tick of a _PLAY_PERIOD cycle (GPIO_IN words, columns already shifted up)."""
     patterns = []
-    struck = 19  # the key struck in the playing scenario
     for phase in range(_PLAY_PERIOD):
         first, second = list(_CHORD), list(_CHORD)
         if playing and phase < 30:
-            first.append(struck)
+            first.extend(struck)
             if phase >= 3:
-                second.append(struck)
+                second.extend(struck)
         rows = _pattern(first, second)
         patterns.append(array("I", [word << pins.COL_SHIFT for word in rows]))
     return patterns
@@ -138,8 +142,8 @@ def _play_row(settle_us: int):
 class CheapBoard:
     """The board contract at almost no cost: what is left is the Python the core runs."""
 
-    def __init__(self, playing):
-        self.patterns = _scenario_patterns(playing)
+    def __init__(self, playing, struck=_STRUCK):
+        self.patterns = _scenario_patterns(playing, struck)
         self._words_at = len(_play_words)
         for words in self.patterns:
             _play_words.extend(words)
@@ -206,8 +210,8 @@ class CheapBoard:
 class UsbBoard(CheapBoard):
     """CheapBoard whose midi_send is the pico's: boards/pico_usb.py on the usb-device-midi cost model."""
 
-    def __init__(self, playing, pico_usb):
-        super().__init__(playing)
+    def __init__(self, playing, pico_usb, struck=_STRUCK):
+        super().__init__(playing, struck)
         self.midi = pico_usb.KeyboardMidi()
         if hasattr(self.midi, "send_until_us"):
             # The send budget is RP2040 time: cut the tick here where the RP2040 would cut it.
@@ -534,6 +538,7 @@ def _core_scenarios(label, Keyboard, pico_usb):
         ("chord held", Subject(label, Keyboard, False)),
         ("playing", Subject(label, Keyboard, True)),
         ("chords, USB", Subject(label, _seventh_chords(Keyboard), True, lambda playing: UsbBoard(playing, pico_usb))),
+        ("ten keys", Subject(label, Keyboard, True, lambda playing: UsbBoard(playing, pico_usb, _TEN_KEYS))),
     ]
     if _has_arpeggiator(Keyboard):
         # The chord held with the arpeggiator on: 1/32 steps at 240 BPM (a note on or off every 15.6 ms on
@@ -564,7 +569,7 @@ def main():
     if not _BEFORE:
         for name, playing in (("chord held", False), ("playing", True)):
             by_name.setdefault(name, []).append(Subject("first draft", DraftKeyboard, playing))
-    scenarios = [(name, by_name[name]) for name in ("chord held", "playing", "chords, USB", "arp 1/32")
+    scenarios = [(name, by_name[name]) for name in ("chord held", "playing", "chords, USB", "ten keys", "arp 1/32")
                  if name in by_name]
     add_ms = div_ms = None
     # Interleaved, so that whatever else this shared machine runs slows every side alike; the best run
