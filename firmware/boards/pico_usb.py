@@ -72,7 +72,8 @@ class KeyboardMidi(MIDIInterface):
     def send_packets(self, packets, n: int) -> int:
         """Hand packets[0:n] to the USB stack as one transfer; returns the bytes taken (board contract)."""
         # The clock first: on a tick whose own work ran long that is all this call costs.
-        if not self._deferred and time.ticks_diff(time.ticks_us(), self.tick_started_us) >= self.send_until_us:
+        spent = time.ticks_diff(time.ticks_us(), self.tick_started_us) >= self.send_until_us
+        if spent and not self._deferred:
             self._deferred = True  # this tick's time is spent: its packets go next tick
             return 0
         ep = self.ep_in

@@ -125,7 +125,8 @@ class MatrixDebouncer:
                                 if not releasing[row] & bit:
                                     releasing[row] = releasing[row] | bit
                                     since[position] = now_us
-                                elapsed = ((now_us - since[position] + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF
+                                elapsed = now_us - since[position]
+                                elapsed = ((elapsed + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF
                                 if elapsed >= debounce_us:
                                     releasing[row] = releasing[row] & ~bit
                                     state &= ~bit

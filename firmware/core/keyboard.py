@@ -121,8 +121,18 @@ class Keyboard:
         if n_events or self.events_waiting:
             events = self.debouncer.events
             if not self.events_waiting and n_events <= self.max_events_per_tick:
+                # (_switch_event written out: the common case, a note's tick, is the heaviest one)
                 for e in range(n_events):
-                    self._switch_event(events[e], now_us)
+                    event = events[e]
+                    position = event & _POSITION_MASK
+                    kind = pins.SWITCH_KIND[position]
+                    index = pins.SWITCH_INDEX[position]
+                    closed = event >= EVENT_CLOSED
+                    for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+                        try:
+                            features[i].on_switch(self, kind, index, closed, now_us)
+                        except Exception as error:
+                            self._fault(i, "on_switch", error)
             else:
                 self._wait_and_handle(events, n_events, now_us)
 
