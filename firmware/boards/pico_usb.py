@@ -5,8 +5,9 @@ say so: boards/pico.py imports this module inside its start-up `try`, and a miss
 power LED with the reason on the serial console instead of dying at import.
 
 APIs used: usb-device-midi's MIDIInterface(rxlen, txlen), its on_midi_event callback and `ep_in` (the
-IN endpoint its desc_cfg assigns); usb-device's Interface methods for drivers, is_open(),
-xfer_pending(ep) and submit_xfer(ep, data, done_cb); and usb.device.get().init.
+IN endpoint its desc_cfg assigns); usb-device's Interface API for drivers: submit_xfer(ep, data,
+done_cb) and the on_open / on_reset callbacks (which tell when the host has configured the device and
+when a bus reset has cancelled what was on its way); and usb.device.get().init.
 
 Sending: MIDIInterface.send_event costs a Python call chain per packet (a buffer slice, an
 interrupt-masked update, a transfer check and submit): about 200-500 us a packet on the RP2040 on a
@@ -54,8 +55,20 @@ class KeyboardMidi(MIDIInterface):
         # Bytes of the last transfer not yet known to have reached the host: a bus reset cancels a
         # transfer without calling back, so these go again once the host is back (note-offs among them).
         self._unconfirmed = 0
+        self._in_flight = False  # a transfer is on its way (until its completion callback or a bus reset)
+        self._ready = False  # the host has configured the device (on_open) and not reset it since
         self._deferred = False  # the last tick left its packets for this one
         self._done = self._transferred  # the bound method, made once: submitting allocates nothing
+
+    def on_open(self) -> None:
+        super().on_open()
+        self._ready = True
+
+    def on_reset(self) -> None:
+        # Unplugged, or reset by the host: what was on its way is cancelled without a callback.
+        super().on_reset()
+        self._ready = False
+        self._in_flight = False
 
     @property
     def rx_overflows(self) -> int:
@@ -77,7 +90,7 @@ class KeyboardMidi(MIDIInterface):
             self._deferred = True  # this tick's time is spent: its packets go next tick
             return 0
         ep = self.ep_in
-        if not self.is_open() or ep is None or self.xfer_pending(ep):
+        if not self._ready or self._in_flight or ep is None:
             # Unplugged or not configured (nobody reads: the core keeps the note-offs it owes for when
             # a host is back, firmware/PROTOCOL.md "Outgoing queue"), or the last transfer is still on
             # its way: take nothing.
@@ -99,13 +112,16 @@ class KeyboardMidi(MIDIInterface):
 
     def _submit(self, ep: int, nbytes: int) -> None:
         self._unconfirmed = nbytes
+        self._in_flight = True  # first: the completion callback may run before submit_xfer returns
         try:
             self.submit_xfer(ep, self._views[nbytes >> 2], self._done)
         except (OSError, RuntimeError):
-            pass  # not queued (the host went away meanwhile): kept in _unconfirmed, sent again
+            self._in_flight = False  # not queued (the host went away meanwhile): sent again later
 
     def _transferred(self, ep: int, result: int, nbytes: int) -> None:
-        # The USB stack's completion callback (scheduled context): the host has the bytes.
+        # The USB stack's completion callback (scheduled context): the host has the bytes, or (result
+        # not 0) the transfer failed and the same bytes go again.
+        self._in_flight = False
         if result == 0:
             self._unconfirmed = 0
 

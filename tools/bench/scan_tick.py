@@ -213,6 +213,7 @@ class UsbBoard(CheapBoard):
     def __init__(self, playing, pico_usb, struck=_STRUCK):
         super().__init__(playing, struck)
         self.midi = pico_usb.KeyboardMidi()
+        self.midi.on_open()  # the host configures the device
         if hasattr(self.midi, "send_until_us"):
             # The send budget is RP2040 time: cut the tick here where the RP2040 would cut it.
             self.midi.send_until_us = max(1, int(pico_usb.SEND_UNTIL_US / _speed_factor[0] + 0.5))
@@ -486,6 +487,7 @@ def _usb_send_cost(factor, pico_usb):
     """The USB send path alone (the cost model): 1, 4, 8 and 16 packets a tick, as boards/pico_usb.py
     sends them (one transfer) and as usb-device-midi's send_event would (a call a packet)."""
     midi = pico_usb.KeyboardMidi()
+    midi.on_open()  # the host configures the device
     packets = bytearray(b"\x09\x90\x3c\x64" * 16)
 
     def pico_usb_send(count):

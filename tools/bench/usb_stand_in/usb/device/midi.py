@@ -77,9 +77,15 @@ class MIDIInterface:
         _dev._eps[self.ep_in] = self
         _dev._ep_cbs[self.ep_in] = None
 
-    # usb-device's Interface: what a driver calls.
+    # usb-device's Interface: what a driver calls, and the callbacks it overrides.
     def is_open(self):
         return self._open
+
+    def on_open(self):
+        self._open = True
+
+    def on_reset(self):
+        self._open = False
 
     def xfer_pending(self, ep_addr):
         return _dev and bool(_dev._ep_cbs[ep_addr])
