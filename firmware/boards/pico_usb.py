@@ -10,11 +10,11 @@ done_cb) and the on_open / on_reset callbacks (which tell when the host has conf
 when a bus reset has cancelled what was on its way); and usb.device.get().init.
 
 Sending: MIDIInterface.send_event costs a Python call chain per packet (a buffer slice, an
-interrupt-masked update, a transfer check and submit): about 200-500 us a packet on the RP2040 on a
-cost model (tools/bench/scan_tick.py), too much for a 1 ms scan tick that sends a chord. So the whole
-chunk the core offers (up to 16 packets, 64 bytes: one full-speed bulk packet) goes out as one transfer
-on the MIDI IN endpoint, through the same Interface.submit_xfer the library's send_event ends in: one
-transfer's cost for the lot.
+interrupt-masked update, a transfer check and submit): about 600 us a packet on the RP2040 by
+tools/bench/scan_tick.py's estimate on a cost model, too much for a 1 ms scan tick that sends a chord.
+So the whole chunk the core offers (up to 16 packets, 64 bytes: one full-speed bulk packet) goes out as
+one transfer on the MIDI IN endpoint, through the same Interface.submit_xfer the library's send_event
+ends in: one transfer's cost for the lot (about 420 us by the same estimate).
 """
 
 import time
@@ -37,8 +37,9 @@ OUT_BYTES = const(64)
 _RX_RING_BYTES = const(512)
 # A transfer is submitted only while the scan tick (1000 us) has used less than this: a tick whose own
 # work ran long (keys struck, a chord) leaves its packets for the next tick, which sends them whatever
-# its own work: a keyboard busy every tick still sends every other tick.
-SEND_UNTIL_US = const(500)
+# its own work: a keyboard busy every tick still sends every other tick. Quiet ticks (estimated at
+# 550-650 us) send at once: deferring them would only move the same cost into the next one.
+SEND_UNTIL_US = const(700)
 
 
 class KeyboardMidi(MIDIInterface):
