@@ -45,7 +45,8 @@ _ERROR = const(0x86)
 SCAN_PERIOD_US = const(1000)
 # now_us handed to the core wraps like time.ticks_us() on the RP2040 (firmware/README.md).
 _TICKS_MASK = const((1 << 30) - 1)
-# Same transmit room as the pico's usb-device-midi buffer (boards/pico_usb.py USB_TX_BYTES).
+# What the host takes a scan: 256 bytes (the room the pico had in usb-device-midi's buffer until it sent
+# one transfer a tick: boards/pico_usb.py OUT_BYTES, 64 bytes; the emulator still takes up to four).
 _TX_BYTES = const(256)
 # A MIDI_OUT frame: 8-byte time stamp, then at most 61 packets; 60 keeps it a round number.
 _PACKETS_PER_FRAME_BYTES = const(240)

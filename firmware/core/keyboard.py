@@ -33,6 +33,12 @@ from core.usbmidi import TxQueue
 # A feature that keeps raising is reported at most this often (it is counted every time).
 _FAULT_REPORT_INTERVAL_US = const(1000000)
 _POSITION_MASK = const(0x7F)
+# At most this many switch events are handled in one tick; the rest wait, in order and with the time the
+# scan saw them (velocity stays exact), for the next ticks. A note costs about a third of the RP2040's
+# 1 ms tick (tools/bench/scan_tick.py), so ten keys struck at once are played over five ticks instead of
+# in one tick ten times too long.
+MAX_EVENTS_PER_TICK = const(2)
+_WAITING_EVENTS = const(128)  # room for a whole scan's worth (8 x 16 switches); power of two
 
 
 class Keyboard:
@@ -53,6 +59,12 @@ class Keyboard:
         self._leds = bytearray(pins.N_LEDS)
         self.rows = array("H", [0] * pins.N_ROWS)
         self.debouncer = MatrixDebouncer(pins.N_ROWS, pins.N_COLS, self.settings.debounce_us)
+        # Switch events waiting for a later tick (MAX_EVENTS_PER_TICK): a ring of events and their times.
+        self._waiting = bytearray(_WAITING_EVENTS)
+        self._waiting_at = array("i", [0] * _WAITING_EVENTS)
+        self._first_waiting = 0
+        self.events_waiting = 0
+        self.max_events_per_tick = MAX_EVENTS_PER_TICK  # (a test of bursts lifts it)
         # Features run in this order every tick; each one's hooks are isolated from the others'.
         self.settings_store = SettingsStore()
         self.recorder = RecorderFeature(self)
@@ -106,18 +118,23 @@ class Keyboard:
 
         self.board.read_matrix(self.rows)
         n_events = self.debouncer.scan(self.rows, now_us)
-        events = self.debouncer.events
-        for e in range(n_events):
-            event = events[e]
-            position = event & _POSITION_MASK
-            kind = pins.SWITCH_KIND[position]
-            index = pins.SWITCH_INDEX[position]
-            closed = event >= EVENT_CLOSED
-            for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
-                try:
-                    features[i].on_switch(self, kind, index, closed, now_us)
-                except Exception as error:
-                    self._fault(i, "on_switch", error)
+        if n_events or self.events_waiting:
+            events = self.debouncer.events
+            if not self.events_waiting and n_events <= self.max_events_per_tick:
+                # (_switch_event written out: the common case, a note's tick, is the heaviest one)
+                for e in range(n_events):
+                    event = events[e]
+                    position = event & _POSITION_MASK
+                    kind = pins.SWITCH_KIND[position]
+                    index = pins.SWITCH_INDEX[position]
+                    closed = event >= EVENT_CLOSED
+                    for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+                        try:
+                            features[i].on_switch(self, kind, index, closed, now_us)
+                        except Exception as error:
+                            self._fault(i, "on_switch", error)
+            else:
+                self._wait_and_handle(events, n_events, now_us)
 
         for i in self._after_scan:
             try:
@@ -125,6 +142,41 @@ class Keyboard:
             except Exception as error:
                 self._fault(i, "after_scan", error)
         self.tx.flush(self.board, now_us)
+
+    def _switch_event(self, event, at_us):
+        """Hand one debounced switch event, seen by the scan at at_us, to the features that want it."""
+        features = self.features
+        position = event & _POSITION_MASK
+        kind = pins.SWITCH_KIND[position]
+        index = pins.SWITCH_INDEX[position]
+        closed = event >= EVENT_CLOSED
+        for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+            try:
+                features[i].on_switch(self, kind, index, closed, at_us)
+            except Exception as error:
+                self._fault(i, "on_switch", error)
+
+    def _wait_and_handle(self, events, n_events, now_us):
+        """This scan's events join those waiting; the oldest max_events_per_tick are handled now."""
+        waiting = self._waiting
+        waiting_at = self._waiting_at
+        for e in range(n_events):
+            if self.events_waiting == _WAITING_EVENTS:
+                self._handle_first_waiting()  # (never, short of every switch chattering at once)
+            at = (self._first_waiting + self.events_waiting) & (_WAITING_EVENTS - 1)
+            waiting[at] = events[e]
+            waiting_at[at] = now_us
+            self.events_waiting += 1
+        for _ in range(self.max_events_per_tick):
+            if not self.events_waiting:
+                return
+            self._handle_first_waiting()
+
+    def _handle_first_waiting(self):
+        first = self._first_waiting
+        self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)
+        self.events_waiting -= 1
+        self._switch_event(self._waiting[first], self._waiting_at[first])
 
     # Services for features and for SysEx --------------------------------------------------------
 

@@ -4,13 +4,17 @@ from array import array
 
 import pins
 from core.chord import chord_intervals
-from core.compat import const, ticks_diff
+from core.compat import const
 from core.feature import Feature
 from core.velocity import velocity_from_us
 
 _IDLE = const(0)  # key up
 _ARMED = const(1)  # first contact closed, waiting for the second
 _SOUNDING = const(2)  # second contact reached: the key's notes were sent, until the first contact opens
+# core/compat.py ticks_diff, written out: a note's tick is the scan tick's heaviest
+# (tools/bench/scan_tick.py).
+_TICKS_MAX = const((1 << 30) - 1)
+_TICKS_HALF = const(1 << 29)
 
 
 class KeysFeature(Feature):
@@ -39,21 +43,14 @@ class KeysFeature(Feature):
         elif kind == pins.SWITCH_KEY_SECOND:
             if closed and self._state[key] == _ARMED:
                 self._state[key] = _SOUNDING
-                self._holder[key] = keyboard.key_target
+                # The note tracker, or the arpeggiator while it takes the keys; the release goes there too.
+                notes = self._holder[key] = keyboard.key_target
                 settings = keyboard.settings
-                velocity = velocity_from_us(
-                    settings.velocity_curve,
-                    ticks_diff(now_us, self._first_closed_at[key]),
-                    settings.fixed_velocity,
-                )
-                self._play(keyboard, key, velocity)
-
-    def _play(self, keyboard, key, velocity):
-        settings = keyboard.settings
-        root = settings.lowest_note + 12 * keyboard.octave + key
-        notes = self._holder[key]  # the note tracker, or the arpeggiator while it takes the keys
-        if keyboard.chord_on:
-            for interval in chord_intervals(settings.chord_mode, root, settings.chord_key):
-                notes.hold(key, root + interval, velocity)
-        else:
-            notes.hold(key, root, velocity)
+                travel_us = ((now_us - self._first_closed_at[key] + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF
+                velocity = velocity_from_us(settings.velocity_curve, travel_us, settings.fixed_velocity)
+                root = settings.lowest_note + 12 * keyboard.octave + key
+                if keyboard.chord_on:
+                    for interval in chord_intervals(settings.chord_mode, root, settings.chord_key):
+                        notes.hold(key, root + interval, velocity)
+                else:
+                    notes.hold(key, root, velocity)

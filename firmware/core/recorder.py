@@ -86,7 +86,9 @@ class RecorderFeature(Feature):
         self._play_bent = False  # playback has sent a bend away from centre
 
     def boot(self, keyboard, now_us):
-        keyboard.tx.tap = self.capture
+        # The queue's tap is set only while a take records: otherwise every message sent would cost a
+        # call that returns at once. Made once: setting it allocates nothing.
+        self._capture = self.capture
 
     def before_scan(self, keyboard, now_us):
         if self.recording and ticks_diff(now_us, self._record_started) >= self._record_limit_us:
@@ -136,6 +138,7 @@ class RecorderFeature(Feature):
             # Still playing the take before last, from the buffer this take is about to fill.
             self.stop_playback(keyboard, now_us)
         self.recording = True
+        keyboard.tx.tap = self._capture
         self._recorded = 0
         self._record_started = now_us
         self._record_limit_us = TAKE_BARS * _BEATS_PER_BAR * (60000000 // tempo_bpm(keyboard))
@@ -199,6 +202,7 @@ class RecorderFeature(Feature):
         if self._take_bent:
             self._put(elapsed_ms, _PITCH_BEND, 0, _BEND_CENTRE_MSB)
         self.recording = False
+        self._keyboard.tx.tap = None
         # The new take replaces the old one now, and not before. A playback of the old one goes on
         # from its own buffer to its end.
         self._take = 1 - self._take

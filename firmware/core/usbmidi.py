@@ -44,6 +44,7 @@ SYSEX_BUFFER_BYTES = const(128)
 STALE_US = const(100000)
 
 _TX_QUEUE_BYTES = const(TX_QUEUE_PACKETS * 4)
+_TX_QUEUE_MASK = const(TX_QUEUE_PACKETS * 4 - 1)  # the ring's size is a power of two: offsets wrap by a mask
 _TX_CHUNK_BYTES = const(TX_CHUNK_PACKETS * 4)
 
 
@@ -69,7 +70,8 @@ class TxQueue:
         self._refused = False  # the last offer was refused whole
         self._refused_since = 0  # when the board started refusing
         self._deaf = False  # refused for STALE_US: the queue has been shed, the chunk holds what is owed
-        # tap(status, data1, data2) sees every channel message queued (the recorder sets it).
+        # tap(status, data1, data2) sees every channel message queued (the recorder sets it while a take
+        # records).
         self.tap = None
 
     def free_packets(self):
@@ -99,7 +101,7 @@ class TxQueue:
     def push(self, header, b1, b2, b3):
         """Queue one packet with no checks: the caller knows there is room."""
         ring = self._ring
-        i = (self._head + self._used) % _TX_QUEUE_BYTES
+        i = (self._head + self._used) & _TX_QUEUE_MASK
         ring[i] = header
         ring[i + 1] = b1
         ring[i + 2] = b2
@@ -110,6 +112,18 @@ class TxQueue:
         """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble."""
         if self.tap is not None:
             self.tap(status, data1, data2)
+        used = self._used
+        if used < _TX_QUEUE_BYTES and not self._owed.count and not self._owed.unsent:
+            # What put() does when nothing is owed and there is room, without its calls: every note
+            # and controller goes this way (the scan tick's budget, tools/bench/scan_tick.py).
+            ring = self._ring
+            i = (self._head + used) & _TX_QUEUE_MASK
+            ring[i] = status >> 4
+            ring[i + 1] = status
+            ring[i + 2] = data1
+            ring[i + 3] = data2
+            self._used = used + 4
+            return True
         return self.put(status >> 4, status, data1, data2)
 
     def sysex(self, message, length):
@@ -170,9 +184,14 @@ class TxQueue:
         ring = self._ring
         chunk = self._chunk
         head = self._head
-        for j in range(n):
-            chunk[j] = ring[(head + j) % _TX_QUEUE_BYTES]
-        self._head = (head + n) % _TX_QUEUE_BYTES
+        # A packet a turn: packets sit at multiples of 4 in the ring, so none is split by its end.
+        for j in range(0, n, 4):
+            i = (head + j) & _TX_QUEUE_MASK
+            chunk[j] = ring[i]
+            chunk[j + 1] = ring[i + 1]
+            chunk[j + 2] = ring[i + 2]
+            chunk[j + 3] = ring[i + 3]
+        self._head = (head + n) & _TX_QUEUE_MASK
         self._used -= n
         self._chunk_used = n
 

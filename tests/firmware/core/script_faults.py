@@ -7,7 +7,6 @@ rig = Rig()
 board = rig.board
 kb = rig.keyboard
 controls = [f for f in kb.features if f.NAME == "controls"][0]
-keys = [f for f in kb.features if f.NAME == "keys"][0]
 
 
 def broken_wheel(keyboard, now_us):
@@ -37,15 +36,19 @@ assert kb.counters.as_dict()["faults"] == 501  # 1001 ticks, the controls' lane 
 del controls.before_scan  # repaired
 
 # A fault inside one key's handling: that key is reported, the other keys play on.
-def broken_play(keyboard, key, velocity):
-    raise KeyError(key)
+class BrokenTracker:
+    def hold(self, key, note, velocity):
+        raise KeyError(key)
+
+    def release(self, key):
+        pass
 
 
-keys._play = broken_play
+rig.keyboard.key_target = BrokenTracker()
 rig.press(5, 2)
 reported = sysex_from_packets(rig.take())
 print("key fault:", reported[0])
-del keys._play
+rig.keyboard.key_target = rig.keyboard.notes
 rig.press(6, 2)
 rig.release(5)
 rig.release(6)

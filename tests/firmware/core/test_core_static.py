@@ -38,3 +38,14 @@ def test_no_float_math_and_no_f_strings(source: Path):
         assert not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)), (
             "%s:%d true division (use //)" % (source.name, node.lineno))
         assert not isinstance(node, ast.JoinedStr), "%s:%d f-string" % (source.name, node.lineno)
+
+
+def test_the_outgoing_ring_wraps_by_a_mask_so_its_size_is_a_power_of_two():
+    # core/usbmidi.py wraps ring offsets with `& (size - 1)` (cheaper than % in the scan tick).
+    from core_harness import import_core
+
+    import_core()
+    from core.usbmidi import TX_QUEUE_PACKETS
+
+    size = TX_QUEUE_PACKETS * 4
+    assert size & (size - 1) == 0

@@ -44,3 +44,24 @@ def test_log_curve_gives_more_resolution_to_fast_strikes():
 
 def test_fixed_curve():
     assert {velocity_from_us(CURVE_FIXED, t, 77) for t in (0, 2000, 50000, 10**6)} == {77}
+
+
+def _binary_search_velocity(table, elapsed_us):
+    """The velocity as counted before the bucket lookup: thresholds at or below, by binary search."""
+    low, high = 0, len(table)
+    while low < high:
+        middle = (low + high) >> 1
+        if table[middle] <= elapsed_us:
+            low = middle + 1
+        else:
+            high = middle
+    return 127 - low
+
+
+@pytest.mark.parametrize("curve", [CURVE_LOG, CURVE_LINEAR])
+def test_the_bucket_lookup_gives_the_binary_searchs_velocity_for_every_microsecond(curve):
+    table = (velocity_tables.LOG_THRESHOLDS_US, velocity_tables.LINEAR_THRESHOLDS_US)[curve]
+    for elapsed_us in range(-2000, 85000):
+        assert velocity_from_us(curve, elapsed_us, 100) == _binary_search_velocity(table, elapsed_us), elapsed_us
+    for elapsed_us in (10**6, 2**29, -(2**29)):
+        assert velocity_from_us(curve, elapsed_us, 100) == _binary_search_velocity(table, elapsed_us)
