@@ -38,6 +38,9 @@ _POSITION_MASK = const(0x7F)
 # 1 ms tick (tools/bench/scan_tick.py), so ten keys struck at once are played over five ticks instead of
 # in one tick ten times too long.
 MAX_EVENTS_PER_TICK = const(2)
+# A lane is left to a later tick on at most this many ticks running (a burst of notes): the pedal, the
+# wheels and MIDI in then wait at most this many ms more.
+_MAX_LANES_SKIPPED = const(4)
 _WAITING_EVENTS = const(128)  # room for a whole scan's worth (8 x 16 switches); power of two
 
 
@@ -84,9 +87,12 @@ class Keyboard:
             self.clock,
         ]
         # Per-tick hooks are called only on the features that have them: the scan stays short. The
-        # before_scan hooks of features in a lane run every other tick (core/feature.py LANE).
-        self._before_scan_lanes = (self._having("before_scan", LANE_EVEN), self._having("before_scan", LANE_ODD))
+        # before_scan hooks of features in a lane run every other tick (core/feature.py LANE), after the
+        # scan and only on a tick that handles no switch event (see tick).
+        self._before_scan = self._having("before_scan", EVERY_TICK)
+        self._lanes = (self._having("before_scan", LANE_EVEN), self._having("before_scan", LANE_ODD))
         self._lane = LANE_EVEN
+        self._lanes_skipped = 0  # ticks running whose lane was left for a later tick
         on_switch = self._having("on_switch")
         self._on_key = bytes([i for i in on_switch if self.features[i].ON_KEYS])
         self._on_button = bytes([i for i in on_switch if self.features[i].ON_BUTTONS])
@@ -108,9 +114,7 @@ class Keyboard:
     def tick(self, now_us):
         self.now_us = now_us
         features = self.features
-        lane = self._lane
-        self._lane = lane ^ 1
-        for i in self._before_scan_lanes[lane]:
+        for i in self._before_scan:
             try:
                 features[i].before_scan(self, now_us)
             except Exception as error:
@@ -118,6 +122,7 @@ class Keyboard:
 
         self.board.read_matrix(self.rows)
         n_events = self.debouncer.scan(self.rows, now_us)
+        light = True  # no switch event handled in this tick plays or ends a note, or is a button
         if n_events or self.events_waiting:
             events = self.debouncer.events
             if not self.events_waiting and n_events <= self.max_events_per_tick:
@@ -128,13 +133,30 @@ class Keyboard:
                     kind = pins.SWITCH_KIND[position]
                     index = pins.SWITCH_INDEX[position]
                     closed = event >= EVENT_CLOSED
+                    if not closed or kind != pins.SWITCH_KEY_FIRST:
+                        light = False
                     for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
                         try:
                             features[i].on_switch(self, kind, index, closed, now_us)
                         except Exception as error:
                             self._fault(i, "on_switch", error)
             else:
-                self._wait_and_handle(events, n_events, now_us)
+                light = self._wait_and_handle(events, n_events, now_us)
+        if light or self._lanes_skipped == _MAX_LANES_SKIPPED:
+            # The lane's before_scan hooks (wheels, or pedal and MIDI in), after the scan: only on a tick
+            # whose switch events were at most first contacts closing (they send nothing, so the lane's
+            # messages keep their place before the keys'). A tick that plays a note leaves the lane to the
+            # next one: the two together would not fit the tick (tools/bench/scan_tick.py).
+            self._lanes_skipped = 0
+            lane = self._lane
+            self._lane = lane ^ 1
+            for i in self._lanes[lane]:
+                try:
+                    features[i].before_scan(self, now_us)
+                except Exception as error:
+                    self._fault(i, "before_scan", error)
+        else:
+            self._lanes_skipped += 1
 
         for i in self._after_scan:
             try:
@@ -144,7 +166,8 @@ class Keyboard:
         self.tx.flush(self.board, now_us)
 
     def _switch_event(self, event, at_us):
-        """Hand one debounced switch event, seen by the scan at at_us, to the features that want it."""
+        """Hand one debounced switch event, seen by the scan at at_us, to the features that want it;
+        True when it is a first contact closing (it sends nothing)."""
         features = self.features
         position = event & _POSITION_MASK
         kind = pins.SWITCH_KIND[position]
@@ -155,28 +178,32 @@ class Keyboard:
                 features[i].on_switch(self, kind, index, closed, at_us)
             except Exception as error:
                 self._fault(i, "on_switch", error)
+        return closed and kind == pins.SWITCH_KEY_FIRST
 
     def _wait_and_handle(self, events, n_events, now_us):
-        """This scan's events join those waiting; the oldest max_events_per_tick are handled now."""
+        """This scan's events join those waiting; the oldest max_events_per_tick are handled now. True
+        when those were all first contacts closing."""
         waiting = self._waiting
         waiting_at = self._waiting_at
+        light = True
         for e in range(n_events):
             if self.events_waiting == _WAITING_EVENTS:
-                self._handle_first_waiting()  # (never, short of every switch chattering at once)
+                light = self._handle_first_waiting() and light  # (never, short of every switch chattering)
             at = (self._first_waiting + self.events_waiting) & (_WAITING_EVENTS - 1)
             waiting[at] = events[e]
             waiting_at[at] = now_us
             self.events_waiting += 1
         for _ in range(self.max_events_per_tick):
             if not self.events_waiting:
-                return
-            self._handle_first_waiting()
+                break
+            light = self._handle_first_waiting() and light
+        return light
 
     def _handle_first_waiting(self):
         first = self._first_waiting
         self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)
         self.events_waiting -= 1
-        self._switch_event(self._waiting[first], self._waiting_at[first])
+        return self._switch_event(self._waiting[first], self._waiting_at[first])
 
     # Services for features and for SysEx --------------------------------------------------------
 
@@ -219,17 +246,16 @@ class Keyboard:
             self._leds[led] = on
             self.board.set_led(led, bool(on))
 
-    def _having(self, hook, lane=EVERY_TICK):
-        """Indexes of the features whose class overrides `hook` of Feature; given a lane, only those that
-        run every tick or in that lane."""
+    def _having(self, hook, lane=None):
+        """Indexes of the features whose class overrides `hook` of Feature; given a lane (EVERY_TICK,
+        LANE_EVEN or LANE_ODD), only those in it."""
         base = getattr(Feature, hook)
         features = self.features
         return bytes(
             [
                 i
                 for i in range(len(features))
-                if getattr(type(features[i]), hook) is not base
-                and (lane == EVERY_TICK or features[i].LANE == EVERY_TICK or features[i].LANE == lane)
+                if getattr(type(features[i]), hook) is not base and (lane is None or features[i].LANE == lane)
             ]
         )
 

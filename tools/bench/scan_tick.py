@@ -76,6 +76,7 @@ _RP2040_DIV_LOOP_MS = 13221
 _TICK_BUDGET_US = 1000
 _QUICK = "--quick" in sys.argv  # a smoke run for the test suite: same output, meaningless figures
 _BEFORE = sys.argv[sys.argv.index("--before") + 1] if "--before" in sys.argv[:-1] else None
+_PHASES = "--phases" in sys.argv  # also list the heaviest ticks of each cycle, by their place in it
 _TICKS_PER_RUN = 50 if _QUICK else 500
 _RUNS = 2 if _QUICK else 25
 _PLAY_PERIOD = 50  # ticks between struck keys in the "playing" scenario
@@ -356,8 +357,10 @@ class Subject:
     def timed_phases(self):
         """Each tick of one play cycle timed alone (on the lockstep copies, the time divided among them);
         the best seen so far is kept per tick of the cycle. The boards advance outside the timing (as
-        in timed_run, where advancing is a small part)."""
-        gc.collect()
+        in timed_run, where advancing is a small part). No gc.collect() first: it sweeps this run's
+        64 MB heap, and the first tick after it ran from cold caches (about 250 us more in the RP2040
+        estimate, a cost of this machine that the RP2040, with no data cache, does not have).
+        timed_run, just before, collected and ran 500 ticks that allocate nothing (bytes/tick)."""
         ticks, advances, best = self._lockstep_ticks, self._lockstep_advances, self._phase_best
         now_us = self.now_us
         for phase in range(_PLAY_PERIOD):
@@ -375,6 +378,11 @@ class Subject:
 
     def heaviest_us(self):
         return max(self._phase_best)
+
+    def heaviest_phases(self, n):
+        """The n heaviest ticks of the play cycle: (tick of the cycle, best time here), heaviest first."""
+        ranked = sorted(range(_PLAY_PERIOD), key=lambda phase: -self._phase_best[phase])
+        return [(phase, self._phase_best[phase]) for phase in ranked[:n]]
 
     def _run_all(self, n):
         """n ticks of every lockstep copy (each board advanced, then its keyboard ticked)."""
@@ -603,6 +611,11 @@ def main():
             print("%-12s %-12s %9.2f %11.1f %15.0f %15.0f %9s %14d" % (
                 name, subject.label, subject.best_us, subject.bytes_per_tick(), rp2040_us, heaviest_us, verdict,
                 midi_per_s))
+        if _PHASES:
+            for subject in subjects:
+                print("%-12s %-12s heaviest ticks (tick of the cycle: RP2040 us): %s" % (
+                    name, subject.label, ", ".join("%d: %.0f" % (phase, us * factor + settle_us)
+                                                   for phase, us in subject.heaviest_phases(6))))
         if len(subjects) == 2 and subjects[1].label == "first draft":
             print("%-12s first draft / core = %.2f" % (name, subjects[1].best_us / subjects[0].best_us))
         elif len(subjects) == 2:

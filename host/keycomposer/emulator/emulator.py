@@ -26,12 +26,13 @@ DEFAULT_VELOCITY = 100
 # every answer a second or two away, far inside EmulatorProcess's timeout.
 _SYNC_EVERY_US = 60_000_000
 _PACKETS_PER_FRAME_BYTES = 252
-# The keyboard reads at least 512 bytes of packets every two scans (1 ms each) from a queue that holds 4092
+# The keyboard reads 256 bytes of packets for each scan (1 ms) since it last read, every other scan or
+# later (a scan that plays a note leaves its reading to the next one), from a queue that holds 4092
 # (firmware/EMULATOR.md "USB-MIDI"): send_midi keeps within that, as a USB link's flow control would,
-# counting 256 bytes a scan and leaving 256 spare for the scan in between.
+# counting 256 bytes a scan and leaving 512 spare for the scans between two reads.
 SCAN_US = 1000
 _RX_BYTES_PER_SCAN = 256
-_RX_QUEUE_BYTES = 4092 - 256
+_RX_QUEUE_BYTES = 4092 - 512
 
 
 @dataclass(frozen=True)
