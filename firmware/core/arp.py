@@ -24,7 +24,7 @@ arpeggiator on or off. While it is on, its LED blinks on the beat.
 
 import pins
 from core.arp_pattern import MAX_NOTES, MODE_RANDOM, Pattern
-from core.compat import const, ticks_add, ticks_diff
+from core.compat import const, micropython, ticks_add, ticks_diff
 from core.feature import Feature
 from core.midi_clock import NO_LED, USER_ARP
 from core.notes import MAX_NOTES_PER_KEY
@@ -166,6 +166,7 @@ class Arpeggiator(Feature):
             self.set_on(keyboard, not self.on, now_us)
         keyboard.key_target = self if self.on else keyboard.notes
 
+    @micropython.native
     def after_scan(self, keyboard, now_us):
         if not self.on:
             return

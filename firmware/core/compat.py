@@ -4,11 +4,25 @@ CPython is the oracle in the tests: the same scenario must give byte-identical M
 """
 
 try:
+    import micropython
     from micropython import const
 except ImportError:  # CPython
 
     def const(value):  # type: ignore[no-redef,misc]
         return value
+
+    class micropython:  # type: ignore[no-redef]
+        """Under CPython, `@micropython.native` leaves the function as it is: the same source runs."""
+
+        @staticmethod
+        def native(function):
+            return function
+
+
+# `@micropython.native` compiles a function to machine code on MicroPython (the scan tick's hot path,
+# tools/bench/scan_tick.py). The compiler recognises the decorator by its spelling when it compiles the
+# module, so it must be written exactly so, with `micropython` imported from here (`from core.compat
+# import micropython`); an alias (`native = micropython.native`) would silently leave bytecode.
 
 
 # time.ticks_us() wraps with this period on every port (MicroPython docs, time.ticks_diff).

@@ -10,7 +10,7 @@ all three every tick cost about a fifth of it on the RP2040; tools/bench/scan_ti
 """
 
 import pins
-from core.compat import const
+from core.compat import const, micropython
 from core.feature import LANE_EVEN, Feature
 
 PITCH_BEND_CENTRE = const(8192)
@@ -73,6 +73,7 @@ class ControlsFeature(Feature):
         self.modulation = board.read_adc(pins.ADC_MOD) >> 9
         self.volume = board.read_adc(pins.ADC_VOLUME) >> 9
 
+    @micropython.native
     def before_scan(self, keyboard, now_us):
         turn = self._turn
         self._turn = turn + 1 if turn < _N_CONTROLS - 1 else 0
@@ -98,6 +99,7 @@ class ControlsFeature(Feature):
             tx.channel_message(_STATUS_PITCH_BEND | old_channel, PITCH_BEND_CENTRE & 0x7F, PITCH_BEND_CENTRE >> 7)
             tx.channel_message(_STATUS_PITCH_BEND | keyboard.settings.channel, self.bend & 0x7F, self.bend >> 7)
 
+    @micropython.native
     def _read_pitch(self, keyboard):
         raw = keyboard.board.read_adc(pins.ADC_PITCH)
         settings = keyboard.settings

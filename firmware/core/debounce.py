@@ -22,6 +22,8 @@ except ImportError:  # CPython, the tests' oracle: the same source runs as Pytho
         def viper(function):
             return function
 
+        native = viper
+
     def ptr8(buffer):  # type: ignore[no-redef]
         return buffer
 
@@ -52,6 +54,7 @@ class MatrixDebouncer:
         self._due_debounce_us = -1
         self._scanned = array("i", [0, 0])  # what the full scan found: time left until _due, rows still busy
 
+    @micropython.native
     def scan(self, rows, now_us):
         """Compare the raw `rows` with the debounced state; returns how many events were written."""
         # The steady state (keys held or not, nothing bouncing) costs one array comparison, done in C;

@@ -12,7 +12,7 @@ import pins
 from core import counters as _counters
 from core.arp import Arpeggiator
 from core.buttons import ButtonsFeature
-from core.compat import const, ticks_diff
+from core.compat import const, micropython, ticks_diff
 from core.controls import ControlsFeature
 from core.counters import Counters
 from core.debounce import EVENT_CLOSED, MatrixDebouncer
@@ -111,6 +111,7 @@ class Keyboard:
                 self._fault(i, "boot", error)
         self.tx.flush(board, now_us)
 
+    @micropython.native
     def tick(self, now_us):
         self.now_us = now_us
         features = self.features
@@ -165,6 +166,7 @@ class Keyboard:
                 self._fault(i, "after_scan", error)
         self.tx.flush(self.board, now_us)
 
+    @micropython.native
     def _switch_event(self, event, at_us):
         """Hand one debounced switch event, seen by the scan at at_us, to the features that want it;
         True when it is a first contact closing (it sends nothing)."""
@@ -180,6 +182,7 @@ class Keyboard:
                 self._fault(i, "on_switch", error)
         return closed and kind == pins.SWITCH_KEY_FIRST
 
+    @micropython.native
     def _wait_and_handle(self, events, n_events, now_us):
         """This scan's events join those waiting; the oldest max_events_per_tick are handled now. True
         when those were all first contacts closing."""
@@ -199,6 +202,7 @@ class Keyboard:
             light = self._handle_first_waiting() and light
         return light
 
+    @micropython.native
     def _handle_first_waiting(self):
         first = self._first_waiting
         self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)

@@ -4,7 +4,7 @@ from array import array
 
 import pins
 from core.chord import chord_intervals
-from core.compat import const
+from core.compat import const, micropython
 from core.feature import Feature
 from core.velocity import velocity_from_us
 
@@ -28,6 +28,7 @@ class KeysFeature(Feature):
         # Where each sounding key's notes went (keyboard.key_target at its press): its release goes there too.
         self._holder = [None] * pins.N_KEYS
 
+    @micropython.native
     def on_switch(self, keyboard, kind, key, closed, now_us):
         if kind == pins.SWITCH_KEY_FIRST:
             if closed:

@@ -11,7 +11,7 @@ Between runs, while the arpeggiator is on, the clock keeps counting beats silent
 arp LED (`beat_led`) can blink on the beat; a tap on the tap tempo button puts that silent beat on the tap.
 """
 
-from core.compat import const
+from core.compat import const, micropython
 from core.feature import Feature
 from core.time_grid import TimeGrid
 
@@ -78,6 +78,7 @@ class MidiClock(Feature):
         if self._counting and not self.users:
             self._restart(keyboard, now_us)
 
+    @micropython.native
     def after_scan(self, keyboard, now_us):
         if self._counting and (now_us - self._grid.due + _TICKS_HALF) & _TICKS_MAX >= _TICKS_HALF:
             self._pulses_due(keyboard, now_us)

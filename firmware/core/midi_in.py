@@ -1,6 +1,6 @@
 """MIDI from the host: event packets are checked, SysEx is reassembled and answered."""
 
-from core.compat import const, ticks_diff
+from core.compat import const, micropython, ticks_diff
 from core.feature import LANE_ODD, Feature
 from core.usbmidi import RX_CHUNK_PACKETS, Receiver
 
@@ -25,6 +25,7 @@ class MidiIn(Feature):
     def boot(self, keyboard, now_us):
         self._read_at = now_us
 
+    @micropython.native
     def before_scan(self, keyboard, now_us):
         board = keyboard.board
         reads = ticks_diff(now_us, self._read_at) // 1000 * _READS_PER_MS

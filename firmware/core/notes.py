@@ -6,7 +6,7 @@ count goes 0 -> 1 and its note-off only when it goes 1 -> 0. So an octave shift 
 overlapping chords or two keys sharing a note never leave a note sounding once every key is up.
 """
 
-from core.compat import const
+from core.compat import const, micropython
 
 MAX_NOTES_PER_KEY = const(4)
 _STATUS_NOTE_OFF = const(0x80)
@@ -25,6 +25,7 @@ class NoteTracker:
         self._key_count = bytearray(n_keys)
         self.n_keys = n_keys
 
+    @micropython.native
     def hold(self, key, note, velocity):
         """Key `key` now holds `note` (0..127; others are skipped); sends note-on if nobody else does."""
         if note < 0 or note > 127:
@@ -42,6 +43,7 @@ class NoteTracker:
         if self.refcount[note] == 1:
             self._tx.channel_message(_STATUS_NOTE_ON | self.channel, note, velocity)
 
+    @micropython.native
     def release(self, key):
         """Key `key` lets go of every note it holds; sends note-off for those nobody else holds."""
         first = key * MAX_NOTES_PER_KEY

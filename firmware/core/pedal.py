@@ -4,7 +4,7 @@ Pedals come with either polarity, so the level read at power-up is taken as 'up'
 a key: eager on press, deferred on release, with the same debounce time.
 """
 
-from core.compat import const, ticks_diff
+from core.compat import const, micropython, ticks_diff
 from core.feature import LANE_ODD, Feature
 
 CC_SUSTAIN = const(64)
@@ -25,6 +25,7 @@ class SustainPedal(Feature):
     def boot(self, keyboard, now_us):
         self._rest_level = keyboard.board.read_pedal()
 
+    @micropython.native
     def before_scan(self, keyboard, now_us):
         down = keyboard.board.read_pedal() != self._rest_level
         if not down and not self.pressed and not self._locked:

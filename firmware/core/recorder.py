@@ -21,7 +21,7 @@ buffer for the wheels (a full sweep of the pitch wheel is about 700 bends).
 """
 
 import pins
-from core.compat import const, ticks_diff
+from core.compat import const, micropython, ticks_diff
 from core.feature import Feature
 from core.midi_clock import USER_PLAYBACK
 from core.sysex import GENERATE_REQUEST, RECORD_STATE
@@ -90,6 +90,7 @@ class RecorderFeature(Feature):
         # call that returns at once. Made once: setting it allocates nothing.
         self._capture = self.capture
 
+    @micropython.native
     def before_scan(self, keyboard, now_us):
         if self.recording and ticks_diff(now_us, self._record_started) >= self._record_limit_us:
             self._finish_take()

@@ -6,7 +6,7 @@ checked, SysEx is reassembled into a preallocated buffer, and anything garbled i
 """
 
 from core import counters as _counters
-from core.compat import const, ticks_diff
+from core.compat import const, micropython, ticks_diff
 from core.owed import Owed
 
 # Code index numbers (USB MIDI 1.0 table 4-1).
@@ -108,6 +108,7 @@ class TxQueue:
         ring[i + 3] = b3
         self._used += 4
 
+    @micropython.native
     def channel_message(self, status, data1, data2):
         """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble."""
         if self.tap is not None:
@@ -144,6 +145,7 @@ class TxQueue:
             self.push(CIN_SYSEX_END_1, message[i], 0, 0)
         return True
 
+    @micropython.native
     def flush(self, board, now_us):
         """Offer queued packets to the board; returns False when the board pushed back."""
         while True:
@@ -179,6 +181,7 @@ class TxQueue:
                 self._shed_waiting()
             return False
 
+    @micropython.native
     def _fill_chunk(self):
         n = self._used if self._used < _TX_CHUNK_BYTES else _TX_CHUNK_BYTES
         ring = self._ring

@@ -5,7 +5,7 @@ About 2 ms is the hardest strike (127), 80 ms or more the softest (1). The curve
 single-precision MicroPython agree to the bit.
 """
 
-from core.compat import const
+from core.compat import const, micropython
 from core.velocity_tables import LINEAR_THRESHOLDS_US, LOG_THRESHOLDS_US
 
 CURVE_LOG = const(0)
@@ -37,6 +37,7 @@ def _below_each_bucket(table):
 _BELOW = (_below_each_bucket(LOG_THRESHOLDS_US), _below_each_bucket(LINEAR_THRESHOLDS_US))
 
 
+@micropython.native
 def velocity_from_us(curve, elapsed_us, fixed_velocity):
     """MIDI velocity 1..127 for a first-to-second-contact time of `elapsed_us` on `curve`."""
     if curve == CURVE_FIXED:
