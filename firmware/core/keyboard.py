@@ -33,10 +33,11 @@ from core.usbmidi import TxQueue
 # A feature that keeps raising is reported at most this often (it is counted every time).
 _FAULT_REPORT_INTERVAL_US = const(1000000)
 _POSITION_MASK = const(0x7F)
-# At most this many switch events are handled in one tick; the rest wait, in order and with the time the
-# scan saw them (velocity stays exact), for the next ticks. A note costs about a third of the RP2040's
-# 1 ms tick (tools/bench/scan_tick.py), so ten keys struck at once are played over five ticks instead of
-# in one tick ten times too long.
+# At most this many switch events that send nothing (a key's first contact closing, its second opening)
+# are handled in one tick, or a single one that plays or ends a note (or a button). The rest wait, in
+# order and with the time the scan saw them (velocity stays exact), for the next ticks. A note costs
+# about a third of the RP2040's 1 ms tick (tools/bench/scan_tick.py), so ten keys struck at once are
+# played one a tick instead of in one tick several times too long.
 MAX_EVENTS_PER_TICK = const(2)
 # A lane is left to a later tick on at most this many ticks running (a burst of notes): the pedal, the
 # wheels and MIDI in then wait at most this many ms more.
@@ -67,7 +68,8 @@ class Keyboard:
         self._waiting_at = array("i", [0] * _WAITING_EVENTS)
         self._first_waiting = 0
         self.events_waiting = 0
-        self.max_events_per_tick = MAX_EVENTS_PER_TICK  # (a test of bursts lifts it)
+        self.max_events_per_tick = MAX_EVENTS_PER_TICK  # (a test of bursts lifts it ...
+        self.heavy_alone = True  # ... and this: a note's event is handled alone in its tick)
         # Features run in this order every tick; each one's hooks are isolated from the others'.
         self.settings_store = SettingsStore()
         self.recorder = RecorderFeature(self)
@@ -126,21 +128,19 @@ class Keyboard:
         light = True  # no switch event handled in this tick plays or ends a note, or is a button
         if n_events or self.events_waiting:
             events = self.debouncer.events
-            if not self.events_waiting and n_events <= self.max_events_per_tick:
+            if n_events == 1 and not self.events_waiting:
                 # (_switch_event written out: the common case, a note's tick, is the heaviest one)
-                for e in range(n_events):
-                    event = events[e]
-                    position = event & _POSITION_MASK
-                    kind = pins.SWITCH_KIND[position]
-                    index = pins.SWITCH_INDEX[position]
-                    closed = event >= EVENT_CLOSED
-                    if not closed or kind != pins.SWITCH_KEY_FIRST:
-                        light = False
-                    for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
-                        try:
-                            features[i].on_switch(self, kind, index, closed, now_us)
-                        except Exception as error:
-                            self._fault(i, "on_switch", error)
+                event = events[0]
+                position = event & _POSITION_MASK
+                kind = pins.SWITCH_KIND[position]
+                index = pins.SWITCH_INDEX[position]
+                closed = event >= EVENT_CLOSED
+                light = kind != pins.SWITCH_BUTTON and closed == (kind == pins.SWITCH_KEY_FIRST)
+                for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+                    try:
+                        features[i].on_switch(self, kind, index, closed, now_us)
+                    except Exception as error:
+                        self._fault(i, "on_switch", error)
             else:
                 light = self._wait_and_handle(events, n_events, now_us)
         if light or self._lanes_skipped == _MAX_LANES_SKIPPED:
@@ -168,8 +168,7 @@ class Keyboard:
 
     @micropython.native
     def _switch_event(self, event, at_us):
-        """Hand one debounced switch event, seen by the scan at at_us, to the features that want it;
-        True when it is a first contact closing (it sends nothing)."""
+        """Hand one debounced switch event, seen by the scan at at_us, to the features that want it."""
         features = self.features
         position = event & _POSITION_MASK
         kind = pins.SWITCH_KIND[position]
@@ -180,34 +179,43 @@ class Keyboard:
                 features[i].on_switch(self, kind, index, closed, at_us)
             except Exception as error:
                 self._fault(i, "on_switch", error)
-        return closed and kind == pins.SWITCH_KEY_FIRST
 
     @micropython.native
     def _wait_and_handle(self, events, n_events, now_us):
-        """This scan's events join those waiting; the oldest max_events_per_tick are handled now. True
-        when those were all first contacts closing."""
+        """This scan's events join those waiting, and the oldest are handled now: up to
+        max_events_per_tick light ones (a key's first contact closing or its second opening: they
+        send nothing), or one heavy one (a note played or ended, a button) alone. True when all were
+        light."""
         waiting = self._waiting
         waiting_at = self._waiting_at
-        light = True
         for e in range(n_events):
             if self.events_waiting == _WAITING_EVENTS:
-                light = self._handle_first_waiting() and light  # (never, short of every switch chattering)
+                self._handle_first_waiting()  # (never, short of every switch chattering at once)
             at = (self._first_waiting + self.events_waiting) & (_WAITING_EVENTS - 1)
             waiting[at] = events[e]
             waiting_at[at] = now_us
             self.events_waiting += 1
-        for _ in range(self.max_events_per_tick):
-            if not self.events_waiting:
-                break
-            light = self._handle_first_waiting() and light
-        return light
+        handled = 0
+        while self.events_waiting and handled < self.max_events_per_tick:
+            event = waiting[self._first_waiting]
+            kind = pins.SWITCH_KIND[event & _POSITION_MASK]
+            if self.heavy_alone and (
+                kind == pins.SWITCH_BUTTON or (event >= EVENT_CLOSED) != (kind == pins.SWITCH_KEY_FIRST)
+            ):
+                if handled:
+                    return True  # a heavy event goes alone: in the next tick
+                self._handle_first_waiting()
+                return False
+            self._handle_first_waiting()
+            handled += 1
+        return handled == 0 or self.heavy_alone
 
     @micropython.native
     def _handle_first_waiting(self):
         first = self._first_waiting
         self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)
         self.events_waiting -= 1
-        return self._switch_event(self._waiting[first], self._waiting_at[first])
+        self._switch_event(self._waiting[first], self._waiting_at[first])
 
     # Services for features and for SysEx --------------------------------------------------------
 

@@ -49,6 +49,7 @@ board = rig.board
 # The burst whole, in the tick it is played: a tick's cap on switch events (core/keyboard.py) would
 # spread these 256 events over 128 ms, past STALE_US; this is about the queue, not the tick's budget.
 rig.keyboard.max_events_per_tick = 128
+rig.keyboard.heavy_alone = False
 rig.keyboard.settings.chord_mode = 3
 rig.tap(pins.BUTTON_CHORD)
 board.accepting = False

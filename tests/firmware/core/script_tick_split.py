@@ -1,0 +1,83 @@
+# A tick that plays or ends a note leaves the lane (the wheels, or the pedal and MIDI in) to the next
+# tick: a note's work and the lane's together do not fit the RP2040's 1 ms tick (tools/bench/
+# scan_tick.py). At most 4 ticks running leave it. MIDI in reads for every ms since it last read, so it
+# keeps up with the host when its turns come late.
+import pins
+from fakeboard import Rig, flat, note_off, note_on, sysex_from_packets, sysex_packets
+
+rig = Rig()
+kb = rig.keyboard
+lanes = [f for f in kb.features if f.NAME in ("controls", "pedal")]
+lane_ticks = []
+note_ticks = []
+
+
+def wrap(feature):
+    real = feature.before_scan
+
+    def recorded(keyboard, now_us):
+        lane_ticks.append((now_us // 1000, feature.NAME))
+        real(keyboard, now_us)
+
+    feature.before_scan = recorded
+
+
+for feature in lanes:
+    wrap(feature)
+
+for key in range(4):
+    rig.contact(key, 1, True)
+    rig.run_ms(3)
+    rig.contact(key, 2, True)
+    rig.run_ms(1)
+    sent = rig.take()
+    if len(sent) == 1 and sent[0][:3] == note_on(48 + key, 1)[:3]:
+        note_ticks.append(rig.now_us // 1000)
+    rig.contact(key, 2, False)
+    rig.contact(key, 1, False)
+    rig.run_ms(8)
+    sent = rig.take()
+    assert sent == [note_off(48 + key)], sent
+print("note ticks:", note_ticks)
+print("lane ticks:", lane_ticks)
+assert len(note_ticks) == 4
+assert not [t for t, _ in lane_ticks if t in note_ticks]
+# every tick but the notes' (and their note-offs') runs a lane, in turn
+names = [name for _, name in lane_ticks]
+assert names == ["controls", "pedal"] * (len(names) // 2) + ["controls"] * (len(names) % 2)
+assert len(lane_ticks) == rig.now_us // 1000 - 8
+
+# A burst: ten keys struck together, then let go together. Lanes wait at most 4 ticks running.
+lane_ticks.clear()
+for key in range(10):
+    rig.contact(key, 1, True)
+    rig.contact(key, 2, True)
+rig.run_ms(30)
+for key in range(10):
+    rig.contact(key, 2, False)
+    rig.contact(key, 1, False)
+rig.run_ms(30)
+ticks = [t for t, _ in lane_ticks]
+gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+print("burst: longest wait between lane turns %d ms" % max(gaps))
+assert max(gaps) == 5
+rig.take()
+
+# MIDI in while notes are played and let go every ms: its turns come late, and it reads for the ms it
+# waited: 256 bytes a ms, as the host's side of the emulator counts (firmware/EMULATOR.md).
+rig.board.host_sends(bytes(4096))  # padding packets: read and ignored
+start_us = rig.now_us
+for key in range(10):
+    rig.contact(key, 1, True)
+    rig.contact(key, 2, True)
+rig.run_ms(12)
+read = rig.board._incoming_at
+print("read in 12 ms of notes: %d bytes" % read)
+assert read >= 8 * 256  # (8 chunks a turn, as before, read about half of it)
+rig.take()
+for key in range(10):
+    rig.contact(key, 2, False)
+    rig.contact(key, 1, False)
+rig.run_ms(30)
+rig.finish()
+print("ok")
