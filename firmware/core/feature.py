@@ -31,7 +31,8 @@ class Feature:
         """Every tick (or every other tick, by LANE), before the matrix is read."""
 
     def on_switch(self, keyboard, kind, index, closed, now_us):
-        """A debounced switch changed: kind is pins.SWITCH_KEY_FIRST/SECOND or SWITCH_BUTTON."""
+        """A debounced switch changed: kind is pins.SWITCH_KEY_FIRST/SECOND or SWITCH_BUTTON. (A key's
+        second contact opening is not handed on: the first contact's opening ends the note.)"""
 
     def after_scan(self, keyboard, now_us):
         """Every tick, after every switch event of the tick was handled."""

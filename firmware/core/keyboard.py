@@ -128,6 +128,17 @@ class Keyboard:
         light = True  # no switch event handled in this tick plays or ends a note, or is a button
         if n_events or self.events_waiting:
             events = self.debouncer.events
+            if n_events:
+                # A key's second contact opening is handed to nobody: the keys end a note when the first
+                # contact opens, and nothing else wants it. A release opens both in one scan, usually:
+                # its tick then has one event, not two.
+                kept = 0
+                for e in range(n_events):
+                    event = events[e]
+                    if event >= EVENT_CLOSED or pins.SWITCH_KIND[event & _POSITION_MASK] != pins.SWITCH_KEY_SECOND:
+                        events[kept] = event
+                        kept += 1
+                n_events = kept
             if n_events == 1 and not self.events_waiting:
                 # (_switch_event written out: the common case, a note's tick, is the heaviest one)
                 event = events[0]
@@ -141,7 +152,7 @@ class Keyboard:
                         features[i].on_switch(self, kind, index, closed, now_us)
                     except Exception as error:
                         self._fault(i, "on_switch", error)
-            else:
+            elif n_events or self.events_waiting:
                 light = self._wait_and_handle(events, n_events, now_us)
         if light or self._lanes_skipped == _MAX_LANES_SKIPPED:
             # The lane's before_scan hooks (wheels, or pedal and MIDI in), after the scan: only on a tick
@@ -183,9 +194,8 @@ class Keyboard:
     @micropython.native
     def _wait_and_handle(self, events, n_events, now_us):
         """This scan's events join those waiting, and the oldest are handled now: up to
-        max_events_per_tick light ones (a key's first contact closing or its second opening: they
-        send nothing), or one heavy one (a note played or ended, a button) alone. True when all were
-        light."""
+        max_events_per_tick light ones (a key's first contact closing: it sends nothing), or one heavy
+        one (a note played or ended, a button) alone. True when all were light."""
         waiting = self._waiting
         waiting_at = self._waiting_at
         for e in range(n_events):
