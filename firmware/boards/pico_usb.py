@@ -104,12 +104,21 @@ class KeyboardMidi(MIDIInterface):
             n = OUT_BYTES
         out = self._out
         if len(packets) == OUT_BYTES:
-            out[0:OUT_BYTES] = packets  # copied in C, allocating nothing (the core's chunk is this size)
+            # Copied in C, allocating nothing (the core's chunk is this size): bytecode builds this slice on
+            # the stack, machine code (@micropython.native) would allocate it, so this stays bytecode.
+            out[0:OUT_BYTES] = packets
         else:
             for i in range(n):
                 out[i] = packets[i]
-        self._submit(ep, n & ~3)
-        return n & ~3
+        n &= ~3
+        # self._submit(ep, n), written out: this is every sending tick's
+        self._unconfirmed = n
+        self._in_flight = True
+        try:
+            self.submit_xfer(ep, self._views[n >> 2], self._done)
+        except (OSError, RuntimeError):
+            self._in_flight = False
+        return n
 
     def _submit(self, ep: int, nbytes: int) -> None:
         self._unconfirmed = nbytes
