@@ -95,6 +95,10 @@ class Keyboard:
         self._lanes = (self._having("before_scan", LANE_EVEN), self._having("before_scan", LANE_ODD))
         self._lane = LANE_EVEN
         self._lanes_skipped = 0  # ticks running whose lane was left for a later tick
+        # The board's sending needs a tick of its own (optional, firmware/README.md): then the tick after
+        # one that played or ended a note plays none (_after_heavy).
+        self._send_alone = bool(getattr(board, "sending_needs_its_own_tick", False))
+        self._after_heavy = False
         on_switch = self._having("on_switch")
         self._on_key = bytes([i for i in on_switch if self.features[i].ON_KEYS])
         self._on_button = bytes([i for i in on_switch if self.features[i].ON_BUTTONS])
@@ -139,7 +143,8 @@ class Keyboard:
                         events[kept] = event
                         kept += 1
                 n_events = kept
-            if n_events == 1 and not self.events_waiting:
+            after_note = self._after_heavy
+            if n_events == 1 and not self.events_waiting and not after_note:
                 # (_switch_event written out: the common case, a note's tick, is the heaviest one)
                 event = events[0]
                 position = event & _POSITION_MASK
@@ -153,8 +158,12 @@ class Keyboard:
                     except Exception as error:
                         self._fault(i, "on_switch", error)
             elif n_events or self.events_waiting:
-                light = self._wait_and_handle(events, n_events, now_us)
-        if light or self._lanes_skipped == _MAX_LANES_SKIPPED:
+                light = self._wait_and_handle(events, n_events, now_us, after_note)
+        # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
+        # played or ended a note sends it: it plays none, and runs no lane.
+        sending = self._after_heavy
+        self._after_heavy = self._send_alone and not light
+        if (light and not sending) or self._lanes_skipped >= _MAX_LANES_SKIPPED:
             # The lane's before_scan hooks (wheels, or pedal and MIDI in), after the scan: only on a tick
             # whose switch events were at most first contacts closing (they send nothing, so the lane's
             # messages keep their place before the keys'). A tick that plays a note leaves the lane to the
@@ -192,31 +201,49 @@ class Keyboard:
                 self._fault(i, "on_switch", error)
 
     @micropython.native
-    def _wait_and_handle(self, events, n_events, now_us):
+    def _wait_and_handle(self, events, n_events, now_us, after_note):
         """This scan's events join those waiting, and the oldest are handled now: up to
         max_events_per_tick light ones (a key's first contact closing: it sends nothing), or one heavy
-        one (a note played or ended, a button) alone. True when all were light."""
+        one (a note played or ended, a button) alone, and none right after a tick that handled one
+        (after_note: see tick). True when all were light."""
         waiting = self._waiting
         waiting_at = self._waiting_at
+        count = self.events_waiting
+        first = self._first_waiting
         for e in range(n_events):
-            if self.events_waiting == _WAITING_EVENTS:
+            if count == _WAITING_EVENTS:
+                self.events_waiting = count
                 self._handle_first_waiting()  # (never, short of every switch chattering at once)
-            at = (self._first_waiting + self.events_waiting) & (_WAITING_EVENTS - 1)
+                count -= 1
+                first = self._first_waiting
+            at = (first + count) & (_WAITING_EVENTS - 1)
             waiting[at] = events[e]
             waiting_at[at] = now_us
-            self.events_waiting += 1
+            count += 1
+        self.events_waiting = count
         handled = 0
+        features = self.features
         while self.events_waiting and handled < self.max_events_per_tick:
-            event = waiting[self._first_waiting]
-            kind = pins.SWITCH_KIND[event & _POSITION_MASK]
-            if self.heavy_alone and (
-                kind == pins.SWITCH_BUTTON or (event >= EVENT_CLOSED) != (kind == pins.SWITCH_KEY_FIRST)
-            ):
-                if handled:
-                    return True  # a heavy event goes alone: in the next tick
-                self._handle_first_waiting()
+            first = self._first_waiting
+            event = waiting[first]
+            position = event & _POSITION_MASK
+            kind = pins.SWITCH_KIND[position]
+            closed = event >= EVENT_CLOSED
+            heavy = kind == pins.SWITCH_BUTTON or closed != (kind == pins.SWITCH_KEY_FIRST)
+            if heavy and (handled or after_note) and self.heavy_alone:
+                return True  # a heavy event goes alone: in a later tick
+            self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)
+            self.events_waiting -= 1
+            # (_switch_event written out: ten keys struck at once are handled this way, one a tick)
+            index = pins.SWITCH_INDEX[position]
+            at_us = waiting_at[first]
+            for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+                try:
+                    features[i].on_switch(self, kind, index, closed, at_us)
+                except Exception as error:
+                    self._fault(i, "on_switch", error)
+            if heavy and self.heavy_alone:
                 return False
-            self._handle_first_waiting()
             handled += 1
         return handled == 0 or self.heavy_alone
 

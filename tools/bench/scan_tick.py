@@ -209,7 +209,10 @@ class CheapBoard:
 
 
 class UsbBoard(CheapBoard):
-    """CheapBoard whose midi_send is the pico's: boards/pico_usb.py on the usb-device-midi cost model."""
+    """CheapBoard whose midi_send is the pico's: boards/pico_usb.py on the usb-device-midi cost model.
+    Like boards/pico.py's board, its sending needs a tick of its own (firmware/README.md)."""
+
+    sending_needs_its_own_tick = True
 
     def __init__(self, playing, pico_usb, struck=_STRUCK):
         super().__init__(playing, struck)
