@@ -4,6 +4,7 @@
     micropython tools/bench/scan_tick.py
     python tools/bench/scan_tick.py --quick  # a few ticks only: proves it runs, figures mean nothing
     python tools/bench/scan_tick.py --before /tmp/main/firmware   # and another firmware tree beside it
+    python tools/bench/scan_tick.py --phases  # also the heaviest ticks of each cycle, by their place in it
 
 With --before DIR (a firmware folder, e.g. from `git archive main firmware | tar -x -C /tmp/main`), that
 tree's core runs every scenario too, interleaved with this one in the same run ("before" and "after"
@@ -21,7 +22,8 @@ Both sides run the same scenarios on the same cheap fake board, in one run, side
 - "chords, USB" (core only): seventh chords struck as in "playing" (4 note-ons at once, then 4 note-offs),
   sent through boards/pico_usb.py's send path on a cost model of usb-device / usb-device-midi
   (usb_stand_in/README.md), the host taking everything once a tick: what the library's own send costs is
-  in this figure. pico_usb's send budget (SEND_UNTIL_US of the tick) is in RP2040 time: the benchmark
+  in this figure. That board is the pico's in this too: its sending needs a tick of its own
+  (firmware/README.md, sending_needs_its_own_tick). pico_usb's send budget (SEND_UNTIL_US of the tick) is in RP2040 time: the benchmark
   scales it by the speed factor, so a tick is cut here where it would be cut there.
 Besides the mean tick, the heaviest tick of a play cycle is measured (each tick of the cycle timed alone,
 the best of the runs kept for each, the largest of those reported): the 1 ms budget is per tick.
