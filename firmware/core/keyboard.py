@@ -139,7 +139,9 @@ class Keyboard:
                 kept = 0
                 for e in range(n_events):
                     event = events[e]
-                    if event >= EVENT_CLOSED or pins.SWITCH_KIND[event & _POSITION_MASK] != pins.SWITCH_KEY_SECOND:
+                    if event >= EVENT_CLOSED or (
+                        pins.SWITCH_KIND[event & _POSITION_MASK] != pins.SWITCH_KEY_SECOND
+                    ):
                         events[kept] = event
                         kept += 1
                 n_events = kept

@@ -76,7 +76,7 @@ def test_the_hot_functions_are_machine_code_under_micropython():
     if binary is None:
         pytest.skip("no micropython binary")
     functions = _compiled_functions()
-    # The note's path at least (tools/bench/scan_tick.py): the tick, the keys, velocity, the tracker, the queue.
+    # The note's path at least (tools/bench/scan_tick.py): the tick, keys, velocity, tracker and queue.
     names = {(module, owner, name) for module, owner, name, _ in functions}
     for wanted in (
         ("core.keyboard", "Keyboard", "tick"),
