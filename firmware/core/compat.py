@@ -18,8 +18,17 @@ except ImportError:  # CPython
         def native(function):
             return function
 
+        viper = native
 
-# `@micropython.native` compiles a function to machine code on MicroPython (the scan tick's hot path,
+    # Under CPython a viper function's ptr8/ptr32 (MicroPython builtins, inside viper code only) index
+    # the buffer itself: the same source runs as Python (core/keyboard.py imports these).
+    def ptr8(buffer):  # type: ignore[no-redef]
+        return buffer
+
+    ptr32 = ptr8
+
+
+# `@micropython.native` (or `.viper`) compiles a function to machine code on MicroPython (the scan tick's hot path,
 # tools/bench/scan_tick.py). The compiler recognises the decorator by its spelling when it compiles the
 # module, so it must be written exactly so, with `micropython` imported from here (`from core.compat
 # import micropython`); an alias (`native = micropython.native`) would silently leave bytecode.
