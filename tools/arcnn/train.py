@@ -134,13 +134,16 @@ def model_card(training: dict) -> dict:
         "data": training["data"],
         "training": settings,
         "architecture": training["architecture"],
-        "sampling": ("keycomposer.models.arcnn: blocked Gibbs with Coconet's annealed mask (share of cells resampled "
-                     "falls linearly from 100 % to 5 % over 3/4 of the iterations), soprano clamped to the person's "
-                     "melody; iterations = Gibbs steps, creative risk = temperature, max notes to add = cap on the "
-                     "added voices' notes (the most probable kept), max % removed = share of the melody's notes the "
-                     "sampler may rewrite (the least probable under the harmony; 0 by default, the melody kept as "
-                     "played). Default creative risk 0.3, chosen on the validation sopranos: "
-                     "figures.selection_on_valid."),
+        "sampling": ("keycomposer.models.arcnn: blocked Gibbs with Coconet's annealed mask (share of the written "
+                     "voices resampled falls linearly from 100 % to 5 % over 3/4 of the iterations), after the first "
+                     "step by whole beats of a voice (blocks of 4 steps on a grid shifted at random, drawn in time "
+                     "order), soprano clamped to the person's melody; the part-writing rule: after each draw, a note "
+                     "written on either side of a parallel fifth or octave gets another pitch from its first cell's "
+                     "softmax, keeping its length. Iterations = Gibbs steps, creative risk = temperature, max notes "
+                     "to add = cap on the added voices' notes (the most probable kept), max % removed = share of the "
+                     "melody's notes the sampler may rewrite (the least probable under the harmony; 0 by default, the "
+                     "melody kept as played). Default creative risk 0.3 and blocks of 4, chosen on the validation "
+                     "sopranos: figures.selection_on_valid."),
         "curves": "arcnn_bach_curves.png beside this card",
     }
 
@@ -252,7 +255,7 @@ def main(argv=None) -> int:
             "examples": ("8-bar windows starting on a beat, transposed to a random key that fits (-6..+5); masks: "
                          f"{WHOLE_VOICES_MASKED_SHARE:.0%} alto+tenor+bass whole, {BEAT_MASKED_SHARE:.0%} each "
                          "lower voice's beats (4 steps, grid shifted 0..3) with probability r ~ U(0,1), the rest "
-                         "each lower-voice cell with probability r, and in {SOPRANO_MASKED_SHARE:.0%} of those the soprano's too"),
+                         f"each lower-voice cell with probability r, and in {SOPRANO_MASKED_SHARE:.0%} of those the soprano's too"),
         },
         "architecture": {
             "kind": "1x1 conv in, residual blocks (ReLU, 3-tap dilated Conv1D, ReLU, 1x1 Conv1D), 1x1 conv out",

@@ -1,8 +1,10 @@
 """AR-CNN figures, side by side in one run: likelihood against baselines, what it writes, and its speed.
 
     .venv-train/bin/python -m tools.bench.arcnn_bench --split valid                       # while choosing
-    .venv-train/bin/python -m tools.bench.arcnn_bench --split test --select 0.3,0.5,0.7,1.0 \\
-        --reference out/arcnn/reference --card models_tflite/arcnn_bach.json             # once, for the card
+    .venv-train/bin/python -m tools.bench.arcnn_bench --split test --select 0.3,0.5 --block-steps 4,1 \\
+        --part-writing on,off --reference out/arcnn/reference --card models_tflite/arcnn_bach.json   # once
+    .venv-train/bin/python -m tools.bench.arcnn_bench --speed-only --reference out/arcnn/reference \\
+        --card models_tflite/arcnn_bach.json          # the speed again, on a machine no training shares
 
 Needs the voice cache (tools/arcnn/data.py) and LiteRT. --reference is a folder holding
 deepcomposer_arcnn_int8.tflite (`python ../shared/reference/deepcomposer_arcnn.py --tflite FOLDER`).
@@ -254,6 +256,40 @@ def generate(net, melodies, settings_of, block_steps=arcnn.BLOCK_STEPS, part_wri
     return pieces
 
 
+# -- speed --------------------------------------------------------------------------------------------------
+
+def speed_figures(net, eight_bars, reference_folder=None) -> dict:
+    """A default generation of `eight_bars` (median of 7) and, beside it, 100 passes of DeepComposer's network."""
+    steps = max(e for _, e, _ in eight_bars)
+    for _ in range(2):
+        net.harmonize(eight_bars, steps, arcnn.SamplingSettings(seed=0))
+    times = []
+    for k in range(7):
+        started = time.perf_counter()
+        net.harmonize(eight_bars, steps, arcnn.SamplingSettings(seed=k))
+        times.append(time.perf_counter() - started)
+    ours = statistics.median(times)
+    speed = {"default_generation_s": round(ours, 3), "what": "Ode to Joy, 8 bars, 100 Gibbs steps, median of 7",
+             "load_average_at_start": round(os.getloadavg()[0], 2)}
+    print(f"\nspeed: a default generation takes {ours:.3f} s (median of 7)")
+    if reference_folder:
+        with open(os.path.join(reference_folder, "deepcomposer_arcnn_int8.tflite"), "rb") as f:
+            reference = runtime.TFLiteModel(f.read(), {"name": "deepcomposer_arcnn_int8"}, runtime=net.model.runtime)
+        roll = np.zeros((1, 128, 128, 1), dtype=np.float32)
+        for _ in range(3):
+            reference(roll)
+        passes = []
+        for _ in range(15):
+            started = time.perf_counter()
+            reference(roll)
+            passes.append(time.perf_counter() - started)
+        hundred = 100 * statistics.median(passes)
+        speed.update({"reference_100_passes_s": round(hundred, 3), "ratio": round(hundred / ours, 1)})
+        print(f"  DeepComposer's network, 100 passes (median pass x 100): {hundred:.3f} s: "
+              f"ours is {hundred / ours:.1f}x faster")
+    return speed
+
+
 # -- main ---------------------------------------------------------------------------------------------------
 
 def main(argv=None) -> int:
@@ -273,6 +309,8 @@ def main(argv=None) -> int:
                         help="the sampler's rule against parallel fifths and octaves (default on); with --select, "
                              "each value given, and the figures below are printed for each")
     parser.add_argument("--skip-likelihood", action="store_true")
+    parser.add_argument("--speed-only", action="store_true",
+                        help="only the speed, written into --card's figures beside the rest (for a quieter machine)")
     parser.add_argument("--select", metavar="T,T,...",
                         help="first print the validation sopranos' figures at these creative risks (how the default "
                              "was chosen), whatever --split says")
@@ -280,6 +318,15 @@ def main(argv=None) -> int:
     rules = args.part_writing.split(",")
     if not set(rules) <= {"on", "off"}:
         parser.error("--part-writing takes on, off or both")
+
+    if args.speed_only:
+        net = arcnn.ArcnnBach.load(args.models)
+        speed = speed_figures(net, unseen_melodies()["sample_ode_to_joy"][1], args.reference)
+        if args.card:
+            with open(args.card) as f:
+                figures = json.load(f).get("figures", {})
+            write_card_figures(args.card, dict(figures, speed=speed))
+        return 0
 
     splits = data.load()
     chorales = splits[args.split]
@@ -352,34 +399,7 @@ def main(argv=None) -> int:
     print("\nthe melody through sampling:", "; ".join(f"{k}: {v}" for k, v in unchanged.items()))
     figures["melody_kept"] = unchanged
 
-    eight_bars = unseen["sample_ode_to_joy"][1]
-    steps = max(e for _, e, _ in eight_bars)
-    for _ in range(2):
-        net.harmonize(eight_bars, steps, arcnn.SamplingSettings(seed=0))
-    times = []
-    for k in range(7):
-        started = time.perf_counter()
-        net.harmonize(eight_bars, steps, arcnn.SamplingSettings(seed=k))
-        times.append(time.perf_counter() - started)
-    ours = statistics.median(times)
-    speed = {"default_generation_s": round(ours, 3), "what": "Ode to Joy, 8 bars, 100 Gibbs steps, median of 7"}
-    print(f"\nspeed: a default generation takes {ours:.3f} s (median of 7)")
-    if args.reference:
-        with open(os.path.join(args.reference, "deepcomposer_arcnn_int8.tflite"), "rb") as f:
-            reference = runtime.TFLiteModel(f.read(), {"name": "deepcomposer_arcnn_int8"}, runtime=net.model.runtime)
-        roll = np.zeros((1, 128, 128, 1), dtype=np.float32)
-        for _ in range(3):
-            reference(roll)
-        passes = []
-        for _ in range(15):
-            started = time.perf_counter()
-            reference(roll)
-            passes.append(time.perf_counter() - started)
-        hundred = 100 * statistics.median(passes)
-        speed.update({"reference_100_passes_s": round(hundred, 3), "ratio": round(hundred / ours, 1)})
-        print(f"  DeepComposer's network, 100 passes (median pass x 100): {hundred:.3f} s: "
-              f"ours is {hundred / ours:.1f}x faster")
-    figures["speed"] = speed
+    figures["speed"] = speed_figures(net, unseen["sample_ode_to_joy"][1], args.reference)
 
     if args.card:
         write_card_figures(args.card, figures)

@@ -9,9 +9,15 @@ pitch. The person's melody is the soprano. Sampling (Huang et al. 2017, "Counter
   released note may come back as it was);
 - Gibbs step n of N masks a random share max(5 %, 1 - n / (0.75 N)) of those cells (all of them first),
   scores the grid once, and draws each masked cell from its softmax at temperature `temperature` (the
-  "creative risk"); a hold that ends up after another pitch is read as a new note. The first, fully masked
-  step draws in time order, a hold only continuing the pitch just drawn before it, so that its notes have
-  lengths;
+  "creative risk"), in time order, a hold only continuing the pitch just drawn before it, so that notes have
+  lengths; a hold that ends up after another pitch is read as a new note. After the first step the cells are
+  masked by whole beats of a voice (BLOCK_STEPS, on a grid shifted at random each step): a cell redrawn alone
+  inside a note mostly cut it into a one-step fragment. The network was trained on such masks too;
+- the part-writing rule, one rule stated here rather than learnt: cells drawn from one network pass do not
+  see each other, and made parallel fifths and octaves (about 5 per 100 moves; Bach's chorales about 0).
+  After each draw, a note written on either side of a parallel move gets another pitch (or a rest) from its
+  first cell's softmax, keeping its length and leaving out the pitches that would make parallels into or
+  out of it (`parallel_pitches`);
 - at the end, if the added voices hold more than `max_notes_to_add` notes, the least probable (mean log
   probability of their cells when last drawn) become rests.
 
@@ -42,7 +48,7 @@ SOPRANO = 0
 LOWEST_MASK_SHARE = 0.05  # Coconet's annealing: pmin 0.05, pmax 1, over eta = 3/4 of the steps
 ANNEALED_PART = 0.75
 PERFECT = (0, 7)  # interval classes of the octave (and unison) and the fifth
-BLOCK_STEPS = 1  # cells Gibbs rewrites at once per voice after the first step (1: single cells, as Coconet)
+BLOCK_STEPS = 4  # steps of a voice Gibbs rewrites at once after the first step (a beat; 1 would be Coconet's cells)
 Predict = Callable[[np.ndarray], np.ndarray]  # (steps, 4 * CLASSES + 4) float32 -> (steps, 4, CLASSES) logits
 
 
