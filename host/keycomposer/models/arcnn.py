@@ -227,11 +227,16 @@ class GibbsSampler:
         grid[:] = voice_grid.repaired(grid)
 
     def _draw_in_time_order(self, grid, masked, logits, logp):
-        for step in np.flatnonzero(masked.any(axis=0)):
-            voices = np.flatnonzero(masked[:, step])
-            before = voice_grid.sounding_pitch(grid[voices, step - 1]) if step else np.full(len(voices), -1)
-            scores = np.where(self._allowed(before), logits[voices, step], -np.inf)
-            grid[voices, step], logp[voices, step] = _sample(scores, self.rng)
+        """Each run of masked cells of a voice is drawn from its first cell on, so a hold can continue only
+        the pitch drawn just before it; the k-th cells of all runs are drawn together."""
+        steps = np.arange(grid.shape[1])
+        last_seen = np.maximum.accumulate(np.where(masked, -1, steps), axis=1)
+        place = steps - last_seen - 1  # of a masked cell in its run
+        for k in range(int(place[masked].max()) + 1 if masked.any() else 0):
+            voice, step = np.nonzero(masked & (place == k))
+            before = np.where(step > 0, voice_grid.sounding_pitch(grid[voice, step - 1]), -1)
+            scores = np.where(self._allowed(before), logits[voice, step], -np.inf)
+            grid[voice, step], logp[voice, step] = _sample(scores, self.rng)
 
     def _redraw_parallels(self, grid, writable, logits, logp):
         """The part-writing rule: cells drawn from one network pass, each unaware of what the others drew, make
