@@ -104,7 +104,8 @@ def model_card(training: dict, pieces, decoding: dict) -> dict:
         },
         "training": {
             "command": f"python -m tools.gan.train --style {style} --out RUN --minutes {settings['minutes']:g} "
-                       f"--threads {settings['threads']} --seed {settings['seed']}",
+                       f"--threads {settings['threads']} --seed {settings['seed']} --lr {settings['lr']:g} "
+                       f"--update-ratio {settings['update_ratio']} --auxiliary {settings['auxiliary']:g}",
             "settings": settings,
             "generator_updates": training["generator_updates"],
             "epochs_done": training["epochs_done"],

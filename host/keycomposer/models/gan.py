@@ -235,6 +235,9 @@ class Accompanist:
         """Each part's notes (start step, end step, MIDI pitch), top part first, at the melody's pitch as played
         (a note past MIDI 0..127, which only a melody at the keyboard's very edge asks for, is left out)."""
         log_probability, shift = self.log_probability(melody, seed)
+        first = int(np.flatnonzero(melody.pitches >= 0)[0])
+        log_probability[:first] = np.where(np.arange(voice_grid.CLASSES) == voice_grid.REST, 0.0, -np.inf)  # the
+        # parts come in with the melody: a chorale's parts never sing before its soprano
         read = np.where(melody.pitches >= 0, melody.pitches + shift, -1)
         classes = decode(log_probability, read, seed=(seed, 1), decoding=self.decoding)
         return [[(start, end, pitch - shift) for start, end, pitch in voice_grid.class_notes(part)

@@ -258,3 +258,10 @@ def test_a_melody_too_wide_for_the_model_is_refused():
     wide = Composition((Track((Note(0, 30, BEAT), Note(BEAT, 100, BEAT))),))
     with pytest.raises(AccompanimentError, match=r"spans 70 semitones"):
         accompany(wide, style="bach")
+
+
+def test_before_the_melody_s_first_note_every_part_rests(style):
+    pickup = Melody(np.concatenate([[-1] * 12, np.resize([67, 67, 69, 71, 72, 71, 69, 67], 64)]))
+    roll = Accompanist(style, SHIPPED).roll(pickup, seed=0)
+    assert not roll[:, :12].any()
+    assert roll[:, 12:].any(axis=(1, 2)).all()
