@@ -14,7 +14,8 @@ Melodies: the first --bars bars of each piece of the split (tools/gan/data.py: t
 the piece's own bars), and the 30 melodies no training or selection saw (tools/bench/unseen_melodies.py).
 Figures, per accompanist and set:
 - voice leading (keycomposer.music.voice_leading): parallel fifths and octaves per 100 moves in which both
-  voices of a pair move (all six pairs, the melody with them), crossings per 100 steps (neighbouring voices);
+  voices of a pair move (all six pairs, the melody with them), crossings per 100 steps in which both voices
+  sound (neighbouring voices), and of those steps the ones where a part sounds above the melody ("above");
 - in key: the parts' notes in the melody's key (Krumhansl-Kessler best key of the melody);
 - consonance: the parts' note starts that sound a third, fourth (not against the bass), fifth, sixth or
   octave with the melody sounding then;
@@ -150,11 +151,12 @@ def texture(melody_notes, parts, steps) -> dict:
         melody_line[start:end] = pitch
     found, moves = parallels([melody_notes] + list(parts), steps)
     crossed, both = crossings([melody_notes] + list(parts), steps)
+    above = sum(crossings([melody_notes, part], steps)[0] for part in parts)  # a part above the melody
     added = [(part, note) for part, notes in enumerate(parts) for note in notes]
     starts = [(part, melody_line[start], pitch) for part, (start, _, pitch) in added
               if start < steps and melody_line[start] >= 0]
     consonant = sum(abs(m - p) % 12 in CONSONANT - ({5} if part == 2 else set()) for part, m, p in starts)
-    return {"parallels": found, "moves": moves, "crossed": crossed, "both": both,
+    return {"parallels": found, "moves": moves, "crossed": crossed, "both": both, "above_melody": above,
             "in_key": sum(bool(scale[pitch % 12]) for _, (_, _, pitch) in added), "notes": len(added),
             "consonant": consonant, "starts": len(starts)}
 
@@ -181,6 +183,7 @@ def summary(counts: list) -> dict:
     share = lambda a, b: round(100 * total[a] / total[b], 2) if total[b] else None  # noqa: E731
     return {"parallels_per_100_moves": share("parallels", "moves"), "moves": total["moves"],
             "crossings_per_100_steps": share("crossed", "both"),
+            "above_melody_per_100_steps": round(100 * total["above_melody"] / max(1, total["both"]), 2),
             "in_key": round(total["in_key"] / total["notes"], 3) if total["notes"] else None,
             "consonant_starts": round(total["consonant"] / total["starts"], 3) if total["starts"] else None,
             "notes_per_bar": round(16 * total["notes"] / max(1, sum(c.get("steps", 0) for c in counts)), 2)}
@@ -276,13 +279,13 @@ def print_result(result: dict) -> None:
         if not isinstance(rows, dict) or "melodies" not in rows:
             continue
         print(f"\n{set_name}: {rows['melodies']} melodies")
-        print(f"{'':12} {'par/100mv':>9} {'moves':>6} {'cross/100':>9} {'in key':>6} {'consonant':>9} "
-              f"{'notes/bar':>9} {'to real':>7}")
+        print(f"{'':12} {'par/100mv':>9} {'moves':>6} {'cross/100':>9} {'above/100':>9} {'in key':>6} "
+              f"{'consonant':>9} {'notes/bar':>9} {'to real':>7}")
         for who, row in rows.items():
             if who == "melodies":
                 continue
             print(f"{who:12} {row['parallels_per_100_moves']!s:>9} {row['moves']:>6} {row['crossings_per_100_steps']!s:>9}"
-                  f" {row['in_key']!s:>6} {row['consonant_starts']!s:>9} {row['notes_per_bar']!s:>9} "
+                  f" {row['above_melody_per_100_steps']!s:>9} {row['in_key']!s:>6} {row['consonant_starts']!s:>9} {row['notes_per_bar']!s:>9} "
                   f"{row.get('distance_to_real', '')!s:>7}")
         if "parts" in rows.get("real", {}):
             print(f"  per part ({', '.join(PART_FIGURES)}):")
