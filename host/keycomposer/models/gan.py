@@ -161,10 +161,10 @@ def melody_features(pitches: np.ndarray, struck: np.ndarray, lowest: int, pitche
 
 def held_through_rests(pitches: np.ndarray, shortest: int) -> np.ndarray:
     """The melody (per step a pitch or -1) as the generator reads it: every rest of ``shortest`` steps or more
-    between two of its notes holds the note before it (0: none). The generator learnt from no window in which
-    the melody is silent throughout, and where the first violin rested a whole bar it heard the parts barely:
-    they sat out 92, 75 and 69 % of those bars of the training quartets (the quartets' own parts 39, 20 and
-    22 %). Shorter rests, a breath between phrases, it has heard often and reads as they are."""
+    between two of its notes holds the note before it (0: none). The generator learnt from windows whose melody
+    sounds, and where the first violin rests a whole bar the quartets' parts often sit out too (the earlier
+    piano-roll generator left them 69 to 92 % silent there); under a person's melody a bar of silence is more
+    often a held breath than a cue for the band to stop. Shorter rests it has heard often and reads as they are."""
     pitches = np.asarray(pitches)
     read = pitches.copy()
     if shortest <= 0:
