@@ -11,7 +11,8 @@ Three accompanists, decoded alike (keycomposer.models.gan_decoding, the card's s
 Beside them, "real": the composer's own parts of the same pieces.
 
 Melodies: the first --bars bars of each piece of the split (tools/gan/data.py: the melody part's top line, in
-the piece's own bars), and the 30 melodies no training or selection saw (tools/bench/unseen_melodies.py).
+the piece's own bars), and with --split test the 30 melodies no training or selection saw
+(tools/bench/unseen_melodies.py; the speed is timed on them in every run, their notes unread).
 Figures, per accompanist and set:
 - voice leading (keycomposer.music.voice_leading): parallel fifths and octaves per 100 moves in which both
   voices of a pair move (all six pairs, the melody with them), crossings per 100 steps in which both voices
@@ -227,6 +228,8 @@ def bench(style: str, split: str, bars: int, seeds: int, models=None, data_folde
     sets = {split: piece_melodies(data.load(style, data_folder, barred=True)[split], bars), "unseen": unseen()}
     result = {}
     for set_name, melodies in sets.items():
+        if set_name == "unseen" and split != "test":
+            continue  # no choice is made on them: read with the test split only
         counts = {name: [] for name in list(runs) + ["real"]}
         parts_rows = {name: [] for name in counts}
         for name, melody, melody_notes, real, steps in melodies:
