@@ -111,7 +111,8 @@ register(Technique(
     model_files=("gan_bach", "gan_quartet"),
     parameters=(
         Parameter("style", str, "bach", "which accompaniment: bach or quartet", choices=("bach", "quartet")),
-        Parameter("chords", str, "error", "a melody with chords: error, or top (keep the highest note)",
+        Parameter("chords", str, "error", "a melody with chords: error, or top (keep the highest note); an "
+                  "ornament (notes one after the other inside a 16th) is read as its top note either way",
                   choices=("error", "top")),
     ),
     run=_run_gan,

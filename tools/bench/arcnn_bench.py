@@ -33,6 +33,7 @@ import numpy as np
 
 from keycomposer.models import arcnn, runtime, voice_grid
 from keycomposer.music import metrics
+from keycomposer.music.voice_leading import crossings, parallels
 from tools.arcnn import data, train
 from tools.bench.unseen_melodies import unseen_melodies
 from tools.tflite_files import write_card_figures
@@ -155,51 +156,6 @@ def likelihood_rows(models: dict, windows) -> dict:
 
 
 # -- what it writes -----------------------------------------------------------------------------------------
-
-def voice_line(notes, steps) -> np.ndarray:
-    """(steps,) MIDI pitch sounding, -1 where the voice rests; and onsets as a second array."""
-    line = np.full(steps, -1)
-    struck = np.zeros(steps, dtype=bool)
-    for start, end, midi in notes:
-        line[start:min(end, steps)] = midi
-        if start < steps:
-            struck[start] = True
-    return line, struck
-
-
-def parallels(voices, steps) -> tuple:
-    """(parallel fifths and octaves, moves): over each pair of voices, the moves from one sonority to the next
-    (both sounding) in which both voices change pitch; a parallel is a perfect fifth or octave (compound or
-    unison) on both sides of a move in the same direction."""
-    lines = [voice_line(v, steps)[0] for v in voices]
-    found = moves = 0
-    for i in range(len(lines)):
-        for j in range(i + 1, len(lines)):
-            both = (lines[i] >= 0) & (lines[j] >= 0)
-            pairs = np.stack([lines[i][both], lines[j][both]], axis=1)
-            changed = np.any(pairs[1:] != pairs[:-1], axis=1)
-            sonorities = np.concatenate([pairs[:1], pairs[1:][changed]]) if len(pairs) else pairs
-            for a, b in zip(sonorities[:-1], sonorities[1:]):
-                di, dj = b[0] - a[0], b[1] - a[1]
-                if di == 0 or dj == 0:
-                    continue
-                moves += 1
-                before, after = abs(a[0] - a[1]) % 12, abs(b[0] - b[1]) % 12
-                if before == after and before in (0, 7) and np.sign(di) == np.sign(dj):
-                    found += 1
-    return found, moves
-
-
-def crossings(voices, steps) -> tuple:
-    """(steps where a lower voice sounds above the one over it, steps where both sound)."""
-    lines = [voice_line(v, steps)[0] for v in voices]
-    crossed = both_count = 0
-    for upper, lower in zip(lines[:-1], lines[1:]):
-        both = (upper >= 0) & (lower >= 0)
-        both_count += int(both.sum())
-        crossed += int((both & (lower > upper)).sum())
-    return crossed, both_count
-
 
 def in_key_share(melody, added) -> tuple:
     """(added notes in the melody's key, added notes): the key is the melody's Krumhansl-Kessler best key."""

@@ -1,34 +1,38 @@
-"""Accompaniment GAN against the real pieces and a naive baseline, side by side in one run.
+"""Accompaniment GAN against a rule-map harmonizer and an octave copy, side by side in one run.
 
-    .venv/bin/python tools/bench/gan_bench.py --style bach [--bars 16] [--seeds 2]
+    .venv/bin/python tools/bench/gan_bench.py --style bach --split valid            # while choosing
+    .venv/bin/python tools/bench/gan_bench.py --style bach --split test --write-card # once, for the shipped model
 
-For every test piece of the style (tools/gan/data.py's split: never seen in training), read in its own bars (its
-pickup's missing beats put back as rests, its bars as its time signatures and measures draw them, given to every
-accompanist as a MIDI file would give them: "first 16 bars" are 16 of them, and a bar's figures are counted in
-them), the melody part is given to three accompanists: the GAN (models_tflite/gan_<style>.tflite), the composer (the
-piece's own parts: the target) and a baseline that copies the melody one octave down into every track. Per track it
-prints MuseGAN's metrics (empty bar rate, used pitch classes per bar, qualified note rate, polyphonic rate), the
-tonal distance between the melody and that track, and figures of our own that tell one voice from another (pitch
-classes used, mean pitch, notes per bar, in-scale ratio, share of notes one 16th long, share of moves by step),
-averaged over pieces, and how its notes per bar follow the melody's (the slope over 8-bar stretches of all pieces
-pooled; the baseline's is 1), and for each figure the ratio |GAN - real| / |baseline - real|: under 1 means the GAN
-is closer to the real pieces than the baseline is. Beside them, the training pieces' own parts read the same way
-("training"): what a generator that wrote exactly as the pieces it learned from would score. Where their ratio is 1
-or more, the test pieces differ from the training pieces more than the baseline differs from the test pieces, and
-only a generator that wrote unlike its training pieces, towards these test pieces, could be closer. (Drum pattern is
-a drum-track metric; neither style has drums.) Then the latency of 8 bars of accompaniment, with the model loaded
-once, and of a whole `accompany` call that loads it too.
+Three accompanists, decoded alike (keycomposer.models.gan_decoding, the card's settings, seeds 0..--seeds-1):
+- GAN: the shipped generator's class probabilities (keycomposer.models.gan).
+- rule map: root-position triads under each melody note in the melody's key (`rule_map`): per part and step,
+  the struck (at a melody note's start) or held chord tones in the part's range, all alike likely.
+- octave copy: the melody an octave down in every part.
+Beside them, "real": the composer's own parts of the same pieces.
 
-Needs the data cache (out/gan/<style>.npz, from `python -m tools.gan.data`) and a TFLite runtime.
+Melodies: the first --bars bars of each piece of the split (tools/gan/data.py: the melody part's top line, in
+the piece's own bars), and with --split test the 30 melodies no training or selection saw
+(tools/bench/unseen_melodies.py; the speed is timed on them in every run, their notes unread).
+Figures, per accompanist and set:
+- voice leading (keycomposer.music.voice_leading): parallel fifths and octaves per 100 moves in which both
+  voices of a pair move (all six pairs, the melody with them), crossings per 100 steps in which both voices
+  sound (neighbouring voices), and of those steps the ones where a part sounds above the melody ("above");
+- in key: the parts' notes in the melody's key (Krumhansl-Kessler best key of the melody);
+- consonance: the parts' note starts that sound a third, fourth (not against the bass), fifth, sixth or
+  octave with the melody sounding then;
+- per part, against the real parts (pieces only): MuseGAN's figures (empty bar rate, pitch classes per bar,
+  polyphonic rate, qualified note rate) and the tonal distance to the melody, averaged over pieces; and the
+  mean over those five of |figure - real| / real's spread among the three accompanists ("distance to real",
+  lower is closer);
+- speed: 8 bars of accompaniment with the model loaded once, median over the unseen melodies.
 """
 
 import argparse
-import math
+import json
 import statistics
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -36,245 +40,284 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "host"))
 
-from keycomposer.models.gan import Accompanist, accompany, melody_of  # noqa: E402
-from keycomposer.models.bars import COMMON_TIME  # noqa: E402
-from keycomposer.music.composition import Composition, TimeSignature  # noqa: E402
-from keycomposer.music.metrics import composition_metrics  # noqa: E402
-from keycomposer.music.pianoroll import from_pianoroll  # noqa: E402
+from keycomposer.models import voice_grid  # noqa: E402
+from keycomposer.models.bars import Bars  # noqa: E402
+from keycomposer.models.gan import Accompanist, Melody, octave_shift  # noqa: E402
+from keycomposer.models.gan_decoding import decode  # noqa: E402
+from keycomposer.music import metrics  # noqa: E402
+from keycomposer.music.voice_leading import crossings, parallels  # noqa: E402
+from tools.bench.unseen_melodies import unseen_melodies  # noqa: E402
 from tools.gan import data  # noqa: E402
-from tools.gan.calibrate import follows_melody, top_voice  # noqa: E402
+from tools.gan.train import voice_of  # noqa: E402
 
-# MuseGAN's used pitch classes (UPC) is per bar (its paper: "from 0 to 12"); pitch_classes_used, over the
-# whole excerpt, is kept among ours below.
-MUSEGAN_METRICS = ("empty_bar_rate", "pitch_classes_per_bar", "qualified_note_rate", "polyphonic_rate")
-TARGET_METRICS = MUSEGAN_METRICS + ("tonal_distance_to_melody",)  # the issue's target: MuseGAN's and tonal distance
-# Not MuseGAN's, but where a monophonic part differs from another: its register, how busy it is, its key.
-EXTRA_METRICS = ("pitch_classes_used", "mean_pitch", "notes_per_bar", "in_scale_ratio", "one_step_notes",
-                 "stepwise_motion", "follows_melody")
-POOLED = ("follows_melody",)  # figures of all pieces' stretches together, not averaged piece by piece
-STEPS_PER_BAR = 16
-RESOLUTION = 480  # ticks per beat of the tracks as_tracks writes
-STEP_TICKS = RESOLUTION // 4  # one 16th
+PART_FIGURES = ("empty_bar_rate", "pitch_classes_per_bar", "polyphonic_rate", "qualified_note_rate",
+                "tonal_distance_to_melody")
+CONSONANT = {0, 3, 4, 5, 7, 8, 9}  # interval classes; a fourth (5) is a dissonance against the bass
+# Each part's range for the rule map: the chorales' and quartets' usual ranges (MIDI), top part first.
+RANGES = {"bach": ((55, 74), (48, 67), (36, 60)), "quartet": ((55, 88), (48, 79), (36, 67))}
+TRIAD_ORDER = {"major": (0, 5, 7, 2, 9, 4, 11), "minor": (0, 7, 5, 3, 8, 10, 2)}  # degrees tried, I IV V first
 
 
-def as_tracks(roll):
-    """Tracks of a (parts, steps, 128) bool roll at 16ths, resolution RESOLUTION."""
-    return from_pianoroll(roll, steps_per_beat=4, resolution=RESOLUTION).tracks
+def notes_of(pitches, struck) -> list:
+    """(start, end, pitch) notes of one voice given per step (pitch or -1, True where a note starts)."""
+    notes = []
+    for step in range(len(pitches)):
+        if pitches[step] < 0:
+            continue
+        if notes and notes[-1][1] == step and notes[-1][2] == pitches[step] and not struck[step]:
+            notes[-1] = (notes[-1][0], step + 1, notes[-1][2])
+        else:
+            notes.append((step, step + 1, int(pitches[step])))
+    return notes
 
 
-def in_bars(tracks, bars, name=""):
-    """A composition of these tracks whose time signatures draw ``bars`` (keycomposer.models.bars.Bars)."""
-    signatures = tuple(TimeSignature(step * STEP_TICKS, *meter) for step, meter in bars.signatures())
-    return Composition(tuple(tracks), RESOLUTION, time_signatures=signatures, name=name)
+def roll_of(notes, steps) -> np.ndarray:
+    roll = np.zeros((steps, 128), dtype=bool)
+    for start, end, pitch in notes:
+        roll[start:end, pitch] = True
+    return roll
 
 
-def figures(composition: Composition) -> list:
-    """Per accompaniment track (tracks 1..3): its metrics and its tonal distance to the melody (track 0)."""
-    metrics = composition_metrics(composition)
+def melody_key(melody_notes, steps) -> tuple:
+    tonic, mode, _ = metrics.best_key(roll_of(melody_notes, steps))
+    return tonic, mode
+
+
+def rule_map(melody: Melody, style: str) -> np.ndarray:
+    """(steps, 3, CLASSES) log-probabilities: under each melody note the first diatonic triad of the melody's
+    key (I, IV, V, then the others) whose tones hold the melody's pitch class; each part's chord tones in its
+    range alike likely, struck where the melody note starts, held after. A rest keeps the chord before it."""
+    steps = len(melody.pitches)
+    tonic, mode = melody_key(notes_of(melody.pitches, melody.onsets), steps)
+    scale = np.flatnonzero(metrics.scale_mask(tonic, mode))
+    probability = np.full((steps, 3, voice_grid.CLASSES), 1e-6)
+    chord = None
+    for step in range(steps):
+        pitch = melody.pitches[step]
+        if pitch >= 0 and (melody.onsets[step] or chord is None):
+            for degree in TRIAD_ORDER[mode]:
+                root = (tonic + degree) % 12
+                third, fifth = [int(scale[(list(scale).index(root) + k) % 7]) for k in (2, 4)] if root in scale else (0, 0)
+                if root in scale and pitch % 12 in (root, third, fifth):
+                    chord = (root, third, fifth)
+                    break
+            else:
+                chord = (pitch % 12, (pitch + 4) % 12, (pitch + 7) % 12)
+        if chord is None:
+            continue
+        struck = bool(melody.onsets[step]) and pitch >= 0
+        for part, (low, high) in enumerate(RANGES[style]):
+            allowed = [p for p in range(low, high + 1) if p % 12 in (chord[:1] if part == 2 else chord)]
+            for p in allowed:
+                onset = voice_grid.onset_class(p)
+                probability[step, part, onset] += 1.0 if struck or step == 0 else 0.05
+                probability[step, part, onset + voice_grid.PITCHES] += 0.0 if struck else 1.0
+    probability /= probability.sum(axis=2, keepdims=True)
+    return np.log(probability)
+
+
+def octave_copy(melody: Melody) -> np.ndarray:
+    """(steps, 3, CLASSES) log-probabilities that are all but certain of the melody an octave down."""
+    steps = len(melody.pitches)
+    probability = np.full((steps, 3, voice_grid.CLASSES), 1e-9)
+    for step, pitch in enumerate(melody.pitches):
+        below = pitch - 12
+        if pitch < 0 or not voice_grid.in_range(below):
+            probability[step, :, voice_grid.REST] = 1.0
+        else:
+            struck = melody.onsets[step] or step == 0 or melody.pitches[step - 1] != pitch
+            probability[step, :, voice_grid.onset_class(below) + (0 if struck else voice_grid.PITCHES)] = 1.0
+    return np.log(probability / probability.sum(axis=2, keepdims=True))
+
+
+def accompanists(accompanist: Accompanist, style: str) -> dict:
+    """{name: function (melody, seed) -> each part's notes}, all decoded by the card's decoding."""
+    def decoded(log_probability_of):
+        def run(melody, seed):
+            classes = decode(log_probability_of(melody), melody.pitches, seed=(seed, 1), decoding=accompanist.decoding)
+            return [voice_grid.class_notes(part) for part in classes]
+        return run
+
+    return {"GAN": lambda melody, seed: accompanist.voices(melody, seed),
+            "rule map": decoded(lambda melody: rule_map(melody, style)),
+            "octave copy": decoded(octave_copy)}
+
+
+def texture(melody_notes, parts, steps) -> dict:
+    """The counts behind the voice-leading, key and consonance figures of one accompanied melody."""
+    tonic, mode = melody_key(melody_notes, steps)
+    scale = metrics.scale_mask(tonic, mode)
+    melody_line = np.full(steps, -1)
+    for start, end, pitch in melody_notes:
+        melody_line[start:end] = pitch
+    found, moves = parallels([melody_notes] + list(parts), steps)
+    crossed, both = crossings([melody_notes] + list(parts), steps)
+    above = sum(crossings([melody_notes, part], steps)[0] for part in parts)  # a part above the melody
+    added = [(part, note) for part, notes in enumerate(parts) for note in notes]
+    starts = [(part, melody_line[start], pitch) for part, (start, _, pitch) in added
+              if start < steps and melody_line[start] >= 0]
+    consonant = sum(abs(m - p) % 12 in CONSONANT - ({5} if part == 2 else set()) for part, m, p in starts)
+    return {"parallels": found, "moves": moves, "crossed": crossed, "both": both, "above_melody": above,
+            "in_key": sum(bool(scale[pitch % 12]) for _, (_, _, pitch) in added), "notes": len(added),
+            "consonant": consonant, "starts": len(starts)}
+
+
+def part_figures(melody_notes, parts, bars: Bars, steps) -> list:
+    """Per part: MuseGAN's figures and its tonal distance to the melody."""
+    starts = bars.starts(steps)
+    melody_roll = roll_of(melody_notes, steps)
     rows = []
-    for index in range(1, len(composition.tracks)):
-        entry = metrics["tracks"][index]
-        notes = composition.tracks[index].notes
-        row = {name: entry.get(name) for name in MUSEGAN_METRICS + ("pitch_classes_used", "in_scale_ratio",
-                                                                     "stepwise_motion")}
-        row["mean_pitch"] = statistics.fmean(note.pitch for note in notes) if notes else None
-        row["notes_per_bar"] = len(notes) / metrics["bars"] if metrics["bars"] else None
-        # A voice that flickers to a neighbour for a 16th and back: notes one step long.
-        row["one_step_notes"] = (sum(note.duration <= STEP_TICKS for note in notes) / len(notes)) if notes else None
-        row["tonal_distance_to_melody"] = metrics["tonal_distance"].get(f"0-{index}")
-        rows.append(row)
+    for notes in parts:
+        roll = roll_of(notes, steps)
+        rows.append({
+            "empty_bar_rate": metrics.empty_bar_rate(roll, starts),
+            "pitch_classes_per_bar": metrics.pitch_classes_per_bar(roll, starts),
+            "polyphonic_rate": metrics.polyphonic_rate(roll, 1),
+            "qualified_note_rate": metrics.qualified_note_rate(roll),
+            "tonal_distance_to_melody": metrics.tonal_distance(melody_roll, roll, 4),
+        })
     return rows
 
 
-def real_reading(piece, bars: int):
-    """A piece's first ``bars`` (0: all) as the benchmark reads them: its (parts, steps, 128) roll, its melody as a
-    composition and as a line, the figures of its own parts and (melody line, its tracks' top lines); None where
-    its melody never sounds there."""
-    parts = piece.first_bars(bars)
-    if not parts[0].any():
-        return None
-    melody_line = top_voice(parts[0])
-    return SimpleNamespace(parts=parts, melody=in_bars(as_tracks(parts[:1]), piece.bars, piece.name),
-                           melody_line=melody_line, figures=figures(in_bars(as_tracks(parts), piece.bars)),
-                           lines=(melody_line, [top_voice(part) for part in parts[1:]]))
+def summary(counts: list) -> dict:
+    total = {key: sum(c[key] for c in counts) for key in counts[0]}
+    share = lambda a, b: round(100 * total[a] / total[b], 2) if total[b] else None  # noqa: E731
+    return {"parallels_per_100_moves": share("parallels", "moves"), "moves": total["moves"],
+            "crossings_per_100_steps": share("crossed", "both"),
+            "above_melody_per_100_steps": round(100 * total["above_melody"] / max(1, total["both"]), 2),
+            "in_key": round(total["in_key"] / total["notes"], 3) if total["notes"] else None,
+            "consonant_starts": round(total["consonant"] / total["starts"], 3) if total["starts"] else None,
+            "notes_per_bar": round(16 * total["notes"] / max(1, sum(c.get("steps", 0) for c in counts)), 2)}
 
 
-def baseline_reading(reading, bars):
-    """The baseline's figures and (melody line, its tracks' top lines) for a piece read by `real_reading` whose
-    bars are ``bars``: the melody one octave down in every track."""
-    parts = reading.parts
-    octave_down = np.zeros_like(parts[0])
-    octave_down[:, :-12] = parts[0][:, 12:]
-    baseline = np.stack([parts[0]] + [octave_down] * (len(parts) - 1))
-    return (figures(in_bars(as_tracks(baseline), bars)),
-            (reading.melody_line, [top_voice(octave_down)] * (len(parts) - 1)))
+def mean_rows(rows: list) -> list:
+    """Per part, each figure's mean over pieces (NaN where a piece has none left out)."""
+    return [{name: round(float(np.nanmean([r[part][name] for r in rows])), 3) for name in PART_FIGURES}
+            for part in range(3)]
 
 
-def ratio(figure: float, real: float, baseline: float):
-    """|figure - real| / |baseline - real|, or None where the baseline already matches the real pieces."""
-    gap = abs(baseline - real)
-    return None if gap < 1e-9 else abs(figure - real) / gap
+def piece_melodies(pieces, bars: int) -> list:
+    """(name, Melody, melody notes, real parts' notes, steps) of each piece's first ``bars`` bars."""
+    out = []
+    for piece in pieces:
+        parts = piece.first_bars(bars)
+        struck = piece.struck[:, :parts.shape[1]] if piece.struck is not None else parts
+        lines = [voice_of(parts[k], struck[k], lowest=k == 3) for k in range(4)]
+        if not (lines[0][0] >= 0).any():
+            continue
+        steps = parts.shape[1]
+        melody = Melody(lines[0][0], piece.bars, lines[0][1])
+        out.append((piece.name, melody, notes_of(*lines[0]), [notes_of(*line) for line in lines[1:]], steps))
+    return out
 
 
-def mean(values):
-    values = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
-    return statistics.fmean(values) if values else math.nan
+def unseen() -> list:
+    out = []
+    for name, (meter, notes) in unseen_melodies().items():
+        steps = max(end for _, end, _ in notes)
+        pitches, struck = np.full(steps, -1), np.zeros(steps, dtype=bool)
+        for start, end, pitch in notes:
+            pitches[start:end], struck[start] = pitch, True
+        out.append((name, Melody(pitches, Bars.regular(tuple(meter)), struck), notes, None, steps))
+    return out
+
+
+def bench(style: str, split: str, bars: int, seeds: int, models=None, data_folder=data.CACHE_FOLDER) -> dict:
+    accompanist = Accompanist(style, folder=models)
+    runs = accompanists(accompanist, style)
+    sets = {split: piece_melodies(data.load(style, data_folder, barred=True)[split], bars), "unseen": unseen()}
+    result = {}
+    for set_name, melodies in sets.items():
+        if set_name == "unseen" and split != "test":
+            continue  # no choice is made on them: read with the test split only
+        counts = {name: [] for name in list(runs) + ["real"]}
+        parts_rows = {name: [] for name in counts}
+        for name, melody, melody_notes, real, steps in melodies:
+            for who, run in runs.items():
+                for seed in range(seeds):
+                    parts = run(melody, seed)
+                    counts[who].append({**texture(melody_notes, parts, steps), "steps": steps})
+                    if real is not None:
+                        parts_rows[who].append(part_figures(melody_notes, parts, melody.bars, steps))
+            if real is not None:
+                counts["real"].append({**texture(melody_notes, real, steps), "steps": steps})
+                parts_rows["real"].append(part_figures(melody_notes, real, melody.bars, steps))
+        result[set_name] = {"melodies": len(melodies)}
+        for who in counts:
+            if not counts[who]:
+                continue
+            row = summary(counts[who])
+            if parts_rows[who]:
+                row["parts"] = mean_rows(parts_rows[who])
+            result[set_name][who] = row
+        if parts_rows["real"]:
+            real_rows = result[set_name]["real"]["parts"]
+            for who in runs:
+                gaps = []
+                for part in range(3):
+                    for figure in PART_FIGURES:
+                        values = [result[set_name][w]["parts"][part][figure] for w in list(runs) + ["real"]]
+                        spread = max(values) - min(values)
+                        real_value = real_rows[part][figure]
+                        mine = result[set_name][who]["parts"][part][figure]
+                        if spread > 1e-9 and not np.isnan(mine) and not np.isnan(real_value):
+                            gaps.append(abs(mine - real_value) / spread)
+                result[set_name][who]["distance_to_real"] = round(float(np.mean(gaps)), 3) if gaps else None
+    # Speed: 8 bars (128 16ths) of each unseen melody, its first 8 bars read over and over if shorter.
+    timings = []
+    for _, melody, _, _, _ in sets["unseen"]:
+        pitches = np.resize(melody.pitches, 128)
+        struck = np.resize(melody.onsets, 128)
+        eight = Melody(pitches, Bars(), struck)
+        started = time.perf_counter()
+        accompanist.voices(eight, 0)
+        timings.append(1000 * (time.perf_counter() - started))
+    result["speed_8_bars_ms"] = {"median": round(statistics.median(timings), 1), "max": round(max(timings), 1)}
+    result["settings"] = {"split": split, "bars": bars, "seeds": seeds, "decoding": accompanist.decoding.to_card()}
+    return result
+
+
+def print_result(result: dict) -> None:
+    for set_name, rows in result.items():
+        if not isinstance(rows, dict) or "melodies" not in rows:
+            continue
+        print(f"\n{set_name}: {rows['melodies']} melodies")
+        print(f"{'':12} {'par/100mv':>9} {'moves':>6} {'cross/100':>9} {'above/100':>9} {'in key':>6} "
+              f"{'consonant':>9} {'notes/bar':>9} {'to real':>7}")
+        for who, row in rows.items():
+            if who == "melodies":
+                continue
+            print(f"{who:12} {row['parallels_per_100_moves']!s:>9} {row['moves']:>6} {row['crossings_per_100_steps']!s:>9}"
+                  f" {row['above_melody_per_100_steps']!s:>9} {row['in_key']!s:>6} {row['consonant_starts']!s:>9} {row['notes_per_bar']!s:>9} "
+                  f"{row.get('distance_to_real', '')!s:>7}")
+        if "parts" in rows.get("real", {}):
+            print(f"  per part ({', '.join(PART_FIGURES)}):")
+            for who, row in rows.items():
+                if who != "melodies":
+                    print(f"  {who:12} " + " | ".join(" ".join(f"{part[f]:.2f}" for f in PART_FIGURES)
+                                                      for part in row["parts"]))
+    print(f"\n8 bars: {result['speed_8_bars_ms']} ms; settings {result['settings']}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--style", default="bach", choices=sorted(data.STYLES))
-    parser.add_argument("--bars", type=int, default=16,
-                        help="bars read from the start of each test piece (0: the whole piece)")
-    parser.add_argument("--seeds", type=int, default=2, help="GAN generations per piece")
+    parser.add_argument("--split", default="valid", choices=("valid", "test"))
+    parser.add_argument("--bars", type=int, default=16, help="bars read from the start of each piece (0: all)")
+    parser.add_argument("--seeds", type=int, default=2, help="generations per melody and accompanist")
     parser.add_argument("--data", default=str(REPO / data.CACHE_FOLDER))
     parser.add_argument("--models", default=None, help="models folder (default: models_tflite)")
-    parser.add_argument("--float32", help="a float32 .tflite of the same generator, for a latency comparison")
-    parser.add_argument("--write-card", action="store_true",
-                        help="also store these figures in the model card (the .tflite is not touched): the first bars' "
-                             "in 'metrics', whole files' in 'metrics_whole_files'")
+    parser.add_argument("--write-card", action="store_true", help="store these figures in the card under 'metrics'")
     args = parser.parse_args(argv)
-
-    accompanist = Accompanist(args.style, folder=args.models)
-    splits = data.load(args.style, args.data, barred=True)  # bars as the scores have them
-    tests = splits["test"]
-    results = {"GAN": [], "real": [], "baseline": [], "training": []}
-    lines = {who: [] for who in results}  # (melody line, the tracks' top lines) per piece and generation
-    for piece in splits["train"]:
-        reading = real_reading(piece, args.bars)
-        if reading is not None:
-            results["training"].append(reading.figures)
-            lines["training"].append(reading.lines)
-    seed_change = []
-    started = time.monotonic()
-    for piece in tests:
-        reading = real_reading(piece, args.bars)
-        if reading is None:
-            continue
-        melody, melody_line = reading.melody, reading.melody_line
-        baseline, baseline_lines = baseline_reading(reading, piece.bars)
-        results["real"].append(reading.figures)
-        results["baseline"].append(baseline)
-        lines["real"].append(reading.lines)
-        lines["baseline"].append(baseline_lines)
-        line = melody_of(melody, chords="top")
-        rolls = [accompanist.roll(line, seed=seed) for seed in range(max(2, args.seeds))]
-        for seed in range(args.seeds):
-            results["GAN"].append(figures(accompanist.compose(melody, seed=seed, chords="top")))
-            lines["GAN"].append((melody_line, [top_voice(part) for part in rolls[seed]]))
-        # How much the seed changes: the share of sounding cells that differ between seeds 0 and 1.
-        first, second = rolls[:2]
-        seed_change.append((first != second).sum() / max(1, (first | second).sum()))
-    read = f"first {args.bars} bars" if args.bars > 0 else "whole"
-    print(f"{args.style}: {len(tests)} test files, {read}, {args.seeds} GAN seeds each "
-          f"({time.monotonic() - started:.1f} s)")
-    print(f"seed 0 against seed 1: {mean(seed_change):.3f} of the sounding accompaniment cells differ")
-    names = [name for name, _ in accompanist.tracks]
-    header = (f"{'track':10} {'metric':26} {'real':>8} {'GAN':>8} {'baseline':>9} {'ratio':>7} {'training':>9} "
-              f"{'ratio':>7}")
-    print(header)
-    counts = {group: {"closer": 0, "total": 0, "ties": 0, "training_closer": 0} for group in ("target", "extra")}
-    table = {}
-    who = ("real", "GAN", "baseline", "training")
-    for track, name in enumerate(names):
-        for metric in TARGET_METRICS + EXTRA_METRICS:
-            count = counts["target" if metric in TARGET_METRICS else "extra"]
-            if metric in POOLED:
-                real, gan, base, trained = (follows_melody([(line, tracks[track]) for line, tracks in lines[w]])
-                                            for w in who)
-            else:
-                real, gan, base, trained = (mean([rows[track][metric] for rows in results[w]]) for w in who)
-            gan_ratio, training_ratio = ratio(gan, real, base), ratio(trained, real, base)
-            if gan_ratio is None:  # the baseline already matches the real pieces: no ratio to give
-                count["ties"] += 1
-                shown = f"{'(tie)':>7} {trained:9.3f} {'':7}"
-            else:
-                count["total"] += 1
-                count["closer"] += gan_ratio < 1
-                count["training_closer"] += training_ratio < 1
-                shown = f"{gan_ratio:7.2f} {trained:9.3f} {training_ratio:7.2f}"
-            table.setdefault(name, {})[metric] = {
-                "real": round(real, 4), "gan": round(gan, 4), "baseline": round(base, 4),
-                "ratio": None if gan_ratio is None else round(gan_ratio, 4), "training": round(trained, 4),
-                "training_ratio": None if training_ratio is None else round(training_ratio, 4)}
-            extra = " *" if metric in EXTRA_METRICS else ""
-            print(f"{name:10} {metric + extra:26} {real:8.3f} {gan:8.3f} {base:9.3f} {shown}")
-    summary = {}
-    for group, label in (("target", "MuseGAN's metrics and tonal distance (the target)"),
-                         ("extra", "our own figures (*)")):
-        count = counts[group]
-        summary[group] = f"{count['closer']} of {count['total']}"
-        summary[group + "_training"] = f"{count['training_closer']} of {count['total']}"
-        print(f"{label}: GAN closer to the real pieces than the baseline in {count['closer']} of {count['total']} "
-              f"figures (ratio < 1); {count['ties']} more where the baseline equals the real pieces; the training "
-              f"pieces' own parts closer in {count['training_closer']} of {count['total']}")
-
-    # Latency: 8 bars of a melody from the test set, model loaded once; then whole calls that load it too.
-    parts = next(piece.parts for piece in tests if piece.meter == COMMON_TIME and piece.parts.shape[1] >= 8 * STEPS_PER_BAR)
-    melody = Composition((as_tracks(parts[:1, :8 * STEPS_PER_BAR])[0],))
-    line = melody_of(melody, chords="top")
-    accompanist.roll(line, seed=0)
-    timings = []
-    for seed in range(20):
-        began = time.perf_counter()
-        accompanist.roll(line, seed=seed)
-        timings.append(time.perf_counter() - began)
-    whole = []
-    for seed in range(5):
-        began = time.perf_counter()
-        accompany(melody, style=args.style, seed=seed, chords="top", folder=args.models)
-        whole.append(time.perf_counter() - began)
-    int8 = statistics.median(timings)
-    print(f"latency, 8 bars ({accompanist.model.runtime}, int8): median {int8 * 1000:.1f} ms over 20 runs "
-          f"(target 200 ms: {int8 / 0.2:.2f} of it); whole accompany() call with model loading: median "
-          f"{statistics.median(whole) * 1000:.1f} ms")
-    if args.float32:
-        from keycomposer.models.runtime import TFLiteModel
-
-        float_model = TFLiteModel(Path(args.float32).read_bytes(), accompanist.model.card, threads=1)
-        int8_model = accompanist.model
-        accompanist.model = float_model
-        float_timings = []
-        for seed in range(20):
-            began = time.perf_counter()
-            accompanist.roll(line, seed=seed)
-            float_timings.append(time.perf_counter() - began)
-        accompanist.model = int8_model
-        fl = statistics.median(float_timings)
-        print(f"latency, 8 bars, float32: median {fl * 1000:.1f} ms; int8 / float32 = {int8 / fl:.2f}")
+    result = bench(args.style, args.split, args.bars, args.seeds, args.models, args.data)
+    print_result(result)
     if args.write_card:
-        write_card_metrics(accompanist, {
-            "command": f"tools/bench/gan_bench.py --style {args.style} --bars {args.bars} --seeds {args.seeds}",
-            "test_files": len(tests), "bars_per_file": args.bars, "seeds": args.seeds,
-            "ratio": "|GAN - real| / |baseline - real|; baseline: the melody one octave down in every track",
-            "closer_than_baseline": summary["target"], "closer_than_baseline_own_figures": summary["extra"],
-            "training_pieces_closer_than_baseline": summary["target_training"],
-            "training_pieces_closer_than_baseline_own_figures": summary["extra_training"],
-            "training": "the training pieces' own parts, read as the test pieces are (their ratio: how close a "
-                        "generator that wrote exactly as its training pieces would come)",
-            "per_track": table,
-            "seed_0_vs_1_cells_differing": round(mean(seed_change), 4),
-            "latency_8_bars_ms": round(int8 * 1000, 1), "latency_runtime": accompanist.model.runtime,
-        }, args.models, card_key(args.bars))
+        from tools.tflite_files import write_card_figures
+
+        folder = Path(args.models) if args.models else REPO / "models_tflite"
+        write_card_figures(str(folder / f"gan_{args.style}.json"), result, key="metrics")
+        print(f"wrote the figures into {folder / f'gan_{args.style}.json'}")
     return 0
-
-
-def card_key(bars: int) -> str:
-    """Where the card keeps a run's figures: the first bars' (the target view) in 'metrics', whole files' beside
-    them, so that writing one view keeps the other."""
-    return "metrics" if bars > 0 else "metrics_whole_files"
-
-
-def write_card_metrics(accompanist, metrics: dict, folder, key: str = "metrics") -> None:
-    import json
-
-    from keycomposer.models.runtime import models_dir
-
-    path = Path(folder or models_dir()) / f"gan_{accompanist.style}.json"
-    card = json.loads(path.read_text())
-    card[key] = metrics
-    path.write_text(json.dumps(card, indent=2) + "\n")
-    print(f"wrote the figures into {path} ({key})")
 
 
 if __name__ == "__main__":

@@ -51,12 +51,13 @@ STYLES = {
 class Piece(NamedTuple):
     """One corpus file: its piece's name (a chorale; a quartet, for each of its movements), its (4, steps, 128)
     bool parts, its meter (numerator, denominator) and its later bar changes ((step, meter, skipped), as in
-    `keycomposer.models.bars.Bars`)."""
+    `keycomposer.models.bars.Bars`), and where its notes start (`struck`)."""
 
     name: str
     parts: np.ndarray
     meter: tuple = (4, 4)
     changes: tuple = ()
+    struck: np.ndarray = None  # (4, steps, 128): True where a note starts; None: where a pitch starts sounding
 
     @property
     def bars(self):
@@ -88,15 +89,6 @@ def quartet_split_of(piece: str) -> str:
             "mozart/k80": "valid"}.get(piece, "train")
 
 
-HALVES = ("A", "B")  # the training pieces in two halves, for folds: set or trained on one, read on the other
-
-
-def halves(pieces) -> dict:
-    """The pieces in two halves by piece name (a quartet's movements share one), names sorted, taken alternately."""
-    names = sorted({piece.name for piece in pieces})
-    return {half: [piece for piece in pieces if piece.name in names[index::2]] for index, half in enumerate(HALVES)}
-
-
 def split_of_piece(style: str, piece: str) -> str:
     """train / valid / test for one piece of ``style``, by that style's rule."""
     return split_of(piece) if style == "bach" else quartet_split_of(piece)
@@ -120,12 +112,16 @@ def corpus_files(style: str) -> list:
     raise ValueError(f"unknown style {style!r}: choose one of {', '.join(STYLES)}")
 
 
-def part_roll(part, steps: int) -> np.ndarray:
-    """One part's notes (chords give all their pitches), a note covering [onset, onset + duration) in steps.
-    Grace notes (no duration) and chord symbols (no sound) are left out."""
+def part_roll(part, steps: int) -> tuple:
+    """One part's notes (chords give all their pitches) as two (steps, 128) rolls: sounding, a note covering
+    [onset, onset + duration) in steps, and struck, True at each note's first step (so a note repeated with no
+    gap stays two notes). Grace notes (no duration) and chord symbols (no sound) are left out. Tied notes are
+    one note (music21's stripTies)."""
     from music21 import harmony
 
     roll = np.zeros((steps, MIDI_PITCHES), dtype=bool)
+    struck = np.zeros((steps, MIDI_PITCHES), dtype=bool)
+    part = part.stripTies()
     for element in part.flatten().notes:
         length = float(element.quarterLength)
         if length <= 0 or isinstance(element, harmony.ChordSymbol):
@@ -134,16 +130,20 @@ def part_roll(part, steps: int) -> np.ndarray:
         end = max(start + 1, int(round((float(element.offset) + length) * STEPS_PER_QUARTER)))
         for pitch in element.pitches:
             roll[start:end, pitch.midi] = True
-    return roll
+            if start < steps:
+                struck[start, pitch.midi] = True
+    return roll, struck
 
 
-def score_to_parts(score) -> np.ndarray:
-    """(4, steps, 128) from a score with exactly four parts, in score order (top part first)."""
+def score_to_parts(score) -> tuple:
+    """(sounding, struck), each (4, steps, 128), from a score with exactly four parts, in score order (top part
+    first): see `part_roll`."""
     parts = list(score.parts)
     if len(parts) != PARTS:
         raise ValueError(f"{len(parts)} parts, not {PARTS}")
     steps = int(round(float(score.highestTime) * STEPS_PER_QUARTER))
-    return np.stack([part_roll(part, steps) for part in parts])
+    rolls = [part_roll(part, steps) for part in parts]
+    return np.stack([roll for roll, _ in rolls]), np.stack([struck for _, struck in rolls])
 
 
 def score_bars(score) -> tuple:
@@ -187,28 +187,29 @@ def score_bars(score) -> tuple:
 
 
 def parse_cached(name: str, path: str, folder: str):
-    """(parts, meter, lead, changes) of one corpus file, parsed once and kept in folder/parsed/ (None: not four
-    parts). A file cached before its bar changes were kept is parsed again."""
+    """(parts, struck, meter, lead, changes) of one corpus file, parsed once and kept in folder/parsed/ (None:
+    not four parts). A file cached before its onsets were kept is parsed again."""
     key = hashlib.sha256(path.split("corpus/")[-1].encode()).hexdigest()[:16]
     cached = os.path.join(folder, "parsed", key + ".npz")
     if os.path.exists(cached):
         stored = np.load(cached)
-        if "changes" in stored:
+        if "struck" in stored:
             parts = stored["parts"]
-            return None if parts.size == 0 else (parts, tuple(int(n) for n in stored["meter"]), int(stored["lead"]),
-                                                 _changes(stored["changes"]))
+            return None if parts.size == 0 else (parts, stored["struck"], tuple(int(n) for n in stored["meter"]),
+                                                 int(stored["lead"]), _changes(stored["changes"]))
     from music21 import corpus
 
     score = corpus.parse(path)
     try:
-        parts = score_to_parts(score)
+        parts, struck = score_to_parts(score)
         bars = score_bars(score)
     except ValueError:
-        parts, bars = np.zeros((0, 0, MIDI_PITCHES), dtype=bool), ((4, 4), 0, ())
+        parts = struck = np.zeros((0, 0, MIDI_PITCHES), dtype=bool)
+        bars = ((4, 4), 0, ())
     os.makedirs(os.path.dirname(cached), exist_ok=True)
-    np.savez_compressed(cached, parts=parts, name=name, meter=np.array(bars[0]), lead=bars[1],
+    np.savez_compressed(cached, parts=parts, struck=struck, name=name, meter=np.array(bars[0]), lead=bars[1],
                         changes=_change_rows(bars[2]))
-    return None if parts.size == 0 else (parts, *bars)
+    return None if parts.size == 0 else (parts, struck, *bars)
 
 
 def _change_rows(changes) -> np.ndarray:
@@ -223,7 +224,7 @@ def _changes(rows) -> tuple:
 
 def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
     files = corpus_files(style)
-    pieces, rolls, sources, meters, leads, changes = [], [], [], [], [], []
+    pieces, rolls, strucks, sources, meters, leads, changes = [], [], [], [], [], [], []
     skipped = []
     started = time.monotonic()
     for done, (piece, path) in enumerate(files, 1):
@@ -233,9 +234,10 @@ def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
         else:
             pieces.append(piece)
             rolls.append(parsed[0])
-            meters.append(parsed[1])
-            leads.append(parsed[2])
-            changes.append(_change_rows(parsed[3]))
+            strucks.append(parsed[1])
+            meters.append(parsed[2])
+            leads.append(parsed[3])
+            changes.append(_change_rows(parsed[4]))
             sources.append(path.split("corpus/")[-1])
         if done % 25 == 0 or done == len(files) or style == "quartet":
             print(f"parsed {done}/{len(files)} files in {time.monotonic() - started:.0f} s ({path.split('corpus/')[-1]})",
@@ -249,6 +251,7 @@ def prepare(style: str, folder: str = CACHE_FOLDER) -> str:
         sources=np.array(sources),
         offsets=np.concatenate([[0], np.cumsum(lengths)]),
         rolls=np.packbits(np.concatenate(rolls, axis=1), axis=2),
+        struck=np.packbits(np.concatenate(strucks, axis=1), axis=2),
         meters=np.array(meters, dtype=np.int64).reshape(-1, 2),
         leads=np.array(leads, dtype=np.int64),
         changes=np.concatenate(changes + [np.zeros((0, 4), dtype=np.int64)]),
@@ -269,6 +272,10 @@ def load(style: str, folder: str = CACHE_FOLDER, barred: bool = False) -> dict:
         raise FileNotFoundError(f"{path} is missing: run `python -m tools.gan.data --style {style}` first")
     cache = np.load(path)
     rolls = np.unpackbits(cache["rolls"], axis=2)[:, :, :MIDI_PITCHES].astype(bool)
+    if "struck" in cache:
+        strucks = np.unpackbits(cache["struck"], axis=2)[:, :, :MIDI_PITCHES].astype(bool)
+    else:  # a cache written before onsets were kept: a note starts where its pitch starts sounding
+        strucks = rolls & ~np.pad(rolls, ((0, 0), (1, 0), (0, 0)))[:, :-1]
     offsets = cache["offsets"]
     count = len(cache["pieces"])
     meters = cache["meters"] if "meters" in cache else np.full((count, 2), 4)
@@ -278,12 +285,14 @@ def load(style: str, folder: str = CACHE_FOLDER, barred: bool = False) -> dict:
     out = {name: [] for name, _ in SPLIT_SHARES}
     for k, piece in enumerate(cache["pieces"]):
         parts = rolls[:, offsets[k]:offsets[k + 1]]
+        struck = strucks[:, offsets[k]:offsets[k + 1]]
         changes = _changes(change_rows[change_offsets[k]:change_offsets[k + 1]])
         if barred and leads[k]:
-            parts = np.concatenate([np.zeros((PARTS, int(leads[k]), MIDI_PITCHES), dtype=bool), parts], axis=1)
+            lead = np.zeros((PARTS, int(leads[k]), MIDI_PITCHES), dtype=bool)
+            parts, struck = np.concatenate([lead, parts], axis=1), np.concatenate([lead, struck], axis=1)
             changes = tuple((step + int(leads[k]), meter, skipped) for step, meter, skipped in changes)
         out[split_of_piece(style, str(piece))].append(
-            Piece(str(piece), parts, tuple(int(n) for n in meters[k]), changes))
+            Piece(str(piece), parts, tuple(int(n) for n in meters[k]), changes, struck))
     return out
 
 

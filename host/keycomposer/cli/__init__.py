@@ -9,6 +9,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import warnings
 
 
 class CommandError(Exception):
@@ -42,8 +43,14 @@ def main(argv=None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    def note(message, category, filename, lineno, file=None, line=None):
+        # How an input was read where it differs from what was given (an ornament read as its top note): one line.
+        print(f"keycomposer {args.command}: note: {message}", file=sys.stderr)
+
     try:
-        return int(handler(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = note
+            return int(handler(args) or 0)
     except CommandError as error:
         print(f"keycomposer {args.command}: {error}", file=sys.stderr)
         return 1

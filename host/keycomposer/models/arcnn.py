@@ -40,6 +40,7 @@ import numpy as np
 
 from keycomposer.models import runtime, voice_grid
 from keycomposer.models.voice_grid import CLASSES, PITCHES, REST
+from keycomposer.music.voice_leading import is_parallel
 
 MODEL_NAME = "arcnn_bach"
 OVERLAP_STEPS = 32  # two bars of context carried into the next window
@@ -47,7 +48,6 @@ STEPS_PER_BEAT = 4
 SOPRANO = 0
 LOWEST_MASK_SHARE = 0.05  # Coconet's annealing: pmin 0.05, pmax 1, over eta = 3/4 of the steps
 ANNEALED_PART = 0.75
-PERFECT = (0, 7)  # interval classes of the octave (and unison) and the fifth
 BLOCK_STEPS = 4  # steps of a voice Gibbs rewrites at once after the first step (a beat; 1 would be Coconet's cells)
 Predict = Callable[[np.ndarray], np.ndarray]  # (steps, 4 * CLASSES + 4) float32 -> (steps, 4, CLASSES) logits
 
@@ -285,25 +285,19 @@ class GibbsSampler:
 
 def parallel_pitches(lines: np.ndarray, voice: int, step: int, into: bool = True, out_of: bool = True) -> np.ndarray:
     """(PITCHES,) bool: the pitches `voice` may not sound at `step` because with another voice they would move
-    in parallel fifths or octaves into the step or out of it. `lines`: (voices, steps) sounding MIDI pitch,
-    -1 at rests (voice_grid.sounding_pitch); the voice's own cell at `step` is not read."""
+    in parallel fifths or octaves (voice_leading.is_parallel) into the step or out of it. `lines`: (voices,
+    steps) sounding MIDI pitch, -1 at rests (voice_grid.sounding_pitch); the voice's own cell at `step` is not
+    read."""
     candidates = np.arange(voice_grid.LOWEST_PITCH, voice_grid.LOWEST_PITCH + PITCHES)
     forbidden = np.zeros(PITCHES, dtype=bool)
-    last = lines.shape[1] - 1
     for other in range(len(lines)):
-        if other == voice:
-            continue
         here = lines[other, step]
-        if into and step > 0:  # from (mine, theirs) before to (candidate, here)
-            mine, theirs = lines[voice, step - 1], lines[other, step - 1]
-            if min(mine, theirs, here) >= 0 and theirs != here and abs(mine - theirs) % 12 in PERFECT:
-                forbidden |= ((candidates != mine) & (np.sign(candidates - mine) == np.sign(here - theirs))
-                              & (np.abs(candidates - here) % 12 == abs(mine - theirs) % 12))
-        if out_of and step < last:  # from (candidate, here) to (mine, theirs) after
-            mine, theirs = lines[voice, step + 1], lines[other, step + 1]
-            if min(mine, theirs, here) >= 0 and theirs != here and abs(mine - theirs) % 12 in PERFECT:
-                forbidden |= ((candidates != mine) & (np.sign(mine - candidates) == np.sign(theirs - here))
-                              & (np.abs(candidates - here) % 12 == abs(mine - theirs) % 12))
+        if other == voice or here < 0:
+            continue
+        if into and step > 0 and min(lines[voice, step - 1], lines[other, step - 1]) >= 0:
+            forbidden |= is_parallel(lines[voice, step - 1], lines[other, step - 1], candidates, here)
+        if out_of and step + 1 < lines.shape[1] and min(lines[voice, step + 1], lines[other, step + 1]) >= 0:
+            forbidden |= is_parallel(candidates, here, lines[voice, step + 1], lines[other, step + 1])
     return forbidden
 
 
@@ -311,15 +305,11 @@ _PAIRS = np.array([(i, j) for i in range(4) for j in range(i + 1, 4)])
 
 
 def parallel_moves(lines: np.ndarray) -> list:
-    """(step, voice, voice) of every parallel fifth or octave in (4, steps) `lines`: both voices sound on
-    both sides of the move, both move the same way, and stand a perfect fifth or octave apart before and
-    after. `step` is the step the move arrives on."""
+    """(step, voice, voice) of every parallel fifth or octave in (4, steps) `lines` whose two voices sound on
+    both sides of the move; `step` is the step the move arrives on."""
     a, b = lines[_PAIRS[:, 0]], lines[_PAIRS[:, 1]]
-    da, db = np.diff(a, axis=1), np.diff(b, axis=1)
-    before, after = np.abs(a[:, :-1] - b[:, :-1]) % 12, np.abs(a[:, 1:] - b[:, 1:]) % 12
-    found = ((a[:, :-1] >= 0) & (b[:, :-1] >= 0) & (a[:, 1:] >= 0) & (b[:, 1:] >= 0)
-             & (da != 0) & (np.sign(da) == np.sign(db)) & (before == after) & np.isin(before, PERFECT))
-    pair, step = np.nonzero(found)
+    sounding = (a[:, :-1] >= 0) & (b[:, :-1] >= 0) & (a[:, 1:] >= 0) & (b[:, 1:] >= 0)
+    pair, step = np.nonzero(sounding & is_parallel(a[:, :-1], b[:, :-1], a[:, 1:], b[:, 1:]))
     return [(int(t) + 1, int(_PAIRS[k, 0]), int(_PAIRS[k, 1])) for k, t in zip(pair, step)]
 
 

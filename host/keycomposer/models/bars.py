@@ -8,8 +8,8 @@ A first bar that is shorter than the bars after it, and the only bar of its mete
 written as a bar of its own, as notation programs export one): it is read as the end of a bar of the meter
 that follows, so its notes weigh what they weigh on those beats of a whole bar.
 
-`Bars` is pure arithmetic on steps; `keycomposer.models.gan` reads a composition's signatures into it and
-`keycomposer.models.voicing` decodes each part in its bars.
+`Bars` is pure arithmetic on steps; `keycomposer.models.gan` reads a composition's signatures into it (the
+accompaniment ends with the melody's last bar), and the Transformer-XL reads its bars.
 """
 
 from __future__ import annotations

@@ -165,3 +165,17 @@ def test_a_melody_with_chords_gets_the_command_lines_option_in_the_hint(data_dir
     err = capsys.readouterr().err
     assert "`--chords top`" in err and err.count("\n") == 1
     assert main(["generate", "--model", "gan", "--input", str(tmp_path / "chords.mid"), "--chords", "top"]) == 0
+
+
+@needs_gan
+def test_an_ornamented_melody_is_accompanied_with_a_one_line_note_saying_how_it_was_read(data_dir, tmp_path, capsys):
+    from keycomposer.music.composition import Composition, Note, Track
+    from keycomposer.music.midi_io import write_midi
+
+    grace = (Note(0, 72, 480), Note(480, 74, 40), Note(520, 72, 440), Note(960, 71, 960))
+    path = tmp_path / "ornamented.mid"
+    write_midi(Composition((Track(grace),)), path)
+    assert main(["generate", "--model", "gan", "--input", str(path), "--seed", "1"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "note:" in line]
+    assert notes == ["keycomposer generate: note: the melody has ornaments (notes one after the other inside one "
+                     "16th) at bar 1, beat 2: the highest note of each was read as the melody"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from keycomposer.models.gan import AccompanimentError, Accompanist, accompany, melody_of, octave_shift
+from keycomposer.models.gan import AccompanimentError, Accompanist, MelodyNote, accompany, melody_of, octave_shift
 from keycomposer.music.composition import DRUM_CHANNEL, Composition, Note, Track
 
 BEAT = 480  # ticks per beat (the default resolution); a 16th is 120 ticks
@@ -124,3 +124,20 @@ def test_a_chord_after_a_change_of_meter_is_placed_in_the_new_bars_and_beats():
                        time_signatures=(TimeSignature(0, 4, 4), TimeSignature(8 * BEAT, 6, 8)))
     with pytest.raises(AccompanimentError, match="chord at bar 3, beat 4"):
         melody_of(song)
+
+
+def test_an_ornament_is_read_as_its_top_note_with_a_note_saying_so():
+    """A grace note or a 32nd-note turn puts two notes, one after the other, on one 16th: read by default as
+    the highest of them (a real chord still gives the error it gave)."""
+    grace = [Note(0, 72, BEAT), Note(BEAT, 74, 40), Note(BEAT + 40, 72, BEAT - 40)]  # a grace note of a third of a 16th
+    with pytest.warns(MelodyNote, match=r"ornaments .* at bar 1, beat 2: the highest note of each was read"):
+        melody = melody_of(piece((0, grace)))
+    assert melody.pitches[:8].tolist() == [72] * 4 + [74] * 4
+    assert melody.onsets[:8].tolist() == [True, False, False, False, True, False, False, False]
+
+
+def test_notes_a_little_apart_like_a_chord_played_by_hand_are_still_a_chord():
+    spread = [Note(0, 60, BEAT), Note(10, 64, BEAT), Note(20, 67, BEAT)]  # within a 64th (30 ticks)
+    with pytest.raises(AccompanimentError, match="chord at bar 1, beat 1"):
+        melody_of(piece((0, spread)))
+    assert melody_of(piece((0, spread)), chords="top").used.tolist() == [67] * 4
