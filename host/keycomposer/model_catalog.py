@@ -49,7 +49,10 @@ KEY_FIGURES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("logistic baseline", ("figures", "likelihood", "rows", "logistic on neighbours", "nll_per_masked_cell")),
     ),
     "gan": (
-        ("figures closer to the test pieces than the octave-down baseline", ("metrics", "closer_than_baseline")),
+        ("test parallel 5ths/8ves per 100 moves", ("metrics", "test", "GAN", "parallels_per_100_moves")),
+        ("in key", ("metrics", "test", "GAN", "in_key")),
+        ("distance to the real parts", ("metrics", "test", "GAN", "distance_to_real")),
+        ("rule map", ("metrics", "test", "rule map", "distance_to_real")),
     ),
     "txl": (
         ("test perplexity classical", ("figures_test", "perplexity", "classical", "txl_int8")),

@@ -38,6 +38,8 @@ def test_the_shipped_models_are_listed_by_technique_with_their_key_figures():
         figures = dict(shipped["arcnn_bach"].key_figures())
         assert set(figures) == {"test NLL per masked cell", "logistic baseline"}
         assert figures["test NLL per masked cell"] < figures["logistic baseline"]
+    for name in ("gan_bach", "gan_quartet", "txl_melody"):  # every shipped card shows its test figures
+        assert len(shipped[name].key_figures()) == 4, name
 
 
 def test_a_trained_card_puts_its_figures_where_the_shipped_card_of_its_technique_does(data_dir):
