@@ -83,6 +83,8 @@ def test_a_stopped_run_keeps_its_checkpoint_and_resume_goes_on_counting(data_dir
 
     monkeypatch.setattr(fitting, "save_checkpoint", save_then_stop)
     argv = ["train", "arcnn", "--data", str(folder), "--name", "again", "--epochs", "0.02", "--batch", "4"]
+    assert main(argv + ["--resume"]) == 1  # nothing to resume yet
+    assert "no checkpoint of a run called 'again'" in capsys.readouterr().err
     assert main(argv) == command.INTERRUPTED
     assert "stopped: the checkpoint of step 2 is kept" in capsys.readouterr().out
     assert not (data_dir / "models" / "again").exists()

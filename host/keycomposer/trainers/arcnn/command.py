@@ -9,8 +9,10 @@ DEFAULT_MINUTES; a resumed one goes on to the length it was given (or the one gi
 examples as the training pieces hold 8-bar windows starting on a beat.
 """
 
+import contextlib
 import datetime
 import hashlib
+import io
 import math
 import os
 import sys
@@ -21,13 +23,14 @@ import numpy as np
 from keycomposer import model_catalog
 from keycomposer.library.paths import default_data_dir
 from keycomposer.models.runtime import ModelError
+from keycomposer.quiet import quiet_c_stderr
 from keycomposer.trainers.arcnn import chorales, examples, fitting
 
 DEFAULT_MINUTES = 10.0
 DEFAULT_BATCH = 32
 DEFAULT_LR = 1e-3
 CALIBRATION_WINDOWS = 200  # as tools/arcnn/convert.py
-TEST_WINDOWS = 128
+TEST_WINDOWS, TEST_SEED = 256, 2024  # tools/bench/arcnn_bench.py's likelihood windows: the figures compare
 EVAL_EVERY = 200  # steps between evaluations (each one a checkpoint)
 VALID_WINDOWS = 256
 INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
@@ -67,14 +70,14 @@ def train(request, data) -> int:
                             minutes=minutes, eval_every=EVAL_EVERY,
                             valid_examples=VALID_WINDOWS, resume=request.resume,
                             report=lambda line: print(line, flush=True))
+        print("converting to int8 ...", flush=True)
+        content, card = convert(out, splits, state, request, about)
     except KeyboardInterrupt:
         state = fitting.read_state(str(out))
         kept = f"the checkpoint of step {state['step']} is kept" if state else "no evaluation was reached"
-        print(f"\nstopped: {kept} in {out}; keycomposer train arcnn --name {request.name} --resume goes on",
-              flush=True)
+        print(f"\nstopped: {kept} in {out}; keycomposer train arcnn --name {request.name} --resume goes on "
+              "(and converts and installs it once the run's length is reached)", flush=True)
         return INTERRUPTED
-    print("converting to int8 ...", flush=True)
-    content, card = convert(out, splits, state, request, about)
     if request.resume and any(model.name == request.name for model in model_catalog.user_models()):
         model_catalog.delete(request.name)  # the resumed run's model replaces the one it installed before
     try:
@@ -146,7 +149,8 @@ def convert(out: Path, splits: dict, state: dict, request, about: dict):
 
     net = keras.saving.load_model(str(out / fitting.CHECKPOINT), compile=False)
     calibration = examples.ExampleSampler(splits["train"], np.random.default_rng(12345)).batch(CALIBRATION_WINDOWS)[0]
-    content = keras_to_tflite(net, lambda: ([x[None].astype(np.float32)] for x in calibration))
+    with contextlib.redirect_stdout(io.StringIO()), quiet_c_stderr():  # the converter's pages of tensor specs
+        content = keras_to_tflite(net, lambda: ([x[None].astype(np.float32)] for x in calibration))
     name = request.name
     training = {"settings": state["settings"] | {"steps": state["step"], "wall_seconds": round(state["seconds"])},
                 "architecture": state["architecture"], "data": about}
@@ -166,8 +170,9 @@ def convert(out: Path, splits: dict, state: dict, request, about: dict):
         "figures": {
             "validation": {"nll_per_masked_cell": last["valid_loss"], "at_step": last["step"],
                            "protocol": "float network, fixed validation windows with the training masks"},
-            "likelihood": {"rows": rows, "protocol": (f"int8 file, {TEST_WINDOWS} fixed test windows (seed 2000, "
-                                                      "not transposed) with the training masks: nats per masked cell")},
+            "likelihood": {"rows": rows, "protocol": (f"int8 file, {TEST_WINDOWS} fixed test windows (seed {TEST_SEED}, "
+                                                      "not transposed) with the training masks, as "
+                                                      "tools/bench/arcnn_bench.py: nats per masked cell")},
         },
     })
     card["sha256"] = hashlib.sha256(content).hexdigest()
@@ -181,7 +186,7 @@ def int8_nll(content: bytes, pieces) -> float:
     interpreter = Interpreter(model_content=content)
     interpreter.allocate_tensors()
     (given,), (taken,) = interpreter.get_input_details(), interpreter.get_output_details()
-    x, classes, masked = examples.fixed_examples(pieces, TEST_WINDOWS, 2000)
+    x, classes, masked = examples.fixed_examples(pieces, TEST_WINDOWS, TEST_SEED)
     losses = []
     for k in range(len(x)):
         interpreter.set_tensor(given["index"], x[k][None].astype(np.float32))
