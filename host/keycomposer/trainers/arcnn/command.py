@@ -75,7 +75,8 @@ def train(request, data) -> int:
     except KeyboardInterrupt:
         state = fitting.read_state(str(out))
         kept = f"the checkpoint of step {state['step']} is kept" if state else "no evaluation was reached"
-        print(f"\nstopped: {kept} in {out}; keycomposer train arcnn --name {request.name} --resume goes on "
+        print(f"\nstopped: {kept} in {out}; keycomposer train arcnn --data {request.data} --name {request.name} "
+              "--resume goes on "
               "(and converts and installs it once the run's length is reached)", flush=True)
         return INTERRUPTED
     if request.resume and any(model.name == request.name for model in model_catalog.user_models()):
