@@ -69,6 +69,11 @@ def test_a_tiny_run_trains_installs_lists_and_generates(data_dir, folder, capsys
     with Library(data_dir) as library:
         (entry,) = library.entries()
         assert entry.model == "tiny" and len(library.load(entry.id).tracks) > 1
+    first = json.loads((data_dir / "models" / "tiny" / "tiny.json").read_text())
+    assert main(["train", "arcnn", "--data", str(folder), "--name", "tiny", "--epochs", "0.02", "--resume"]) == 0
+    assert "batch 4" in capsys.readouterr().out  # the run's own settings, where none are given again
+    again = json.loads((data_dir / "models" / "tiny" / "tiny.json").read_text())
+    assert again["settings"]["steps"] > first["settings"]["steps"] and again["sha256"] != first["sha256"]
 
 
 def test_a_stopped_run_keeps_its_checkpoint_and_resume_goes_on_counting(data_dir, folder, capsys, monkeypatch):
