@@ -95,6 +95,9 @@ def test_a_stopped_run_keeps_its_checkpoint_and_resume_goes_on_counting(data_dir
     assert not (data_dir / "models" / "again").exists()
     assert main(argv) == 1  # the run exists: starting it again without --resume is refused
     assert "--resume goes on from it" in capsys.readouterr().err
+    assert main(["train", "arcnn", "--data", "bach", "--name", "again", "--resume"]) == 1  # other data: refused
+    assert f"the run 'again' trained on {folder.resolve()}: --resume goes on with the same --data" in \
+        capsys.readouterr().err
     assert main(argv + ["--resume"]) == 0
     out = capsys.readouterr().out
     assert "resuming from step 2" in out

@@ -48,7 +48,8 @@ def main(argv=None) -> int:
     dilations = tuple(int(d) for d in args.dilations.split(","))
     state = fitting.fit(args.out, splits, seed=args.seed, batch=args.batch, lr=args.lr, max_steps=args.steps,
                         minutes=args.minutes, width=args.width, dilations=dilations, eval_every=args.eval_every,
-                        valid_examples=args.valid_examples, threads=args.threads)
+                        valid_examples=args.valid_examples, threads=args.threads,
+                        data=args.cache)
     shutil.copyfile(os.path.join(args.out, fitting.CHECKPOINT), os.path.join(args.out, "model.keras"))
     history, step = state["history"], state["step"]
     training = {

@@ -48,6 +48,10 @@ def train(request, data) -> int:
     if not request.resume and state is not None:
         return refuse(f"a run called {request.name!r} has a checkpoint in {out}: --resume goes on from it, or "
                       "choose another --name")
+    data_label = request.data if request.built_in else str(Path(request.data).resolve())
+    if state is not None and state["settings"].get("data", data_label) != data_label:
+        return refuse(f"the run {request.name!r} trained on {state['settings']['data']}: --resume goes on with the "
+                      "same --data")
     if request.built_in:
         splits, about = bach_splits(), {"source": chorales_source(), "set": request.data}
     else:
@@ -68,7 +72,7 @@ def train(request, data) -> int:
     try:
         state = fitting.fit(str(out), splits, seed=request.seed, batch=batch, lr=lr, max_steps=max_steps,
                             minutes=minutes, eval_every=EVAL_EVERY,
-                            valid_examples=VALID_WINDOWS, resume=request.resume,
+                            valid_examples=VALID_WINDOWS, resume=request.resume, data=data_label,
                             report=lambda line: print(line, flush=True))
         print("converting to int8 ...", flush=True)
         content, card = convert(out, splits, state, request, about)
@@ -165,7 +169,7 @@ def convert(out: Path, splits: dict, state: dict, request, about: dict):
         "trained": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "trained_by": f"keycomposer train arcnn (run folder {out})",
         "split": {side: len(items) for side, items in splits.items()},
-        "settings": training["settings"] | {"data": str(request.data), "resumed": request.resume},
+        "settings": training["settings"] | {"resumed": request.resume},
         "tensors": tensor_description(content),
         "curves": f"{out / fitting.CURVES}",
         "figures": {

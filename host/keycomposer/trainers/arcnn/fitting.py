@@ -30,9 +30,9 @@ def read_state(out: str) -> dict | None:
 def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: int | None = None,
         minutes: float | None = None, width: int = network.DEFAULT_WIDTH,
         dilations=network.DEFAULT_DILATIONS, eval_every: int = 200, valid_examples: int = 256, threads: int = 2,
-        resume: bool = False, report=print) -> dict:
+        resume: bool = False, data: str = "", report=print) -> dict:
     """Trains until `max_steps` optimizer steps or `minutes` of training (counting the time before a resume) are
-    reached, whichever is given (both: the first). The learning rate decays (cosine) over that length. Returns the
+    reached, whichever is given (both: the first); `data` names what it trains on (kept in the state). The learning rate decays (cosine) over that length. Returns the
     final state (what state.json holds). KeyboardInterrupt passes through; the last checkpoint stays."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -84,7 +84,7 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
     def seconds() -> float:
         return spent + time.monotonic() - started
 
-    settings = {"seed": seed, "batch": batch, "lr": lr, "max_steps": max_steps, "minutes": minutes,
+    settings = {"data": data, "seed": seed, "batch": batch, "lr": lr, "max_steps": max_steps, "minutes": minutes,
                 "threads": threads, "eval_every": eval_every, "valid_examples": valid_examples}
     recent, first_step = [], step
     os.makedirs(out, exist_ok=True)
