@@ -111,7 +111,8 @@ class Chorale:
 def load(path: str = DEFAULT_CACHE) -> dict:
     """{'train': [Chorale, ...], 'valid': [...], 'test': [...]} from the cache `prepare` wrote."""
     if not os.path.exists(path):
-        raise FileNotFoundError(f"{path} is missing: run `python -m tools.arcnn.data` first (keycomposer train arcnn builds its own)")
+        raise FileNotFoundError(f"{path} is missing: run `python -m tools.arcnn.data` first "
+                                "(keycomposer train arcnn builds its own)")
     cache = np.load(path)
     rows = cache["notes"]
     out = {name: [] for name, _ in SPLIT_SHARES}

@@ -175,9 +175,9 @@ def convert(out: Path, splits: dict, state: dict, request, about: dict):
         "figures": {
             "validation": {"nll_per_masked_cell": last["valid_loss"], "at_step": last["step"],
                            "protocol": "float network, fixed validation windows with the training masks"},
-            "likelihood": {"rows": rows, "protocol": (f"int8 file, {TEST_WINDOWS} fixed test windows (seed {TEST_SEED}, "
-                                                      "not transposed) with the training masks, as "
-                                                      "tools/bench/arcnn_bench.py: nats per masked cell")},
+            "likelihood": {"rows": rows, "protocol": (
+                f"int8 file, {TEST_WINDOWS} fixed test windows (seed {TEST_SEED}, not transposed) with the training "
+                "masks, as tools/bench/arcnn_bench.py: nats per masked cell")},
         },
     })
     card["sha256"] = hashlib.sha256(content).hexdigest()

@@ -32,8 +32,9 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
         dilations=network.DEFAULT_DILATIONS, eval_every: int = 200, valid_examples: int = 256, threads: int = 2,
         resume: bool = False, data: str = "", report=print) -> dict:
     """Trains until `max_steps` optimizer steps or `minutes` of training (counting the time before a resume) are
-    reached, whichever is given (both: the first); `data` names what it trains on (kept in the state). The learning rate decays (cosine) over that length. Returns the
-    final state (what state.json holds). KeyboardInterrupt passes through; the last checkpoint stays."""
+    reached, whichever is given (both: the first); `data` names what it trains on (kept in the state). The
+    learning rate decays (cosine) over that length. Returns the final state (what state.json holds).
+    KeyboardInterrupt passes through; the last checkpoint stays."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
