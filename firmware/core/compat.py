@@ -20,12 +20,12 @@ except ImportError:  # CPython
 
         viper = native
 
-    # Under CPython a viper function's ptr8/ptr32 (MicroPython builtins, inside viper code only) index
-    # the buffer itself: the same source runs as Python (core/keyboard.py imports these).
+    # Under CPython a viper function's ptr8/ptr16/ptr32 (MicroPython builtins, inside viper code only) index
+    # the buffer itself: the same source runs as Python (core/keyboard.py and core/debounce.py import them).
     def ptr8(buffer):  # type: ignore[no-redef]
         return buffer
 
-    ptr32 = ptr8
+    ptr16 = ptr32 = ptr8
 
 
 # `@micropython.native` (or `.viper`) compiles a function to machine code on MicroPython (the scan tick's hot path,

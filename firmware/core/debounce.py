@@ -8,26 +8,15 @@ switch is independent.
 
 from array import array
 
-from core.compat import const, ticks_add, ticks_diff
+# MicroPython: the per-switch loop is compiled to machine code (`@micropython.viper`, which the compiler
+# recognises by name): as bytecode it cost about a third of the scan tick on the ticks a contact moves
+# (tools/bench/scan_tick.py). Under CPython, the tests' oracle, compat's stand-ins run the same source.
+from core.compat import const, micropython, ticks_add, ticks_diff
 
 try:
-    # MicroPython: the per-switch loop is compiled to machine code (`@micropython.viper`, which the
-    # compiler recognises by name): as bytecode it cost about a third of the scan tick on the ticks a
-    # contact moves (tools/bench/scan_tick.py).
-    import micropython
-except ImportError:  # CPython, the tests' oracle: the same source runs as Python, on the arrays themselves
-
-    class micropython:  # type: ignore[no-redef]
-        @staticmethod
-        def viper(function):
-            return function
-
-        native = viper
-
-    def ptr8(buffer):  # type: ignore[no-redef]
-        return buffer
-
-    ptr16 = ptr32 = ptr8  # type: ignore[no-redef]
+    from core.compat import ptr8, ptr16, ptr32  # CPython: stand-ins (MicroPython: viper builtins)
+except ImportError:
+    pass
 
 EVENT_CLOSED = const(0x80)  # events are (position | EVENT_CLOSED) for a press, position for a release
 # ticks_diff (core/compat.py), written out in the compiled loop.
