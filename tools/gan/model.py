@@ -9,12 +9,13 @@ Shapes, stated once (batch first, left out below):
   (real) or straight-through Gumbel samples (generated).
 
 Generator: a 1D convolution over time with pitch, melody and noise as channels, residual blocks dilated so one
-window (4 bars) is seen whole, as the AR-CNN's network (tools/arcnn/model.py), and a 1x1 projection to every
+window (4 bars) is seen whole, as the AR-CNN's network (keycomposer.trainers.dilated_stack), and a 1x1 projection to every
 part's class logits. Critic: melody and parts stacked as channels, strided 1D convolutions, one unbounded score.
 Only the generator is shipped, as int8 TFLite; no normalisation layer (nothing to go wrong in int8).
 """
 
 from keycomposer.models.voice_grid import CLASSES
+from keycomposer.trainers.dilated_stack import dilated_residual_stack
 
 STEPS = 64  # 4 bars of 16th notes in 4/4
 PITCHES = 64  # the melody's band
@@ -35,14 +36,7 @@ def build_generator(width=DEFAULT_WIDTH, dilations=DEFAULT_DILATIONS, steps=STEP
     melody = keras.Input((steps, MELODY_FEATURES), name="melody")
     noise = keras.Input((steps, NOISE_CHANNELS), name="noise")
     x = layers.Concatenate(name="melody_and_noise")([melody, noise])
-    x = layers.Conv1D(width, 1, name="project")(x)
-    for block, dilation in enumerate(dilations):
-        y = layers.ReLU(name=f"relu{block}a")(x)
-        y = layers.Conv1D(width, 3, dilation_rate=dilation, padding="same", name=f"conv{block}")(y)
-        y = layers.ReLU(name=f"relu{block}b")(y)
-        y = layers.Conv1D(width, 1, name=f"mix{block}")(y)
-        x = layers.Add(name=f"residual{block}")([x, y])
-    x = layers.ReLU(name="relu_out")(x)
+    x = dilated_residual_stack(x, width, dilations)
     logits = layers.Conv1D(TRACKS * CLASSES, 1, name="class_logits")(x)
     logits = layers.Reshape((steps, TRACKS, CLASSES), name="per_part")(logits)
     return keras.Model([melody, noise], logits, name=name)

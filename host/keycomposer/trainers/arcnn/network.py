@@ -9,6 +9,7 @@ cells costs about 50x more per pass). Residual blocks; no normalisation layer (n
 """
 
 from keycomposer.models.voice_grid import CLASSES, VOICES
+from keycomposer.trainers.dilated_stack import dilated_residual_stack
 
 STEPS = 128  # 8 bars of 16th notes in 4/4
 DEFAULT_WIDTH = 96
@@ -23,14 +24,7 @@ def build(width=DEFAULT_WIDTH, dilations=DEFAULT_DILATIONS, steps=STEPS):
 
     voices = len(VOICES)
     grid = keras.Input((steps, voices * CLASSES + voices), name="voices_and_masks")
-    x = layers.Conv1D(width, 1, name="project")(grid)
-    for block, dilation in enumerate(dilations):
-        y = layers.ReLU(name=f"relu{block}a")(x)
-        y = layers.Conv1D(width, 3, dilation_rate=dilation, padding="same", name=f"conv{block}")(y)
-        y = layers.ReLU(name=f"relu{block}b")(y)
-        y = layers.Conv1D(width, 1, name=f"mix{block}")(y)
-        x = layers.Add(name=f"residual{block}")([x, y])
-    x = layers.ReLU(name="relu_out")(x)
+    x = dilated_residual_stack(grid, width, dilations)
     logits = layers.Conv1D(voices * CLASSES, 1, name="class_logits")(x)
     logits = layers.Reshape((steps, voices, CLASSES), name="per_voice")(logits)
     return keras.Model(grid, logits, name="arcnn_bach")
