@@ -1,17 +1,10 @@
 """Train the AR-CNN on the Bach chorales the Coconet way: hide some voice cells, learn to fill them in.
 
-    nice -n 5 .venv-train/bin/python -m tools.arcnn.train --out out/arcnn/run --seed 0 --minutes 22
+    nice -n 5 .venv-train/bin/python -m tools.arcnn.train --out out/arcnn/run --seed 0 --minutes 55
 
-Each example is an 8-bar window of a training chorale (four voices, one class per voice per 16th step:
-keycomposer.models.voice_grid), transposed to a random key that fits the range. A share r ~ U(0, 1) of the
-alto, tenor and bass cells is masked (Coconet's masks), in 40 % of examples by whole beats (4 steps, the
-blocks the sampler rewrites at once), else cell by cell; in 30 % of examples the soprano's cells are masked at
-the same rate too (what the sampler does where removal is allowed), and in 20 % the three lower voices are
-masked whole (where a harmonization starts). The loss is the cross-entropy of the masked cells, averaged per
-example over its masked cells. Writes model.keras, training.json (settings and curves) and curves.png.
-
-The examples, the loss and the loop live in keycomposer.trainers.arcnn (examples, fitting), which
-`keycomposer train arcnn` runs too; this is the command line the shipped model was trained with.
+The examples, their masks, the loss and the loop live in keycomposer.trainers.arcnn (examples, fitting; the
+masks are described there), which `keycomposer train arcnn` runs too; this is the command line the shipped
+model was trained with. Writes model.keras, training.json (settings and curves) and curves.png.
 """
 
 import argparse
