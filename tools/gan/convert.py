@@ -66,6 +66,17 @@ def melody_range(pieces) -> list:
     return [int(used.min()), int(used.max())]
 
 
+JUDGING = (  # how the card's test figures were read and the music judged
+    "metrics.test comes from one reading of the test split with the shipped generator and the decoding "
+    "temperature chosen on validation (decoding_choice). The generated parts are judged beside a rule-map "
+    "harmonizer and an octave copy decoded alike, and beside the real parts, on the test pieces' melodies and"
+    " on 30 melodies no training or selection saw (metrics.unseen, tools/bench/unseen_melodies.py): parallel "
+    "fifths and octaves per 100 moves, voice crossings, parts above the melody, share in the melody's key, "
+    "consonance of note starts, notes per bar, MuseGAN's per-part figures and tonal distance against the real"
+    " parts."
+)
+
+
 def model_card(training: dict, pieces, decoding: dict) -> dict:
     from keycomposer.models.voice_grid import CLASSES, LOWEST_PITCH, PITCHES
 
@@ -116,6 +127,7 @@ def model_card(training: dict, pieces, decoding: dict) -> dict:
             "best_valid": training["best_valid"],
         },
         "metrics": "run tools/bench/gan_bench.py --style STYLE --split test --write-card",
+        "judging": JUDGING,
     }
 
 
