@@ -20,6 +20,11 @@ from keycomposer.trainers.arcnn.examples import (  # noqa: F401  (the bench and 
 )
 
 
+def deepcomposer_build():
+    from tools.arcnn import deepcomposer_network
+    return deepcomposer_network.build
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join("out", "arcnn", "run"))
@@ -33,6 +38,8 @@ def main(argv=None) -> int:
     parser.add_argument("--eval-every", type=int, default=200)
     parser.add_argument("--valid-examples", type=int, default=256)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--network", choices=("ours", "deepcomposer"), default="ours",
+                        help="deepcomposer: the anchor's U-Net on the same task, for the bench's baseline row")
     parser.add_argument("--minutes", type=float, default=None,
                         help="stop after this much wall time; the learning rate then decays over it, not over --steps")
     args = parser.parse_args(argv)
@@ -42,7 +49,7 @@ def main(argv=None) -> int:
     state = fitting.fit(args.out, splits, seed=args.seed, batch=args.batch, lr=args.lr, max_steps=args.steps,
                         minutes=args.minutes, width=args.width, dilations=dilations, eval_every=args.eval_every,
                         valid_examples=args.valid_examples, threads=args.threads,
-                        data=args.cache)
+                        data=args.cache, build=deepcomposer_build() if args.network == "deepcomposer" else None)
     shutil.copyfile(os.path.join(args.out, fitting.CHECKPOINT), os.path.join(args.out, "model.keras"))
     history, step = state["history"], state["step"]
     training = {
@@ -66,6 +73,9 @@ def main(argv=None) -> int:
             "kind": "1x1 conv in, residual blocks (ReLU, 3-tap dilated Conv1D, ReLU, 1x1 Conv1D), 1x1 conv out",
             "width": args.width,
             "dilations": list(dilations),
+            "parameters": state["architecture"]["parameters"],
+        } if args.network == "ours" else {
+            "kind": "DeepComposer's U-Net on the voice task (tools/arcnn/deepcomposer_network.py)",
             "parameters": state["architecture"]["parameters"],
         },
         "data": {

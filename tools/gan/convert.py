@@ -125,6 +125,7 @@ def model_card(training: dict, pieces, decoding: dict) -> dict:
             "last_valid_cross_entropy": history["valid_cross_entropy"][-1] if history["valid_cross_entropy"] else None,
             "last_valid_accuracy": history["valid_accuracy"][-1] if history["valid_accuracy"] else None,
             "best_valid": training["best_valid"],
+            "shipped_checkpoint": training.get("checkpoint", {}).get("file", "generator.keras"),
         },
         "metrics": "run tools/bench/gan_bench.py --style STYLE --split test --write-card",
         "judging": JUDGING,
@@ -137,6 +138,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="models_tflite", help="folder for the .tflite and card (default %(default)s)")
     parser.add_argument("--temperature", type=float, default=1.0,
                         help="the decoding's temperature (keycomposer.models.gan_decoding; default %(default)s)")
+    parser.add_argument("--checkpoint", choices=("best", "last"), default="best",
+                        help="best: the generator at its lowest validation cross-entropy (train.BEST); last: the "
+                             "last update's (default %(default)s)")
     parser.add_argument("--float32-copy", metavar="PATH", help="also write the float32 file here (for comparisons)")
     args = parser.parse_args(argv)
 
@@ -147,7 +151,11 @@ def main(argv=None) -> int:
 
     with open(os.path.join(args.run, "training.json")) as f:
         training = json.load(f)
-    generator = keras.saving.load_model(os.path.join(args.run, "generator.keras"), compile=False)
+    chosen = train.BEST if args.checkpoint == "best" else "generator.keras"
+    if not os.path.exists(os.path.join(args.run, chosen)):
+        raise SystemExit(f"{args.run} holds no {chosen} (runs before the best-checkpoint save: --checkpoint last)")
+    generator = keras.saving.load_model(os.path.join(args.run, chosen), compile=False)
+    training["checkpoint"] = {"file": chosen, "best_valid": training.get("best_valid")}
     style = training["style"]
     splits = data.load(style, training["settings"]["data"], barred=True)
     learned = splits["train"][:training["settings"]["limit_pieces"] or None]

@@ -15,7 +15,8 @@ part is the condition, the other three parts the real accompaniment. An epoch is
 there are training windows / batch size.
 
 TensorFlow runs on --threads intra- and inter-op threads. Writes into --out: generator.keras (also every
---save-minutes, so a cut-off run still leaves a model), training.json (settings, data, loss curves) and
+--save-minutes, so a cut-off run still leaves a model), generator_best.keras (at each new lowest validation
+cross-entropy: the one tools.gan.convert ships by default), training.json (settings, data, loss curves) and
 curves.png.
 """
 
@@ -37,6 +38,7 @@ WINDOW_START_GRID = 4  # windows start on a beat
 SHIFTS = (-5, 6)  # transposition range, semitones, inclusive
 GRADIENT_PENALTY = 10.0
 VALID_WINDOWS = 256
+BEST = "generator_best.keras"  # the generator at its lowest validation cross-entropy so far
 
 
 def voice_of(sounding: np.ndarray, struck: np.ndarray, lowest: bool) -> tuple:
@@ -262,6 +264,8 @@ def train(args) -> dict:
             history["valid_accuracy"].append(accuracy)
             if valid_ce < best["valid_cross_entropy"]:
                 best.update(valid_cross_entropy=valid_ce, iteration=iteration)
+                generator.save(os.path.join(args.out, "partial_best.keras"))  # renamed: a cut-off save breaks nothing
+                os.replace(os.path.join(args.out, "partial_best.keras"), os.path.join(args.out, BEST))
             budget = f"/{total}" if total else ""
             print(f"update {iteration}{budget} (epoch {iteration / per_epoch:.2f}) {elapsed / 60:.1f} min: "
                   f"W {float(wasserstein):.3f} GP {float(penalty):.3f} G {float(g_loss):.3f} CE {float(auxiliary):.3f}"

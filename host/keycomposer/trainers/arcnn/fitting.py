@@ -30,10 +30,11 @@ def read_state(out: str) -> dict | None:
 def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: int | None = None,
         minutes: float | None = None, width: int = network.DEFAULT_WIDTH,
         dilations=network.DEFAULT_DILATIONS, eval_every: int = 200, valid_examples: int = 256, threads: int = 2,
-        resume: bool = False, data: str = "", report=print) -> dict:
+        resume: bool = False, data: str = "", report=print, build=None) -> dict:
     """Trains until `max_steps` optimizer steps or `minutes` of training (counting the time before a resume) are
     reached, whichever is given (both: the first); `data` names what it trains on (kept in the state). The
-    learning rate decays (cosine) over that length. Returns the final state (what state.json holds).
+    learning rate decays (cosine) over that length. `build` makes another network with the same input and output
+    (the bench's baseline) in place of ours. Returns the final state (what state.json holds).
     KeyboardInterrupt passes through; the last checkpoint stays."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -52,7 +53,7 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
         step, spent, history = state["step"], state["seconds"], state["history"]
         report(f"resuming from step {step} ({spent / 60:.1f} min trained) in {out}")
     else:
-        net = network.build(width, tuple(dilations))
+        net = build() if build else network.build(width, tuple(dilations))
         optimizer = keras.optimizers.Adam(lr)
         net.compile(optimizer=optimizer)  # so the checkpoint holds Adam's state too
         step, spent, history = 0, 0.0, []
