@@ -28,6 +28,17 @@ BUILT_IN_DATA: dict[str, dict[str, str]] = {
 }
 
 
+RUNS_FOLDER = "training"  # in the data folder: one folder per run (checkpoint, state.json, curves.png), and cache/
+RUN_STATE, RUN_PICTURE = "state.json", "curves.png"  # what every trainer writes into its run folder
+
+
+def runs_folder(data_dir: Path | None = None) -> Path:
+    """Where `keycomposer train` keeps its runs: ``<data dir>/training``."""
+    from keycomposer.library.paths import default_data_dir
+
+    return (data_dir if data_dir is not None else default_data_dir()) / RUNS_FOLDER
+
+
 class TrainingRequestError(ValueError):
     """An option of `keycomposer train` that cannot be used; the message names it."""
 

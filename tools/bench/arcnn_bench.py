@@ -144,6 +144,20 @@ def network_logits(net):
     return lambda x, classes, masked: np.stack([net.logits(xi) for xi in x])
 
 
+def keras_run(run: str):
+    """A training run of tools.arcnn.train (either --network), scored in float: (logits function, its budget)."""
+    import keras
+
+    net = keras.saving.load_model(os.path.join(run, "model.keras"), compile=False)
+    with open(os.path.join(run, "training.json")) as f:
+        settings = json.load(f)["settings"]
+    budget = {"steps": settings["steps"], "batch": settings["batch"], "minutes": round(settings["wall_seconds"] / 60, 1),
+              "threads": settings["threads"], "parameters": int(net.count_params()), "run": run}
+    logits = lambda x, classes, masked: np.concatenate(
+        [np.asarray(net(x[i:i + 16], training=False)) for i in range(0, len(x), 16)])
+    return logits, budget
+
+
 def likelihood_rows(models: dict, windows) -> dict:
     x, classes, masked = windows
     whole = masked[:, 1:].all(axis=(1, 2)) & ~masked[:, 0].any(axis=1)  # the harmonization case
@@ -265,6 +279,11 @@ def main(argv=None) -> int:
                         help="the sampler's rule against parallel fifths and octaves (default on); with --select, "
                              "each value given, and the figures below are printed for each")
     parser.add_argument("--skip-likelihood", action="store_true")
+    parser.add_argument("--same-budget", action="append", default=[], metavar="LABEL=RUN",
+                        help="also score this training run's Keras network in float (e.g. ours and DeepComposer's "
+                             "network, each trained by tools.arcnn.train for the same thread-minutes)")
+    parser.add_argument("--likelihood-only", action="store_true",
+                        help="print (and with --card merge into its likelihood figures) the likelihood rows only")
     parser.add_argument("--speed-only", action="store_true",
                         help="only the speed, written into --card's figures beside the rest (for a quieter machine)")
     parser.add_argument("--select", metavar="T,T,...",
@@ -313,19 +332,40 @@ def main(argv=None) -> int:
         started = time.monotonic()
         logistic = NeighbourLogistic().fit(train_windows)
         print(f"  (logistic baseline fitted on 2000 training windows in {time.monotonic() - started:.0f} s)")
-        rows = likelihood_rows({
-            "arcnn_bach int8": network_logits(net),
+        runs = dict(label_run.split("=", 1) for label_run in args.same_budget)
+        budgets = {}
+        scored = {"arcnn_bach int8": network_logits(net)}
+        for label, run in runs.items():
+            scored[label], budgets[label] = keras_run(run)
+        rows = likelihood_rows(dict(scored, **{
             "logistic on neighbours": logistic,
             "class frequency per voice": class_frequency_baseline(train_windows),
-        }, windows)
+        }), windows)
+        for label, budget in budgets.items():
+            rows[label]["training"] = budget
         rows["uniform over classes"] = {"nll_per_masked_cell": round(float(np.log(C)), 4),
                                         "nll_alto_tenor_bass_masked_whole": round(float(np.log(C)), 4)}
         print(f"  {'':28s} {'all masks':>10s} {'A+T+B whole':>12s}")
         for name, row in rows.items():
             print(f"  {name:28s} {row['nll_per_masked_cell']:10.3f} {row['nll_alto_tenor_bass_masked_whole']:12.3f}")
-        print("  DeepComposer's network:", OLD_CARD_REFERENCE)
-        figures["likelihood"] = {"windows": WINDOWS, "seed": TEST_SEED, "rows": rows,
-                                 "deepcomposer_network": OLD_CARD_REFERENCE}
+        for label, budget in budgets.items():
+            print(f"  {label}: {budget['steps']} steps of {budget['batch']} in {budget['minutes']} min on "
+                  f"{budget['threads']} thread(s), {budget['parameters']:,} parameters, float32 ({budget['run']})")
+        if not budgets:
+            print("  DeepComposer's network:", OLD_CARD_REFERENCE)
+        figures["likelihood"] = {"windows": WINDOWS, "seed": TEST_SEED, "rows": rows}
+        if not budgets:
+            figures["likelihood"]["deepcomposer_network"] = OLD_CARD_REFERENCE
+        if args.likelihood_only:
+            if args.card:
+                with open(args.card) as f:
+                    card_figures = json.load(f).get("figures", {})
+                merged = dict(card_figures.get("likelihood", {}))
+                merged.pop("deepcomposer_network", None)
+                merged["rows"] = dict(merged.get("rows", {}), **{k: rows[k] for k in budgets})
+                merged["same_budget_split"] = args.split
+                write_card_figures(args.card, dict(card_figures, likelihood=merged))
+            return 0
 
     settings = lambda k: arcnn.SamplingSettings(seed=k, temperature=args.temperature, iterations=args.iterations)
     block = int(args.block_steps.split(",")[0])

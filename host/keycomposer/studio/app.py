@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from keycomposer.studio import api, keyboard_api, library_api, music_api
+from keycomposer.studio import api, keyboard_api, library_api, music_api, training_api
 from keycomposer.studio.errors import exception_handlers
 from keycomposer.studio.security import Guard
 
@@ -51,6 +51,8 @@ ROUTES = [
     Route("/api/takes", music_api.take, methods=["POST"]),
     Route("/api/generations", music_api.start_generation, methods=["POST"]),
     Route("/api/generations/{job_id}", music_api.job_status),
+    Route("/api/trainings", training_api.trainings),
+    Route("/api/trainings/{name}/picture", training_api.training_picture),
     Route("/api/keyboard/start", keyboard_api.keyboard_start, methods=["POST"]),
     Route("/api/keyboard/keys", keyboard_api.keyboard_key, methods=["POST"]),
     Route("/api/keyboard/take", keyboard_api.keyboard_take),

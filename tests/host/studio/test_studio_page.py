@@ -241,3 +241,26 @@ def test_a_model_you_trained_is_picked_and_run_on_the_page(browser, tmp_path, sh
             assert int(page.get_attribute("#roll-output", "data-notes")) > 0
             assert page.evaluate("window.studioStats.lastJob")["technique"] == "my-chorales"
             page.screenshot(path=shots / "studio-your-model.png", full_page=True)
+
+
+def test_a_training_run_is_shown_with_its_picture(browser, tmp_path, shots):
+    import json
+
+    from keycomposer.training import runs_folder
+
+    data = tmp_path / "data"
+    run = runs_folder(data) / "my-quartets"
+    run.mkdir(parents=True)
+    (run / "state.json").write_text(json.dumps({"technique": "gan", "step": 150, "seconds": 600, "history": [
+        {"step": 150, "valid_cross_entropy": 3.25}]}))
+    picture = Path(__file__).resolve().parents[3] / "models_tflite" / "arcnn_bach_curves.png"
+    shutil.copyfile(picture, run / "curves.png")
+    for address in serve(Studio(library_root=data)):
+        for page in open_page(browser, address):
+            row = page.wait_for_selector("#trainings tr[data-name=my-quartets]")
+            assert "gan" in row.text_content() and "valid_cross_entropy 3.250" in row.text_content()
+            assert "training" in row.text_content()
+            page.click("#trainings tr[data-name=my-quartets] .training-show")
+            page.wait_for_function("document.getElementById('training-picture').naturalWidth > 0")
+            assert "my-quartets: step 150" in page.text_content("#training-caption")
+            page.screenshot(path=shots / "studio-training.png", full_page=True)

@@ -40,6 +40,8 @@ export const api = {
   keyboardKey: (event) => json("POST", "/api/keyboard/keys", event),
   keyboardTake: () => call("GET", "/api/keyboard/take"),
   keyboardStop: () => json("POST", "/api/keyboard/stop", {}),
+  trainings: () => call("GET", "/api/trainings"),
+  trainingPictureUrl: (name) => `/api/trainings/${encodeURIComponent(name)}/picture?at=${Date.now()}`,
   midiUrl: (id) => `/api/compositions/${id}/midi`,
   wavUrl: (id) => `/api/compositions/${id}/wav`,
 };

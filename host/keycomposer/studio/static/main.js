@@ -1,4 +1,4 @@
-// The studio page: wires the input, edits, technique, result and library panels to the API. It holds no
+// The studio page: wires the input, edits, technique, result, training and library panels to the API. It holds no
 // music logic: the server edits, generates, measures and renders; the page draws and sounds notes.
 
 import { api } from "./api.js";
@@ -11,7 +11,7 @@ const $ = (id) => document.getElementById(id);
 window.studioStats = window.studioStats || {};
 const state = {
   info: null, techniques: [], input: null, output: null, // input/output: /api/music answers
-  recording: null, devicePolling: null, players: {},
+  recording: null, devicePolling: null, players: {}, trainingTimer: null, trainingShown: null,
 };
 
 function say(text, kind = "error") {
@@ -219,6 +219,54 @@ function togglePlay(which) {
   }, () => { delete state.players[which]; $(`play-${which}`).textContent = "▶ Play"; redraw(which); });
 }
 
+// -- training runs ----------------------------------------------------------------------------------------
+
+const TRAINING_REFRESH_MS = 5000; // while a run is training; the trainers write a new picture at each evaluation
+
+async function refreshTrainings() {
+  const runs = await api.trainings();
+  showTrainings(runs);
+  clearTimeout(state.trainingTimer);
+  if (runs.some((run) => run.training)) state.trainingTimer = setTimeout(() => attempt(refreshTrainings), TRAINING_REFRESH_MS);
+}
+
+function runState(run) {
+  if (run.problem) return run.problem;
+  if (run.installed) return "installed: choose it under Technique";
+  return run.training ? "training" : `stopped ${Math.round(run.seconds_since_update / 60)} min ago (--resume goes on)`;
+}
+
+function showTrainings(runs) {
+  const body = $("trainings").querySelector("tbody");
+  body.replaceChildren();
+  for (const run of runs) {
+    const row = body.insertRow();
+    row.dataset.name = run.name;
+    row.insertCell().textContent = run.name;
+    row.insertCell().textContent = run.technique || "";
+    row.insertCell().textContent = run.step ?? "";
+    row.insertCell().textContent = run.minutes ?? "";
+    row.insertCell().textContent = Object.entries(run.last || {}).filter(([key]) => key !== "step")
+      .map(([key, value]) => `${key} ${Number.isInteger(value) ? value : value.toFixed(3)}`).join(", ");
+    row.insertCell().textContent = runState(run);
+    const actions = row.insertCell();
+    if (run.picture) {
+      const button = document.createElement("button");
+      button.textContent = "show";
+      button.className = "training-show";
+      button.addEventListener("click", () => { state.trainingShown = run.name; showTrainingPicture(run); });
+      actions.append(button);
+    }
+    if (run.name === state.trainingShown && run.picture) showTrainingPicture(run);
+  }
+}
+
+function showTrainingPicture(run) {
+  $("training-figure").hidden = false;
+  $("training-caption").textContent = `${run.name}: step ${run.step}, ${runState(run)}`;
+  $("training-picture").src = api.trainingPictureUrl(run.name);
+}
+
 // -- library ----------------------------------------------------------------------------------------------
 
 async function refreshLibrary() {
@@ -400,6 +448,7 @@ async function start() {
   redraw("input");
   redraw("output");
   showLibrary(entries);
+  await attempt(refreshTrainings);
   await setInput($("sample-select").value);
   document.body.dataset.ready = "true";
   window.studioStats.readyAt = performance.now();

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from keycomposer import model_catalog
-from keycomposer.library.paths import default_data_dir
 from keycomposer.models.runtime import ModelError
+from keycomposer.training import runs_folder
 from keycomposer.quiet import quiet_c_stderr
 from keycomposer.trainers.arcnn import chorales, examples, fitting
 
@@ -36,8 +36,6 @@ VALID_WINDOWS = 256
 INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 
 
-def runs_folder() -> Path:
-    return default_data_dir() / "training"
 
 
 def train(request, data) -> int:

@@ -102,7 +102,8 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
             rate = (step - first_step) * batch / max(time.monotonic() - started, 1e-9)
             report(f"step {step}{'/' + str(max_steps) if max_steps else ''}  train {history[-1]['train_loss']:.3f}  "
                    f"valid {history[-1]['valid_loss']:.3f}  {seconds() / 60:.1f} min, {rate:.1f} examples/s")
-            state = {"step": step, "seconds": round(seconds(), 1), "history": history, "settings": settings,
+            state = {"technique": "arcnn", "step": step, "seconds": round(seconds(), 1), "history": history,
+                     "settings": settings,
                      "architecture": {"width": width if state is None else state["architecture"]["width"],
                                       "dilations": list(dilations) if state is None
                                       else state["architecture"]["dilations"],
