@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +25,28 @@ BUILT_IN_DATA: dict[str, dict[str, str]] = {
             "quartet": "string quartets by Haydn, Mozart and Beethoven, all movements (music21 corpus)"},
     "txl": {"melodies": "the first part of Bach chorales, string quartets, Monteverdi madrigals (classical) and "
                         "the Essen and O'Neill folk collections (folk), from the music21 corpus"},
+}
+
+
+@dataclass(frozen=True)
+class TechniqueOption:
+    """A whole-number hyperparameter of one technique: `--NAME` on the command line, ``options[NAME]`` in the
+    request (absent when not given: ``default`` for a new run, the run's own for a resumed one)."""
+
+    name: str
+    help: str
+    default: int
+    minimum: int = 1
+
+
+TECHNIQUE_OPTIONS: dict[str, tuple[TechniqueOption, ...]] = {
+    "txl": (
+        TechniqueOption("layers", "decoder blocks", 4),
+        TechniqueOption("width", "width of each token's vector, even and a multiple of --heads; the "
+                                 "feed-forward layers are 4 times as wide", 128),
+        TechniqueOption("heads", "attention heads", 4),
+        TechniqueOption("memory", "tokens of the past each token attends to, carried from segment to segment", 256),
+    ),
 }
 
 
@@ -46,6 +68,8 @@ class TrainingRequest:
     lr: float | None = None
     batch: int | None = None
     resume: bool = False
+    # The technique's own hyperparameters (TECHNIQUE_OPTIONS) by name, only those given on the command line.
+    options: dict = field(default_factory=dict)
 
     @property
     def built_in(self) -> bool:
@@ -104,3 +128,17 @@ def check_numbers(minutes, epochs, lr, batch, seed) -> None:
         raise TrainingRequestError(f"--batch must be 1 or more, got {batch}")
     if not 0 <= seed < 2**32:
         raise TrainingRequestError(f"--seed must be in range 0..{2**32 - 1}, got {seed}")
+
+
+def check_options(technique: str, options: dict) -> None:
+    """The technique's own options, each at least its minimum, and the Transformer-XL's width even (its position
+    sinusoids come in sine and cosine pairs) and split evenly in its heads."""
+    defaults = {option.name: option.default for option in TECHNIQUE_OPTIONS.get(technique, ())}
+    for option in TECHNIQUE_OPTIONS.get(technique, ()):
+        value = options.get(option.name)
+        if value is not None and value < option.minimum:
+            raise TrainingRequestError(f"--{option.name} must be {option.minimum} or more, got {value}")
+    if technique == "txl" and ("width" in options or "heads" in options):
+        width, heads = (options.get(key, defaults[key]) for key in ("width", "heads"))
+        if width % heads or width % 2:
+            raise TrainingRequestError(f"--width {width} must be even and a multiple of --heads ({heads})")
