@@ -5,8 +5,8 @@ Runs live in ``<data dir>/training/NAME/`` (checkpoint, best weights, state.json
 the corpus melodies' parsed cache in ``<data dir>/training/cache/`` (built on first use: 15 to 30 minutes). A piece
 of a folder is read as its melody the way `generate` reads an input's (``keycomposer.models.melody_line``: the
 main track's top line on the 16th grid, with its bars); a piece without one, outside the model's pitch range or
-shorter than MIN_NOTES notes is listed and left out. The person's melodies are learnt under both style ids, so
-`--style` makes no difference for such a model. Without --minutes or --epochs a new run trains DEFAULT_MINUTES; a
+shorter than MIN_NOTES notes is listed and left out. The person's melodies are learnt under both style ids (half the
+rows each), so `--style` chooses between two vectors learnt from the same melodies. Without --minutes or --epochs a new run trains DEFAULT_MINUTES; a
 resumed one goes on to the length it was given (or the one given now). One epoch is as many windows as the
 training melodies hold tokens.
 """
@@ -175,8 +175,8 @@ def folder_splits(data):
     about = {"source": "a folder of MIDI files: each piece's main track (the pitched track with the most notes) "
                        "read as one line on the 16th grid, its top note where notes sound together",
              "split": "by piece (keycomposer.music.midi_folder: sha256 of its notes)", "left_out_no_melody": left_out,
-             "styles": "your melodies are learnt under both style ids (classical and folk), so --style makes no "
-                       "difference"}
+             "styles": "your melodies are learnt under both style ids (classical and folk), half the rows each: "
+                       "--style chooses between two vectors learnt from the same melodies"}
     unique_train = splits["train"]
     # each training melody under both style ids: Batches then draws half the rows as each, from the same melodies
     splits["train"] = [(name, style, melody) for name, _, melody in unique_train for style in ("classical", "folk")]
