@@ -184,3 +184,21 @@ def test_a_resumed_run_starts_from_the_saved_weights_and_adam_state(data_dir, fo
                                                                     again.trainable_variables))
     assert int(fresh.iterations.numpy()) == 1
     assert all(np.array_equal(a.numpy(), b.numpy()) for a, b in zip(optimizer.variables, fresh.variables))
+
+
+def test_the_corpus_melodies_are_parsed_once_into_the_data_folder(data_dir, monkeypatch, capsys):
+    """`--data melodies` with no cache parses the corpus (here two of its files) into the data folder, each file
+    kept once read, the cache written beside and renamed."""
+    from keycomposer.trainers.txl import melodies
+
+    monkeypatch.setattr(melodies, "sources", lambda: [("classical", "bach/bwv269"),
+                                                      ("folk", "essenFolksong/altdeu10.abc")])
+    monkeypatch.setattr(command, "PARSE_PROCESSES", 1)
+    splits, about = command.corpus_splits()
+    cache = data_dir / "training" / "cache" / "txl-melodies.npz"
+    assert cache.exists() and sorted(p.name for p in cache.parent.iterdir()) == ["txl-melodies.npz", "txl-parsed"]
+    assert len(list((cache.parent / "txl-parsed").iterdir())) == 2
+    found = [(name, style) for side in splits.values() for name, style, _ in side]
+    assert ("bach/bwv269", "classical") in found and {style for _, style in found} == {"classical", "folk"}
+    assert about["melodies_per_split"] == {side: len(pieces) for side, pieces in splits.items()}
+    assert "parsing the melodies of the music21 corpus" in capsys.readouterr().out

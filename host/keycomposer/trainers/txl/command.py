@@ -88,7 +88,8 @@ def train(request, data) -> int:
     try:
         state = fitting.fit(str(out), splits, shape=shape, seed=request.seed, batch=batch, lr=lr,
                             max_steps=max_steps, minutes=minutes, warmup=WARMUP, segments=SEGMENTS,
-                            eval_every=EVAL_EVERY, eval_windows=VALID_WINDOWS, threads=THREADS,
+                            eval_every=EVAL_EVERY, eval_windows=VALID_WINDOWS,
+                            short_melodies=not request.built_in, threads=THREADS,
                             resume=request.resume, data=data_label, title=f"Transformer-XL {request.name}",
                             report=lambda line: print(line, flush=True))
         print(f"converting the weights of step {state['best']['step']} (the lowest validation loss) to int8 ...",

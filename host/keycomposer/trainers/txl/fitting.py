@@ -42,11 +42,12 @@ def read_state(out: str) -> dict | None:
 
 def fit(out: str, splits: dict, *, shape: Shape, seed: int, batch: int, lr: float, max_steps: int | None = None,
         minutes: float | None = None, warmup: int = 100, segments: int = 2, classical_share: float = 0.5,
-        eval_every: int = 50, eval_windows: int = 128, threads: int = 1, resume: bool = False, data: str = "",
-        init: str | None = None, title: str = "Transformer-XL", report=print) -> dict:
+        eval_every: int = 50, eval_windows: int = 128, short_melodies: bool = False, threads: int = 1,
+        resume: bool = False, data: str = "", init: str | None = None, title: str = "Transformer-XL",
+        report=print) -> dict:
     """Trains on `splits['train']` ((id, style, Melody) triples) until `max_steps` steps or `minutes` of training
     (counting the time before a resume) are reached, whichever comes first; evaluates on `splits['valid']` every
-    `eval_every` steps and at the end. `init`: a weights file (.npz) of the same shape to start from. `data` names
+    `eval_every` steps and at the end (`short_melodies`: see windows.fixed_windows). `init`: a weights file (.npz) of the same shape to start from. `data` names
     what it trains on (kept in the state). Returns the final state. KeyboardInterrupt passes through; the last
     checkpoint stays."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -76,7 +77,7 @@ def fit(out: str, splits: dict, *, shape: Shape, seed: int, batch: int, lr: floa
     length = segments * shape.segment + 1
     batches = Batches(splits["train"], batch, length, seed, classical_share)
     batches.rng = np.random.default_rng([seed, step])
-    valid, valid_styles = fixed_windows(splits["valid"], length, eval_windows)
+    valid, valid_styles = fixed_windows(splits["valid"], length, eval_windows, short_melodies)
     sample_id, sample_style, sample_melody = sample.sample_melody(splits["valid"])
     sampler = sample.TensorFlowStep(model)
 

@@ -62,20 +62,24 @@ class Batches:
         return np.stack(rows), np.array(styles, dtype=np.int32)
 
 
-def fixed_windows(pieces, length: int, limit: int) -> tuple:
+def fixed_windows(pieces, length: int, limit: int, short_melodies: bool = False) -> tuple:
     """Validation windows: each melody, untransposed, cut into consecutive windows; `limit` of them drawn
-    evenly from each style (seed 0), with their style ids."""
+    evenly from each style (seed 0), with their style ids. A window under 32 tokens is left out (a short tail
+    says too little to score), unless it is a melody's first and `short_melodies` is set (a folder's pieces may
+    all be that short)."""
     rows, styles = [], []
     for _, style, melody in pieces:
         tokens = encode(melody)
         for start in range(0, max(1, len(tokens) - 1), length - 1):
             part = tokens[start:start + length]
-            if len(part) < min(32, length):  # a short tail says too little to score
+            if len(part) < min(32, length) and not (short_melodies and start == 0 and len(part) > 1):
                 break
             row = np.full(length, PAD, dtype=np.int32)
             row[: len(part)] = part
             rows.append(row)
             styles.append(STYLE_IDS[style])
+    if not rows:
+        raise ValueError(f"no validation melody has {min(32, length)} tokens to score")
     rows, styles = np.stack(rows), np.array(styles, dtype=np.int32)
     rng = np.random.default_rng(0)
     chosen = []
