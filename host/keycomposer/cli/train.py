@@ -57,8 +57,9 @@ def register(subparsers):
         technique.add_argument("--resume", action="store_true",
                                help="go on from the last checkpoint of the run of this name")
         for option in TECHNIQUE_OPTIONS.get(name, ()):
-            technique.add_argument(f"--{option.name}", type=int, metavar="N",
-                                   help=f"{option.help} (default {option.default}; a resumed run keeps its own)")
+            technique.add_argument(f"--{option.name}", type=option.kind, dest=f"option_{option.key}",
+                                   metavar=option.kind.__name__.upper(), default=None,
+                                   help=f"{option.help} (default {option.default})")
         technique.set_defaults(handler=run)
 
 
@@ -66,9 +67,8 @@ def training_request(args) -> TrainingRequest:
     """The options, checked before any data is read or any network built."""
     try:
         check_numbers(args.minutes, args.epochs, args.lr, args.batch, args.seed)
-        options = {option.name: getattr(args, option.name) for option in TECHNIQUE_OPTIONS.get(args.technique, ())
-                   if getattr(args, option.name) is not None}
-        check_options(args.technique, options)
+        options = check_options(args.technique, {option.key: getattr(args, f"option_{option.key}")
+                                                 for option in TECHNIQUE_OPTIONS.get(args.technique, ())})
         data = data_choice(args.technique, args.data)
         name = args.name if args.name is not None else default_name(args.technique, data)
         check_name(name)

@@ -65,7 +65,7 @@ def train(request, data) -> int:
     shape = network_shape(request.options)
     if state is not None:
         changed = [f"--{key} {value} (it has {state['shape'][key]})" for key, value in request.options.items()
-                   if state["shape"][key] != value]
+                   if value is not None and state["shape"][key] != value]
         if changed:
             return refuse(f"the run {request.name!r} keeps its shape; drop " + ", ".join(changed))
     if request.built_in:
@@ -122,7 +122,8 @@ def refuse(message: str) -> int:
 def network_shape(options: dict):
     from keycomposer.trainers.txl.network import Shape
 
-    chosen = {option.name: options.get(option.name, option.default) for option in TECHNIQUE_OPTIONS["txl"]}
+    chosen = {option.key: option.default if options.get(option.key) is None else options[option.key]
+              for option in TECHNIQUE_OPTIONS["txl"]}
     return Shape(**chosen, inner=4 * chosen["width"], segment=SEGMENT)
 
 

@@ -158,7 +158,7 @@ def fit(out: str, splits: dict, *, shape: Shape, seed: int, batch: int, lr: floa
         report(f"step {step}{'/' + str(max_steps) if max_steps else ''}  train {history[-1]['train_loss']:.3f}  "
                f"valid {valid_loss:.3f} (perplexity {math.exp(valid_loss):.2f})  {seconds() / 60:.1f} min, "
                f"{rate:.0f} tokens/s")
-        state = {"step": step, "seconds": round(seconds(), 1), "history": history, "settings": settings,
+        state = {"technique": "txl", "step": step, "seconds": round(seconds(), 1), "history": history, "settings": settings,
                  "shape": shape.as_dict(), "parameters": parameters, "best": best,
                  "sample": {"melody": sample_id, "given_bars": sample.GIVEN_BARS, "more_bars": sample.MORE_BARS}}
         notes = sample.continuation(sampler, sample_melody, sample_style)
