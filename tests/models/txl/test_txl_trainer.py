@@ -158,6 +158,7 @@ def test_a_stopped_run_keeps_its_checkpoint_and_resume_goes_on_counting(data_dir
     assert any(not np.array_equal(stopped[k], resumed[k]) for k in stopped if k.startswith("optimizer/"))
     card = json.loads((data_dir / "models" / "again" / "again.json").read_text())
     assert card["settings"]["steps"] == state["step"] and card["data"]["set"] == "melodies"
+    assert card["data"]["melodies"]["train"] == {"classical": 12, "folk": 12}
     assert set(card["figures_test"]["perplexity"]) == {"classical", "folk"}
 
 

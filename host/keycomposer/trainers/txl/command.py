@@ -153,7 +153,9 @@ def corpus_splits():
         "madrigals (canto); folk: the Essen folksong collection and O'Neill's 1850 collection"),
         "split": "by tune: sha256 of the first 12 notes' intervals and lengths, buckets "
                  + ", ".join(f"{n} {p}%" for n, p in melodies.SPLIT_SHARES) + " (the shipped model's split, without "
-                 "its leaving out of pieces that share an opening with the benchmark's own melodies)"}
+                 "its leaving out of pieces that share an opening with the benchmark's own melodies)",
+        "melodies": {side: {style: sum(1 for _, st, _ in pieces if st == style) for style in ("classical", "folk")}
+                     for side, pieces in splits.items()}}
     return splits, describe(splits, about, splits["train"])
 
 
