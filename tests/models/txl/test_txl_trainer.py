@@ -203,3 +203,17 @@ def test_the_corpus_melodies_are_parsed_once_into_the_data_folder(data_dir, monk
     assert ("bach/bwv269", "classical") in found and {style for _, style in found} == {"classical", "folk"}
     assert about["melodies_per_split"] == {side: len(pieces) for side, pieces in splits.items()}
     assert "parsing the melodies of the music21 corpus" in capsys.readouterr().out
+
+
+def test_ctrl_c_while_the_corpus_is_parsed_says_the_files_read_are_kept(data_dir, monkeypatch, capsys):
+    from keycomposer.trainers.txl import melodies
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(melodies, "prepare", stopped)
+    assert main(["train", "txl", "--data", "melodies", "--name", "early"]) == command.INTERRUPTED
+    out = capsys.readouterr().out
+    assert f"stopped while reading the corpus: the files read so far are kept in {command.parsed_folder()}" in out
+    assert not (data_dir / "training" / "early").exists()
+

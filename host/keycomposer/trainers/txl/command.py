@@ -69,7 +69,12 @@ def train(request, data) -> int:
         if changed:
             return refuse(f"the run {request.name!r} keeps its shape; drop " + ", ".join(changed))
     if request.built_in:
-        splits, about = corpus_splits()
+        try:
+            splits, about = corpus_splits()
+        except KeyboardInterrupt:
+            print(f"\nstopped while reading the corpus: the files read so far are kept in {parsed_folder()}; the "
+                  "same command goes on from there", flush=True)
+            return INTERRUPTED
     else:
         splits, about = folder_splits(data)
         if splits is None:
@@ -135,6 +140,11 @@ def shipped_figures() -> str:
     return f" (the shipped model: {found})" if found else ""
 
 
+def parsed_folder() -> Path:
+    """Where each corpus file's melodies are kept once read, so a stopped parse goes on where it stopped."""
+    return runs_folder() / "cache" / "txl-parsed"
+
+
 def corpus_splits():
     """The corpus melodies' cache, built (with progress) when absent; written beside and renamed, so a stop
     leaves none. Every piece is kept (the shipped model's split also leaves out the few that share an opening
@@ -144,7 +154,7 @@ def corpus_splits():
         print(f"parsing the melodies of the music21 corpus into {cache} (once; 15 to 30 minutes) ...", flush=True)
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_name("partial-" + cache.name)
-        melodies.prepare(str(partial), PARSE_PROCESSES, PARSE_TIMEOUT, parsed=str(cache.with_name("txl-parsed")))
+        melodies.prepare(str(partial), PARSE_PROCESSES, PARSE_TIMEOUT, parsed=str(parsed_folder()))
         os.replace(partial, cache)
     splits = melodies.load(str(cache))
     about = {"set": "melodies", "source": (

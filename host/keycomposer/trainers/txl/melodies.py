@@ -126,6 +126,11 @@ def _out_of_time(signum, frame):
     raise PieceTimeout()
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    """A worker ignores Ctrl-C: the parent stops the pool, and no worker prints a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def read_file(job) -> tuple:
     """(style, path, [(id, Melody), ...], problem or None) for one corpus file (an ABC file holds many tunes)."""
     style, path, timeout = job[:3]
@@ -173,7 +178,7 @@ def prepare(path: str, processes: int, timeout: int, parsed: str = PARSED) -> No
     jobs = [(style, name, timeout, parsed) for style, name in sources()]
     ids, styles, notes, bars, skipped = [], [], [], [], []
     started = time.monotonic()
-    with multiprocessing.Pool(processes) as pool:
+    with multiprocessing.Pool(processes, initializer=_leave_interrupts_to_the_parent) as pool:
         for done, (style, name, found, problem) in enumerate(pool.imap(_kept, jobs), 1):
             if problem:
                 skipped.append(f"{name}: {problem}")
