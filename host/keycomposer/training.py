@@ -49,8 +49,8 @@ class TechniqueOption:
 TECHNIQUE_OPTIONS: dict[str, tuple[TechniqueOption, ...]] = {
     "txl": (
         TechniqueOption("layers", int, 4, 1, "decoder blocks"),
-        TechniqueOption("width", int, 128, 2, "width of each token's vector, even and a multiple of --heads (the "
-                        "feed-forward layers are 4 times as wide)"),
+        TechniqueOption("width", int, 128, 2, "width of each token's vector, even and a multiple of --heads; the "
+                        "feed-forward layers are 4 times as wide"),
         TechniqueOption("heads", int, 4, 1, "attention heads"),
         TechniqueOption("memory", int, 256, 1, "tokens of the past each token attends to, carried from segment to "
                         "segment"),
