@@ -59,6 +59,7 @@ KEY_FIGURES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("Kneser-Ney 5-gram", ("figures_test", "perplexity", "classical", "kneser_ney_5gram")),
         ("folk", ("figures_test", "perplexity", "folk", "txl_int8")),
         ("Kneser-Ney 5-gram", ("figures_test", "perplexity", "folk", "kneser_ney_5gram")),
+        ("test perplexity, your melodies", ("figures_test", "perplexity", "yours", "txl_int8")),
     ),
 }
 

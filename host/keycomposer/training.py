@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -39,6 +39,36 @@ def runs_folder(data_dir: Path | None = None) -> Path:
     return (data_dir if data_dir is not None else default_data_dir()) / RUNS_FOLDER
 
 
+@dataclass(frozen=True)
+class TechniqueOption:
+    """A hyperparameter of one technique's trainer, beside the options every trainer takes (--lr, --batch, ...):
+    ``--NAME`` on the command line, ``request.options[NAME with '_' for '-']`` for the trainer (None: not given,
+    the run's own value on --resume, else ``default``)."""
+
+    name: str  # without the dashes: update-ratio
+    kind: type  # int or float
+    default: int | float
+    low: int | float  # the smallest value allowed
+    help: str
+
+    @property
+    def key(self) -> str:
+        return self.name.replace("-", "_")
+
+
+# Each technique's own hyperparameters, as data: `keycomposer train TECHNIQUE` offers and checks them.
+TECHNIQUE_OPTIONS: dict[str, tuple[TechniqueOption, ...]] = {
+    "txl": (
+        TechniqueOption("layers", int, 4, 1, "decoder blocks"),
+        TechniqueOption("width", int, 128, 2, "width of each token's vector, even and a multiple of --heads; the "
+                        "feed-forward layers are 4 times as wide"),
+        TechniqueOption("heads", int, 4, 1, "attention heads"),
+        TechniqueOption("memory", int, 256, 1, "tokens of the past each token attends to, carried from segment to "
+                        "segment"),
+    ),
+}
+
+
 class TrainingRequestError(ValueError):
     """An option of `keycomposer train` that cannot be used; the message names it."""
 
@@ -46,7 +76,8 @@ class TrainingRequestError(ValueError):
 @dataclass(frozen=True)
 class TrainingRequest:
     """One training run as the person asked for it. ``data`` is a built-in set's name or a folder; ``minutes`` and
-    ``epochs`` (at most one given), ``lr`` and ``batch`` are None where the technique's defaults apply."""
+    ``epochs`` (at most one given), ``lr`` and ``batch`` are None where the technique's defaults apply; so is
+    each value of ``options``, the technique's own hyperparameters (``TECHNIQUE_OPTIONS``, by key)."""
 
     technique: str
     data: str | Path
@@ -57,6 +88,7 @@ class TrainingRequest:
     lr: float | None = None
     batch: int | None = None
     resume: bool = False
+    options: dict = field(default_factory=dict)
 
     @property
     def built_in(self) -> bool:
@@ -115,3 +147,21 @@ def check_numbers(minutes, epochs, lr, batch, seed) -> None:
         raise TrainingRequestError(f"--batch must be 1 or more, got {batch}")
     if not 0 <= seed < 2**32:
         raise TrainingRequestError(f"--seed must be in range 0..{2**32 - 1}, got {seed}")
+
+
+def check_options(technique: str, given: dict) -> dict:
+    """``given`` (key -> value or None) checked against the technique's options: every key known, every value
+    given at least its option's ``low``."""
+    options = {option.key: option for option in TECHNIQUE_OPTIONS.get(technique, ())}
+    for key, value in given.items():
+        if key not in options:
+            raise TrainingRequestError(f"{technique} has no option --{key.replace('_', '-')}")
+        option = options[key]
+        if value is not None and not (math.isfinite(value) and value >= option.low):
+            raise TrainingRequestError(f"--{option.name} must be a number, {option.low:g} or more, got {value:g}")
+    if technique == "txl" and (given.get("width") is not None or given.get("heads") is not None):
+        # the Transformer-XL's position sinusoids come in sine and cosine pairs, and its heads split the width
+        width, heads = (options[key].default if given.get(key) is None else given[key] for key in ("width", "heads"))
+        if width % heads or width % 2:
+            raise TrainingRequestError(f"--width {width} must be even and a multiple of --heads ({heads})")
+    return dict(given)

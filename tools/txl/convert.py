@@ -13,6 +13,7 @@ Writes, each with a card NAME.json that `keycomposer.models.runtime` checks (sha
   same logits as running the full sequence.
 Each file is run here in both TFLite runtimes that are installed and compared with TensorFlow.
 A card that already exists keeps the fields this script does not write (the benchmark's figures, notes).
+The conversion and its checks live in keycomposer.trainers.txl.conversion, which `keycomposer train txl` uses too.
 """
 
 import argparse
@@ -23,141 +24,16 @@ import shutil
 import sys
 
 import numpy as np
-import tensorflow as tf
 
 from keycomposer.models import melody_tokens as tokens_
+from keycomposer.trainers.txl.conversion import (  # noqa: F401  (anchor_step and tests import them from here)
+    SEQUENCE_EXTRA, STEP_USAGE, ConversionError, checked_step, convert, interpreters, match_outputs, plain_name, run,
+    sequence_function, step_function, step_inputs, tensor_table, vocabulary,
+)
+from keycomposer.trainers.txl.network import Shape, TransformerXL
 from tools.txl import data
-from tools.txl.model import Shape, TransformerXL
 
 NAME = "txl_melody"
-SEQUENCE_EXTRA = 64  # the sequence model runs memory + 64 tokens, so its window slides
-STEP_USAGE = (
-    "keycomposer.models.txl.continue_composition(composition, seconds=30, temperature=0.7, top_k=None, top_p=0.95, "
-    "seed=None, style='classical'); the step's inputs are token, position (tokens already fed), style (0 classical, "
-    "1 folk) and per layer the keys and "
-    "values rings [memory, width] (token t's row in slot t mod memory); its outputs the logits and per layer only "
-    "this token's key and value rows [1, width], which the caller writes into slot position mod memory"
-)
-
-
-def step_function(model: TransformerXL):
-    s = model.shape
-    model.freeze_step_tables()
-    specs = [tf.TensorSpec([1], tf.int32, name="token"), tf.TensorSpec([1], tf.int32, name="position"),
-             tf.TensorSpec([1], tf.int32, name="style")]
-    for l in range(s.layers):
-        specs += [tf.TensorSpec([s.memory, s.width], tf.float32, name=f"keys_{l}"),
-                  tf.TensorSpec([s.memory, s.width], tf.float32, name=f"values_{l}")]
-
-    @tf.function(input_signature=specs)
-    def step(*args):
-        return model.step_ring(*args)
-
-    return step.get_concrete_function()
-
-
-def sequence_function(model: TransformerXL):
-    s = model.shape
-    length = s.memory + SEQUENCE_EXTRA
-
-    @tf.function(input_signature=[tf.TensorSpec([length], tf.int32, name="tokens"),
-                                  tf.TensorSpec([1], tf.int32, name="style")])
-    def sequence(tokens, style):
-        memories, valid = model.empty_memories(1)
-        logits, _ = model.segment(tokens[None], memories, valid, style)
-        return logits[0]
-
-    return sequence.get_concrete_function()
-
-
-def convert(function, model, int8: bool) -> bytes:
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function], model)
-    if int8:
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        # FULLY_CONNECTED v12 (per-channel) does not load in tflite-runtime 2.14 (DESIGN.md)
-        converter._experimental_disable_per_channel_quantization_for_dense_layers = True
-    return converter.convert()
-
-
-def interpreters(content: bytes):
-    found = []
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-
-        found.append(("ai_edge_litert", Interpreter))
-    except ImportError:
-        pass
-    try:
-        from tflite_runtime.interpreter import Interpreter
-
-        found.append(("tflite_runtime", Interpreter))
-    except ImportError:
-        pass
-    for name, cls in found:
-        interpreter = cls(model_content=content, num_threads=1)
-        interpreter.allocate_tensors()
-        yield name, interpreter
-
-
-def plain_name(name: str) -> str:
-    """The argument's own name: the converter calls input `token` 'serving_default_token:0'."""
-    name = name.removeprefix("serving_default_")
-    return name[:-2] if name.endswith(":0") else name
-
-
-def run(interpreter, arrays_by_name: dict) -> dict:
-    for detail in interpreter.get_input_details():
-        interpreter.set_tensor(detail["index"], arrays_by_name[plain_name(detail["name"])])
-    interpreter.invoke()
-    return {d["name"]: interpreter.get_tensor(d["index"]).copy() for d in interpreter.get_output_details()}
-
-
-def match_outputs(function, content, inputs: dict, tolerance: float) -> tuple:
-    """The interpreter's output names in TensorFlow's output order (found by value, since TFLite renames
-    and may reorder outputs), and the largest difference from TensorFlow, per runtime."""
-    expected = [np.asarray(t) for t in tf.nest.flatten(function(**{k: tf.constant(v) for k, v in inputs.items()}))]
-    order, errors = None, {}
-    for runtime, interpreter in interpreters(content):
-        got = run(interpreter, inputs)
-        names = []
-        for want in expected:
-            candidates = [n for n, g in got.items() if g.shape == want.shape and n not in names]
-            best = min(candidates, key=lambda n: float(np.abs(got[n] - want).max()))
-            names.append(best)
-        worst = max(float(np.abs(got[n] - w).max() / (np.abs(w).max() + 1e-9)) for n, w in zip(names, expected))
-        if order is not None and names != order:
-            raise SystemExit(f"{runtime} orders the outputs differently: {names} vs {order}")
-        order = names
-        errors[runtime] = worst
-        if worst > tolerance:
-            raise SystemExit(f"{runtime} output differs from TensorFlow by {worst:.3g} (relative), over {tolerance}")
-    if order is None:
-        raise SystemExit("no TFLite runtime is installed here to check the file")
-    return order, errors
-
-
-def tensor_table(content, input_names, output_names):
-    """Inputs in the order of `input_names` (the function's arguments), outputs in TensorFlow's order."""
-    _, interpreter = next(interpreters(content))
-    details = {d["name"]: d for d in interpreter.get_output_details()}
-    inputs = {plain_name(d["name"]): d for d in interpreter.get_input_details()}
-
-    def row(d):
-        return {"name": d["name"], "shape": [int(x) for x in d["shape"]], "dtype": np.dtype(d["dtype"]).name}
-
-    return {"inputs": [row(inputs[n]) for n in input_names], "outputs": [row(details[n]) for n in output_names]}
-
-
-def step_inputs(shape: Shape, rng, position: int | None = None) -> dict:
-    """Random step inputs; by default a position past one full turn of the ring, so the check covers the
-    slots after the wrap and the ones before it."""
-    position = shape.memory + shape.memory // 3 if position is None else position
-    arrays = {"token": np.array([rng.integers(0, shape.vocab)], np.int32), "position": np.array([position], np.int32),
-              "style": np.array([rng.integers(0, shape.styles)], np.int32)}
-    for l in range(shape.layers):
-        arrays[f"keys_{l}"] = rng.normal(0, 1, (shape.memory, shape.width)).astype(np.float32)
-        arrays[f"values_{l}"] = rng.normal(0, 1, (shape.memory, shape.width)).astype(np.float32)
-    return arrays
 
 
 def write(folder, name, content, card) -> dict:
@@ -177,16 +53,6 @@ def write(folder, name, content, card) -> dict:
     return card
 
 
-def vocabulary() -> dict:
-    return {
-        "size": tokens_.VOCAB_SIZE,
-        "kinds": {k.name: {"first": k.first, "count": k.count, "lowest": k.lowest} for k in tokens_.KINDS},
-        "pad": tokens_.PAD, "start": tokens_.START,
-        "grid": "16th notes; a note is POS PITCH DUR, each bar begins with BAR_L (its length in 16ths)",
-        "tokenizer": "keycomposer.models.melody_tokens",
-    }
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", default=os.path.join("out", "txl", "run"))
@@ -195,6 +61,13 @@ def main(argv=None) -> int:
     parser.add_argument("--memory", type=int, help="tokens of memory the step carries (default: as trained); "
                         "relative positions let it attend further back than training did, as in the paper's evaluation")
     args = parser.parse_args(argv)
+    try:
+        return convert_run(args)
+    except ConversionError as error:
+        raise SystemExit(str(error)) from error
+
+
+def convert_run(args) -> int:
     with open(os.path.join(args.run, "history.json")) as f:
         trained = json.load(f)
     settings = trained["settings"]
@@ -235,15 +108,10 @@ def main(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     shutil.copyfile(os.path.join(args.run, "loss.png"), os.path.join(args.out, f"{NAME}_loss.png"))
     common["loss_curve"] = f"{NAME}_loss.png"
-    step = step_function(model)
     for int8, name in ((False, f"{NAME}_f32"), (not args.no_int8, NAME)):
-        content = convert(step, model, int8)
-        inputs = step_inputs(shape, rng)
-        order, errors = match_outputs(step, content, inputs, tolerance=0.2 if int8 else 1e-4)
-        print(f"{name}: largest relative difference from TensorFlow per runtime: {errors}")
-        write(args.out, name, content, dict(common, kind="step", weights="int8 (dynamic range)" if int8 else "float32",
-                                             tensors=tensor_table(content, list(inputs), order), runtime_check=errors,
-                                             usage=STEP_USAGE))
+        content, fields = checked_step(model, int8, rng)
+        print(f"{name}: largest relative difference from TensorFlow per runtime: {fields['runtime_check']}")
+        write(args.out, name, content, dict(common, **fields))
     sequence = sequence_function(model)
     content = convert(sequence, model, int8=False)
     tokens = {"tokens": rng.integers(0, tokens_.VOCAB_SIZE, shape.memory + SEQUENCE_EXTRA).astype(np.int32),

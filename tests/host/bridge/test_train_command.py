@@ -109,6 +109,29 @@ def test_options_that_cannot_be_used_are_one_line_before_any_work(data_dir, caps
     assert message in one_line(capsys, 1, "train", "gan", *argv)
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--width", "30"], "--width 30 must be even and a multiple of --heads (4)"),
+    (["--width", "16", "--heads", "3"], "--width 16 must be even and a multiple of --heads (3)"),
+    (["--heads", "5"], "--width 128 must be even and a multiple of --heads (5)"),
+    (["--layers", "0"], "--layers must be a number, 1 or more, got 0"),
+    (["--memory", "-1"], "--memory must be a number, 1 or more, got -1"),
+])
+def test_transformer_xl_shapes_that_cannot_be_built_are_one_line(data_dir, capsys, with_train_extra, argv, message):
+    assert message in one_line(capsys, 1, "train", "txl", *argv)
+
+
+def test_a_trainer_gets_only_the_options_of_its_technique_that_were_given(data_dir, with_train_extra, monkeypatch):
+    seen = []
+    plug_in(monkeypatch, "txl", lambda request, data: seen.append(request) or 0)
+    assert main(["train", "txl", "--layers", "2", "--memory", "64"]) == 0
+    assert seen[0].options == {"layers": 2, "width": None, "heads": None, "memory": 64}
+    plug_in(monkeypatch, "arcnn", lambda request, data: seen.append(request) or 0)
+    assert main(["train", "arcnn"]) == 0
+    assert not seen[1].options
+    with pytest.raises(SystemExit):
+        main(["train", "arcnn", "--layers", "2"])  # the Transformer-XL's options are not the AR-CNN's
+
+
 def test_minutes_and_epochs_together_are_a_usage_error(data_dir, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["train", "arcnn", "--minutes", "5", "--epochs", "2"])
