@@ -8,6 +8,11 @@ overlapping chords or two keys sharing a note never leave a note sounding once e
 
 from core.compat import const, micropython
 
+try:
+    from core.compat import ptr8  # CPython: a stand-in (MicroPython: a viper builtin)
+except ImportError:
+    pass
+
 MAX_NOTES_PER_KEY = const(4)
 _STATUS_NOTE_OFF = const(0x80)
 _STATUS_NOTE_ON = const(0x90)
@@ -25,34 +30,50 @@ class NoteTracker:
         self._key_count = bytearray(n_keys)
         self.n_keys = n_keys
 
-    @micropython.native
-    def hold(self, key, note, velocity):
+    # hold and release are viper: their bytearrays are read and written in place, not through a runtime
+    # call per subscript as in machine code (native); a seventh chord is four of each
+    # (tools/bench/scan_tick.py). Under CPython the same source runs (core/compat.py's stand-ins).
+    @micropython.viper
+    def hold(self, key: int, note: int, velocity: int):
         """Key `key` now holds `note` (0..127; others are skipped); sends note-on if nobody else does."""
         if note < 0 or note > 127:
             return
-        count = self._key_count[key]
+        key_count = ptr8(self._key_count)
+        key_notes = ptr8(self._key_notes)
+        count = key_count[key]
         first = key * MAX_NOTES_PER_KEY
-        for i in range(first, first + count):
-            if self._key_notes[i] == note:
+        i = first
+        while i < first + count:
+            if key_notes[i] == note:
                 return  # this key already holds it
+            i += 1
         if count >= MAX_NOTES_PER_KEY:
             return
-        self._key_notes[first + count] = note
-        self._key_count[key] = count + 1
-        self.refcount[note] += 1
-        if self.refcount[note] == 1:
-            self._tx.channel_message(_STATUS_NOTE_ON | self.channel, note, velocity)
+        key_notes[first + count] = note
+        key_count[key] = count + 1
+        refcount = ptr8(self.refcount)
+        held = refcount[note] + 1
+        refcount[note] = held
+        if held == 1:
+            self._tx.channel_message(_STATUS_NOTE_ON | int(self.channel), note, velocity)
 
-    @micropython.native
-    def release(self, key):
+    @micropython.viper
+    def release(self, key: int):
         """Key `key` lets go of every note it holds; sends note-off for those nobody else holds."""
+        key_count = ptr8(self._key_count)
+        key_notes = ptr8(self._key_notes)
+        refcount = ptr8(self.refcount)
         first = key * MAX_NOTES_PER_KEY
-        for i in range(first, first + self._key_count[key]):
-            note = self._key_notes[i]
-            self.refcount[note] -= 1
-            if not self.refcount[note]:
-                self._tx.channel_message(_STATUS_NOTE_OFF | self.channel, note, _RELEASE_VELOCITY)
-        self._key_count[key] = 0
+        i = first
+        end = first + key_count[key]
+        while i < end:
+            note = key_notes[i]
+            held = refcount[note] - 1
+            refcount[note] = held
+            if not held:
+                self._tx.channel_message(_STATUS_NOTE_OFF | int(self.channel), note, _RELEASE_VELOCITY)
+            i += 1
+        key_count[key] = 0
 
     def holds_any(self, key):
         return self._key_count[key] != 0

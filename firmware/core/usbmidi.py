@@ -9,6 +9,11 @@ from core import counters as _counters
 from core.compat import const, micropython, ticks_diff
 from core.owed import Owed
 
+try:
+    from core.compat import ptr8  # CPython: a stand-in (MicroPython: a viper builtin)
+except ImportError:
+    pass
+
 # Code index numbers (USB MIDI 1.0 table 4-1).
 CIN_SYSCOMMON_2 = const(0x2)
 CIN_SYSCOMMON_3 = const(0x3)
@@ -108,24 +113,27 @@ class TxQueue:
         ring[i + 3] = b3
         self._used += 4
 
-    @micropython.native
-    def channel_message(self, status, data1, data2):
-        """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble."""
-        if self.tap is not None:
-            self.tap(status, data1, data2)
-        used = self._used
-        if used < _TX_QUEUE_BYTES and not self._owed.count and not self._owed.unsent:
-            # What put() does when nothing is owed and there is room, without its calls: every note
-            # and controller goes this way (the scan tick's budget, tools/bench/scan_tick.py).
-            ring = self._ring
-            i = (self._head + used) & _TX_QUEUE_MASK
+    @micropython.viper
+    def channel_message(self, status: int, data1: int, data2: int):
+        """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble. What
+        cannot be queued is shed (put)."""
+        tap = self.tap
+        if tap:  # (viper compares no object with None)
+            tap(status, data1, data2)
+        used = int(self._used)
+        owed = self._owed
+        if used < _TX_QUEUE_BYTES and not int(owed.count) and not int(owed.unsent):
+            # What put() does when nothing is owed and there is room, without its calls, in viper:
+            # every note and controller goes this way (the scan tick's budget, tools/bench/scan_tick.py).
+            ring = ptr8(self._ring)
+            i = (int(self._head) + used) & _TX_QUEUE_MASK
             ring[i] = status >> 4
             ring[i + 1] = status
             ring[i + 2] = data1
             ring[i + 3] = data2
             self._used = used + 4
-            return True
-        return self.put(status >> 4, status, data1, data2)
+        else:
+            self.put(status >> 4, status, data1, data2)
 
     def sysex(self, message, length):
         """Queue message[0:length] (F0 ... F7) as SysEx packets, all or nothing."""
