@@ -159,7 +159,7 @@ class Keyboard:
             elif n_events or self.events_waiting:
                 light = self._wait_and_handle(events, n_events, now_us, after_note)
         # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
-        # played or ended a note sends it: it plays none, and runs no lane.
+        # played or ended a note sends it: it handles no switch event, and runs no lane.
         sending = self._after_heavy
         self._after_heavy = self._send_alone and not light
         if (light and not sending) or self._lanes_skipped >= _MAX_LANES_SKIPPED:
@@ -183,7 +183,12 @@ class Keyboard:
                 features[i].after_scan(self, now_us)
             except Exception as error:
                 self._fault(i, "after_scan", error)
-        self.tx.flush(self.board, now_us)
+        if self._after_heavy:
+            # On a board whose sending needs a tick of its own, a tick that played or ended a note does
+            # not offer it (the offer alone is the board's send call): it readies it for the next tick.
+            self.tx.stage()
+        else:
+            self.tx.flush(self.board, now_us)
 
     @micropython.native
     def _switch_event(self, event, at_us):
@@ -203,10 +208,13 @@ class Keyboard:
     def _wait_and_handle(self, events, n_events, now_us, after_note):
         """This scan's events join those waiting, and the oldest are handled now: up to
         max_events_per_tick light ones (a key's first contact closing: it sends nothing), or one heavy
-        one (a note played or ended, a button) alone, and none right after a tick that handled one
-        (after_note: see tick). True when all were light."""
+        one (a note played or ended, a button) alone; none at all right after a tick that handled a heavy
+        one on a board whose sending needs a tick of its own (after_note: this tick sends that one's
+        packets, see tick). True when all were light."""
         if n_events:
             self._join_waiting(events, n_events, now_us)
+        if after_note:
+            return True  # the tick that sends the last one's note handles none: its sending is enough
         waiting = self._waiting
         waiting_at = self._waiting_at
         handled = 0
@@ -218,7 +226,7 @@ class Keyboard:
             kind = pins.SWITCH_KIND[position]
             closed = event >= EVENT_CLOSED
             heavy = kind == pins.SWITCH_BUTTON or closed != (kind == pins.SWITCH_KEY_FIRST)
-            if heavy and (handled or after_note) and self.heavy_alone:
+            if heavy and handled and self.heavy_alone:
                 return True  # a heavy event goes alone: in a later tick
             self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)
             self.events_waiting -= 1

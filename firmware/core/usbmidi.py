@@ -190,6 +190,13 @@ class TxQueue:
             return False
 
     @micropython.native
+    def stage(self):
+        """Copy what is queued into the chunk on offer (when it is empty and nothing is owed) without
+        offering it: a tick that may not send does the copying for the next one, which sends."""
+        if not self._chunk_used and self._used and not self._owed.count:
+            self._fill_chunk()
+
+    @micropython.native
     def _fill_chunk(self):
         n = self._used if self._used < _TX_CHUNK_BYTES else _TX_CHUNK_BYTES
         ring = self._ring

@@ -101,8 +101,9 @@ del keys.on_switch
 rig.take()
 rig.finish()
 
-# On a board whose sending needs a tick of its own (the pico's USB library, firmware/README.md), the
-# tick after one that played or ended a note plays none and runs no lane: it sends that note.
+# On a board whose sending needs a tick of its own (the pico's USB library, firmware/README.md), a tick
+# that plays or ends a note does not offer it to the board; the tick after it sends it, and handles no
+# switch event and runs no lane.
 class PicoLikeBoard(FakeBoard):
     sending_needs_its_own_tick = True
 
@@ -120,22 +121,44 @@ for key in range(6):
 rig.run_ms(1)
 note_ticks = []
 notes_per_tick = []
+waiting_per_tick = []
 while True:
     sent = rig.take()
     notes_per_tick.append(len(sent))
+    waiting_per_tick.append(kb.events_waiting)
     if sent:
         note_ticks.append(rig.now_us // 1000)
-    if not kb.events_waiting and not sent:
+    if not kb.events_waiting and not sent and not kb.tx.pending_packets():
         break
     rig.run_ms(1)
-print("six keys struck at once, note-ons per tick:", notes_per_tick)
-assert notes_per_tick[:11] == [1, 0] * 5 + [1]
+print("six keys struck at once, note-ons sent per tick:", notes_per_tick)
+print("events waiting after each tick:", waiting_per_tick)
+# Each note's tick sends nothing, the next one sends it and handles no event: a note every other tick.
+assert notes_per_tick[:12] == [0, 1] * 6
+assert waiting_per_tick[:12] == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0]
 gaps = [b - a for a, b in zip(note_ticks, note_ticks[1:])]
 assert gaps == [2] * 5
-burst_lanes = [t for t, _ in lane_ticks if note_ticks[0] <= t <= note_ticks[-1] + 1]
+# (from the first note's tick, the one before its packet went out, to the last note's sending tick)
+burst_lanes = [t for t, _ in lane_ticks if note_ticks[0] - 1 <= t <= note_ticks[-1]]
 print("lane turns during the notes (only when 4 ticks running left them):", burst_lanes)
 assert [b - a for a, b in zip(burst_lanes, burst_lanes[1:])] == [5] * (len(burst_lanes) - 1)
 for key in range(6):
+    rig.contact(key, 2, False)
+    rig.contact(key, 1, False)
+rig.run_ms(30)
+rig.take()
+# A key pressed while the last note goes out: its first contact (sending nothing) waits for the next tick.
+rig.contact(10, 1, True)
+rig.contact(10, 2, True)
+rig.run_ms(1)  # the first contact's tick (the second contact's event plays the note: alone, next tick)
+rig.run_ms(1)  # the note's tick
+rig.contact(11, 1, True)
+rig.run_ms(1)  # the tick that sends it
+print("sent, events waiting:", len(rig.take()), kb.events_waiting)
+assert kb.events_waiting == 1
+rig.run_ms(1)
+assert kb.events_waiting == 0
+for key in (10, 11):
     rig.contact(key, 2, False)
     rig.contact(key, 1, False)
 rig.run_ms(30)
