@@ -14,6 +14,8 @@ Both sides run the same scenarios on the same cheap fake board, in one run, side
 - "chord held": C-E-G held down (both contacts), wheels at rest: the steady state.
 - "playing": the chord held while another key is struck every 50 ms (first contact, second 3 ms later,
   both open again 30 ms after the press), so the tick also debounces, times velocities, sends notes.
+- "note, USB" (core only): "playing" through the USB send path of "chords, USB" below: one note as the
+  pico plays it.
 - "ten keys" (core only): ten keys struck together as the one key in "playing" (first contacts in one
   scan, second contacts 3 ms later), sent through the USB send path as "chords, USB": the heaviest burst
   of notes a player makes.
@@ -552,6 +554,7 @@ def _core_scenarios(label, Keyboard, pico_usb):
     scenarios = [
         ("chord held", Subject(label, Keyboard, False)),
         ("playing", Subject(label, Keyboard, True)),
+        ("note, USB", Subject(label, Keyboard, True, lambda playing: UsbBoard(playing, pico_usb))),
         ("chords, USB", Subject(label, _seventh_chords(Keyboard), True, lambda playing: UsbBoard(playing, pico_usb))),
         ("ten keys", Subject(label, Keyboard, True, lambda playing: UsbBoard(playing, pico_usb, _TEN_KEYS))),
     ]
@@ -584,8 +587,8 @@ def main():
     if not _BEFORE:
         for name, playing in (("chord held", False), ("playing", True)):
             by_name.setdefault(name, []).append(Subject("first draft", DraftKeyboard, playing))
-    scenarios = [(name, by_name[name]) for name in ("chord held", "playing", "chords, USB", "ten keys", "arp 1/32")
-                 if name in by_name]
+    order = ("chord held", "playing", "note, USB", "chords, USB", "ten keys", "arp 1/32")
+    scenarios = [(name, by_name[name]) for name in order if name in by_name]
     add_ms = div_ms = None
     # Interleaved, so that whatever else this shared machine runs slows every side alike; the best run
     # of each is the one least disturbed.
