@@ -135,6 +135,11 @@ class Keyboard:
         self.board.read_matrix(self.rows)
         n_events = self.debouncer.scan(self.rows, now_us)
         light = True  # no switch event handled in this tick plays or ends a note, or is a button
+        # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
+        # played or ended a note sends it: it handles no switch event, and runs no lane. And a lane left
+        # for 4 ticks running takes a tick of its own too: that tick plays no note.
+        sending = self._after_heavy
+        lane_first = self._send_alone and not sending and self._lanes_skipped >= _MAX_LANES_SKIPPED
         if n_events or self.events_waiting:
             events = self.debouncer.events
             if n_events:
@@ -142,8 +147,7 @@ class Keyboard:
                 # contact opens, and nothing else wants it. A release opens both in one scan, usually:
                 # its tick then has one event, not two.
                 n_events = self._drop_second_openings(events, n_events)
-            after_note = self._after_heavy
-            if n_events == 1 and not self.events_waiting and not after_note:
+            if n_events == 1 and not self.events_waiting and not sending and not lane_first:
                 # (_switch_event written out: the common case, a note's tick, is the heaviest one)
                 event = events[0]
                 position = event & _POSITION_MASK
@@ -157,16 +161,15 @@ class Keyboard:
                     except Exception as error:
                         self._fault(i, "on_switch", error)
             elif n_events or self.events_waiting:
-                light = self._wait_and_handle(events, n_events, now_us, after_note)
-        # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
-        # played or ended a note sends it: it handles no switch event, and runs no lane.
-        sending = self._after_heavy
+                light = self._wait_and_handle(events, n_events, now_us, sending, lane_first)
         self._after_heavy = self._send_alone and not light
-        if (light and not sending) or self._lanes_skipped >= _MAX_LANES_SKIPPED:
+        if (light and not sending) or (self._lanes_skipped >= _MAX_LANES_SKIPPED and not self._send_alone):
             # The lane's before_scan hooks (wheels, or pedal and MIDI in), after the scan: only on a tick
             # whose switch events were at most first contacts closing (they send nothing, so the lane's
             # messages keep their place before the keys'). A tick that plays a note leaves the lane to the
-            # next one: the two together would not fit the tick (tools/bench/scan_tick.py).
+            # next one, at most 4 ticks running: the two together would not fit the tick
+            # (tools/bench/scan_tick.py). (On a board whose sending needs a tick of its own, the fifth
+            # plays no note: lane_first.)
             self._lanes_skipped = 0
             lane = self._lane
             self._lane = lane ^ 1
@@ -205,15 +208,15 @@ class Keyboard:
                 self._fault(i, "on_switch", error)
 
     @micropython.native
-    def _wait_and_handle(self, events, n_events, now_us, after_note):
+    def _wait_and_handle(self, events, n_events, now_us, sending, lane_first):
         """This scan's events join those waiting, and the oldest are handled now: up to
         max_events_per_tick light ones (a key's first contact closing: it sends nothing), or one heavy
-        one (a note played or ended, a button) alone; none at all right after a tick that handled a heavy
-        one on a board whose sending needs a tick of its own (after_note: this tick sends that one's
-        packets, see tick). True when all were light."""
+        one (a note played or ended, a button) alone. On a board whose sending needs a tick of its own:
+        none at all on the tick that sends the last one's note (sending), and only light ones on a tick
+        that runs a lane left 4 ticks running (lane_first); see tick. True when all were light."""
         if n_events:
             self._join_waiting(events, n_events, now_us)
-        if after_note:
+        if sending:
             return True  # the tick that sends the last one's note handles none: its sending is enough
         waiting = self._waiting
         waiting_at = self._waiting_at
@@ -226,7 +229,7 @@ class Keyboard:
             kind = pins.SWITCH_KIND[position]
             closed = event >= EVENT_CLOSED
             heavy = kind == pins.SWITCH_BUTTON or closed != (kind == pins.SWITCH_KEY_FIRST)
-            if heavy and handled and self.heavy_alone:
+            if heavy and (handled or lane_first) and self.heavy_alone:
                 return True  # a heavy event goes alone: in a later tick
             self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)
             self.events_waiting -= 1

@@ -103,7 +103,8 @@ rig.finish()
 
 # On a board whose sending needs a tick of its own (the pico's USB library, firmware/README.md), a tick
 # that plays or ends a note does not offer it to the board; the tick after it sends it, and handles no
-# switch event and runs no lane.
+# switch event and runs no lane. A lane left 4 ticks running takes the next tick that is not a sending
+# one, and that tick plays no note: no tick does two of a note, a send and a lane.
 class PicoLikeBoard(FakeBoard):
     sending_needs_its_own_tick = True
 
@@ -134,14 +135,16 @@ while True:
 print("six keys struck at once, note-ons sent per tick:", notes_per_tick)
 print("events waiting after each tick:", waiting_per_tick)
 # Each note's tick sends nothing, the next one sends it and handles no event: a note every other tick.
-assert notes_per_tick[:12] == [0, 1] * 6
-assert waiting_per_tick[:12] == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0]
+# Each note's tick sends nothing, the next one sends it and handles no event; every fifth tick is a lane's.
+assert notes_per_tick[:15] == [0, 1, 0, 1, 0] * 3
+assert waiting_per_tick[:15] == [5, 5, 4, 4, 4, 3, 3, 2, 2, 2, 1, 1, 0, 0, 0]
 gaps = [b - a for a, b in zip(note_ticks, note_ticks[1:])]
-assert gaps == [2] * 5
+assert gaps == [2, 3, 2, 3, 2]
 # (from the first note's tick, the one before its packet went out, to the last note's sending tick)
 burst_lanes = [t for t, _ in lane_ticks if note_ticks[0] - 1 <= t <= note_ticks[-1]]
 print("lane turns during the notes (only when 4 ticks running left them):", burst_lanes)
 assert [b - a for a, b in zip(burst_lanes, burst_lanes[1:])] == [5] * (len(burst_lanes) - 1)
+assert not [t for t in burst_lanes if t in note_ticks or t + 1 in note_ticks]  # not a note's, nor a send's
 for key in range(6):
     rig.contact(key, 2, False)
     rig.contact(key, 1, False)
