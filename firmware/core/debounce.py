@@ -11,7 +11,7 @@ from array import array
 # MicroPython: the per-switch loop is compiled to machine code (`@micropython.viper`, which the compiler
 # recognises by name): as bytecode it cost about a third of the scan tick on the ticks a contact moves
 # (tools/bench/scan_tick.py). Under CPython, the tests' oracle, compat's stand-ins run the same source.
-from core.compat import const, micropython, ticks_add, ticks_diff
+from core.compat import const, micropython
 
 try:
     from core.compat import ptr8, ptr16, ptr32  # CPython: stand-ins (MicroPython: viper builtins)
@@ -19,7 +19,8 @@ except ImportError:
     pass
 
 EVENT_CLOSED = const(0x80)  # events are (position | EVENT_CLOSED) for a press, position for a release
-# ticks_diff (core/compat.py), written out in the compiled loop.
+# ticks_diff and ticks_add (core/compat.py), written out in the compiled code: a call each would be a
+# bytecode call on every tick a switch spends bouncing.
 _TICKS_MAX = const((1 << 30) - 1)
 _TICKS_HALF = const(1 << 29)
 
@@ -53,14 +54,14 @@ class MatrixDebouncer:
                 return 0
         elif (
             rows == self._raw
-            and ticks_diff(now_us, self._due) < 0
+            and ((now_us - self._due + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF < 0  # (ticks_diff < 0)
             and self.debounce_us == self._due_debounce_us
         ):
             return 0
         n_events = self._scan_switches(rows, now_us)
         scanned = self._scanned
         self._busy = scanned[1] != 0
-        self._due = ticks_add(now_us, scanned[0])
+        self._due = (now_us + scanned[0]) & _TICKS_MAX  # (ticks_add)
         self._due_debounce_us = self.debounce_us
         return n_events
 

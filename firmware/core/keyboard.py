@@ -48,6 +48,13 @@ MAX_EVENTS_PER_TICK = const(2)
 # wheels and MIDI in then wait at most this many ms more.
 _MAX_LANES_SKIPPED = const(4)
 _WAITING_EVENTS = const(128)  # room for a whole scan's worth (8 x 16 switches); power of two
+# pins.SWITCH_KEY_FIRST, SWITCH_KEY_SECOND and SWITCH_BUTTON, as constants the compiler folds into the
+# tick (pins.X is two dictionary lookups each time it runs); test_core_static holds them equal to pins'.
+_KEY_FIRST = const(1)
+_KEY_SECOND = const(2)
+_BUTTON = const(3)
+_SWITCH_KIND = pins.SWITCH_KIND  # (a global: one lookup)
+_SWITCH_INDEX = pins.SWITCH_INDEX
 
 
 class Keyboard:
@@ -142,20 +149,24 @@ class Keyboard:
         lane_first = self._send_alone and not sending and self._lanes_skipped >= _MAX_LANES_SKIPPED
         if n_events or self.events_waiting:
             events = self.debouncer.events
-            if n_events:
-                # A key's second contact opening is handed to nobody: the keys end a note when the first
-                # contact opens, and nothing else wants it. A release opens both in one scan, usually:
-                # its tick then has one event, not two.
+            # A key's second contact opening is handed to nobody: the keys end a note when the first
+            # contact opens, and nothing else wants it. A release opens both in one scan, usually: its
+            # tick then has one event, not two.
+            if n_events == 1:
+                event = events[0]  # (one event: the check written out)
+                if event < EVENT_CLOSED and _SWITCH_KIND[event] == _KEY_SECOND:
+                    n_events = 0
+            elif n_events:
                 n_events = self._drop_second_openings(events, n_events)
             if n_events == 1 and not self.events_waiting and not sending and not lane_first:
                 # (_switch_event written out: the common case, a note's tick, is the heaviest one)
                 event = events[0]
                 position = event & _POSITION_MASK
-                kind = pins.SWITCH_KIND[position]
-                index = pins.SWITCH_INDEX[position]
+                kind = _SWITCH_KIND[position]
+                index = _SWITCH_INDEX[position]
                 closed = event >= EVENT_CLOSED
-                light = kind != pins.SWITCH_BUTTON and closed == (kind == pins.SWITCH_KEY_FIRST)
-                for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+                light = kind != _BUTTON and closed == (kind == _KEY_FIRST)
+                for i in self._on_button if kind == _BUTTON else self._on_key:
                     try:
                         features[i].on_switch(self, kind, index, closed, now_us)
                     except Exception as error:
@@ -198,10 +209,10 @@ class Keyboard:
         """Hand one debounced switch event, seen by the scan at at_us, to the features that want it."""
         features = self.features
         position = event & _POSITION_MASK
-        kind = pins.SWITCH_KIND[position]
-        index = pins.SWITCH_INDEX[position]
+        kind = _SWITCH_KIND[position]
+        index = _SWITCH_INDEX[position]
         closed = event >= EVENT_CLOSED
-        for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+        for i in self._on_button if kind == _BUTTON else self._on_key:
             try:
                 features[i].on_switch(self, kind, index, closed, at_us)
             except Exception as error:
@@ -226,17 +237,17 @@ class Keyboard:
             first = self._first_waiting
             event = waiting[first]
             position = event & _POSITION_MASK
-            kind = pins.SWITCH_KIND[position]
+            kind = _SWITCH_KIND[position]
             closed = event >= EVENT_CLOSED
-            heavy = kind == pins.SWITCH_BUTTON or closed != (kind == pins.SWITCH_KEY_FIRST)
+            heavy = kind == _BUTTON or closed != (kind == _KEY_FIRST)
             if heavy and (handled or lane_first) and self.heavy_alone:
                 return True  # a heavy event goes alone: in a later tick
             self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)
             self.events_waiting -= 1
             # (_switch_event written out: ten keys struck at once are handled this way, one a tick)
-            index = pins.SWITCH_INDEX[position]
+            index = _SWITCH_INDEX[position]
             at_us = waiting_at[first]
-            for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+            for i in self._on_button if kind == _BUTTON else self._on_key:
                 try:
                     features[i].on_switch(self, kind, index, closed, at_us)
                 except Exception as error:
@@ -251,8 +262,8 @@ class Keyboard:
         """Remove the events of keys' second contacts opening from events[0:n_events]; returns how many
         are left (viper: a scan where ten keys are let go has twenty events)."""
         seen = ptr8(events)
-        kinds = ptr8(pins.SWITCH_KIND)
-        second = int(pins.SWITCH_KEY_SECOND)
+        kinds = ptr8(_SWITCH_KIND)
+        second = _KEY_SECOND
         closed = int(EVENT_CLOSED)
         kept = 0
         e = 0

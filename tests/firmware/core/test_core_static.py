@@ -49,3 +49,17 @@ def test_the_outgoing_ring_wraps_by_a_mask_so_its_size_is_a_power_of_two():
 
     size = TX_QUEUE_PACKETS * 4
     assert size & (size - 1) == 0
+
+
+def test_the_keyboards_folded_switch_kinds_are_pins():
+    # core/keyboard.py copies three of pins' constants so the compiler folds them into the tick.
+    import pins  # noqa: PLC0415  (tests/firmware/conftest puts firmware/ on the path)
+
+    source = (FIRMWARE / "core" / "keyboard.py").read_text()
+    values = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", "") == "const":
+            values[node.targets[0].id] = node.value.args[0].value
+    assert values["_KEY_FIRST"] == pins.SWITCH_KEY_FIRST
+    assert values["_KEY_SECOND"] == pins.SWITCH_KEY_SECOND
+    assert values["_BUTTON"] == pins.SWITCH_BUTTON
