@@ -143,6 +143,10 @@ class Arpeggiator(Feature):
             self._velocity[note] = velocity
             self._changed = True
 
+    def hold_chord(self, key, root, intervals, velocity):
+        for interval in intervals:
+            self.hold(key, root + interval, velocity)
+
     def release(self, key):
         if not self._key_down[key]:
             return

@@ -3,7 +3,7 @@
 from array import array
 
 import pins
-from core.chord import chord_intervals
+from core.chord import UNISON, chord_intervals
 from core.compat import const, micropython
 from core.feature import Feature
 from core.velocity import velocity_from_us
@@ -51,7 +51,7 @@ class KeysFeature(Feature):
                 velocity = velocity_from_us(settings.velocity_curve, travel_us, settings.fixed_velocity)
                 root = settings.lowest_note + 12 * keyboard.octave + key
                 if keyboard.chord_on:
-                    for interval in chord_intervals(settings.chord_mode, root, settings.chord_key):
-                        notes.hold(key, root + interval, velocity)
+                    intervals = chord_intervals(settings.chord_mode, root, settings.chord_key)
                 else:
-                    notes.hold(key, root, velocity)
+                    intervals = UNISON
+                notes.hold_chord(key, root, intervals, velocity)  # (one call for a chord's notes)

@@ -6,6 +6,7 @@ count goes 0 -> 1 and its note-off only when it goes 1 -> 0. So an octave shift 
 overlapping chords or two keys sharing a note never leave a note sounding once every key is up.
 """
 
+from core.chord import UNISON
 from core.compat import const, micropython
 
 try:
@@ -30,32 +31,43 @@ class NoteTracker:
         self._key_count = bytearray(n_keys)
         self.n_keys = n_keys
 
-    # hold and release are viper: their bytearrays are read and written in place, not through a runtime
-    # call per subscript as in machine code (native); a seventh chord is four of each
-    # (tools/bench/scan_tick.py). Under CPython the same source runs (core/compat.py's stand-ins).
-    @micropython.viper
-    def hold(self, key: int, note: int, velocity: int):
+    def hold(self, key, note, velocity):
         """Key `key` now holds `note` (0..127; others are skipped); sends note-on if nobody else does."""
-        if note < 0 or note > 127:
-            return
+        self.hold_chord(key, note, UNISON, velocity)
+
+    # hold_chord and release are viper: their bytearrays are read and written in place, not through a
+    # runtime call per subscript as in machine code (native), and a chord's notes take one call, not a call
+    # each: a seventh chord is four notes in one tick (tools/bench/scan_tick.py). Under CPython the same
+    # source runs (core/compat.py's stand-ins).
+    @micropython.viper
+    def hold_chord(self, key: int, root: int, intervals, velocity: int):
+        """Key `key` now holds root + each of `intervals` (bytes, core/chord.py), in order, as hold() would
+        one at a time."""
+        steps = ptr8(intervals)
+        n_steps = int(len(intervals))
         key_count = ptr8(self._key_count)
         key_notes = ptr8(self._key_notes)
-        count = key_count[key]
-        first = key * MAX_NOTES_PER_KEY
-        i = first
-        while i < first + count:
-            if key_notes[i] == note:
-                return  # this key already holds it
-            i += 1
-        if count >= MAX_NOTES_PER_KEY:
-            return
-        key_notes[first + count] = note
-        key_count[key] = count + 1
         refcount = ptr8(self.refcount)
-        held = refcount[note] + 1
-        refcount[note] = held
-        if held == 1:
-            self._tx.channel_message(_STATUS_NOTE_ON | int(self.channel), note, velocity)
+        first = key * MAX_NOTES_PER_KEY
+        step = 0
+        while step < n_steps:
+            note = root + steps[step]
+            step += 1
+            if note < 0 or note > 127:
+                continue
+            count = key_count[key]
+            end = first + count
+            i = first
+            while i < end and key_notes[i] != note:
+                i += 1
+            if i < end or count >= MAX_NOTES_PER_KEY:
+                continue  # this key already holds it, or holds all it can
+            key_notes[end] = note
+            key_count[key] = count + 1
+            held = refcount[note] + 1
+            refcount[note] = held
+            if held == 1:
+                self._tx.channel_message(_STATUS_NOTE_ON | int(self.channel), note, velocity)
 
     @micropython.viper
     def release(self, key: int):

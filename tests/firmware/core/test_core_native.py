@@ -82,7 +82,7 @@ def test_the_hot_functions_are_machine_code_under_micropython():
         ("core.keyboard", "Keyboard", "tick"),
         ("core.keys", "KeysFeature", "on_switch"),
         ("core.velocity", None, "velocity_from_us"),
-        ("core.notes", "NoteTracker", "hold"),
+        ("core.notes", "NoteTracker", "hold_chord"),
         ("core.notes", "NoteTracker", "release"),
         ("core.usbmidi", "TxQueue", "channel_message"),
         ("core.debounce", "MatrixDebouncer", "_scan_switches"),
@@ -106,7 +106,7 @@ def test_the_hot_functions_are_machine_code_under_micropython():
 
 
 def test_a_notes_per_note_work_is_viper():
-    # A seventh chord is four holds and four queued packets in one tick: as machine code (native) each
+    # A seventh chord is four notes held and four packets queued in one tick: as machine code (native) each
     # bytearray subscript is a call into the runtime, as viper a load or store (tools/bench/scan_tick.py).
     viper = set()
     for source in sorted((FIRMWARE / "core").glob("*.py")):
@@ -118,7 +118,7 @@ def test_a_notes_per_note_work_is_viper():
                     ):
                         viper.add(("core." + source.stem, node.name, item.name))
     for wanted in (
-        ("core.notes", "NoteTracker", "hold"),
+        ("core.notes", "NoteTracker", "hold_chord"),
         ("core.notes", "NoteTracker", "release"),
         ("core.usbmidi", "TxQueue", "channel_message"),
     ):
