@@ -30,6 +30,7 @@ class NoteTracker:
         self._key_notes = bytearray(n_keys * MAX_NOTES_PER_KEY)
         self._key_count = bytearray(n_keys)
         self.n_keys = n_keys
+        self._changed = bytearray(MAX_NOTES_PER_KEY)  # the notes a hold or release turns on or off
 
     def hold(self, key, note, velocity):
         """Key `key` now holds `note` (0..127; others are skipped); sends note-on if nobody else does."""
@@ -48,6 +49,8 @@ class NoteTracker:
         key_count = ptr8(self._key_count)
         key_notes = ptr8(self._key_notes)
         refcount = ptr8(self.refcount)
+        changed = ptr8(self._changed)
+        n_changed = 0
         first = key * MAX_NOTES_PER_KEY
         step = 0
         while step < n_steps:
@@ -67,7 +70,10 @@ class NoteTracker:
             held = refcount[note] + 1
             refcount[note] = held
             if held == 1:
-                self._tx.channel_message(_STATUS_NOTE_ON | int(self.channel), note, velocity)
+                changed[n_changed] = note
+                n_changed += 1
+        if n_changed:
+            self._tx.channel_messages(_STATUS_NOTE_ON | int(self.channel), self._changed, n_changed, velocity)
 
     @micropython.viper
     def release(self, key: int):
@@ -75,6 +81,8 @@ class NoteTracker:
         key_count = ptr8(self._key_count)
         key_notes = ptr8(self._key_notes)
         refcount = ptr8(self.refcount)
+        changed = ptr8(self._changed)
+        n_changed = 0
         first = key * MAX_NOTES_PER_KEY
         i = first
         end = first + key_count[key]
@@ -83,8 +91,12 @@ class NoteTracker:
             held = refcount[note] - 1
             refcount[note] = held
             if not held:
-                self._tx.channel_message(_STATUS_NOTE_OFF | int(self.channel), note, _RELEASE_VELOCITY)
+                changed[n_changed] = note
+                n_changed += 1
             i += 1
+        if n_changed:
+            status = _STATUS_NOTE_OFF | int(self.channel)
+            self._tx.channel_messages(status, self._changed, n_changed, _RELEASE_VELOCITY)
         key_count[key] = 0
 
     def holds_any(self, key):

@@ -70,6 +70,7 @@ class TxQueue:
         self._head = 0  # byte offset of the oldest queued packet
         self._used = 0  # bytes queued in the ring
         self._chunk = bytearray(_TX_CHUNK_BYTES)
+        self._one = bytearray(1)  # channel_message's data byte, for channel_messages
         self._chunk_used = 0  # bytes in _chunk, offered to the board and not yet accepted
         self._owed = Owed()
         self._refused = False  # the last offer was refused whole
@@ -117,23 +118,39 @@ class TxQueue:
     def channel_message(self, status: int, data1: int, data2: int):
         """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble. What
         cannot be queued is shed (put)."""
+        one = ptr8(self._one)
+        one[0] = data1
+        self.channel_messages(status, self._one, 1, data2)
+
+    @micropython.viper
+    def channel_messages(self, status: int, data1s, n: int, data2: int):
+        """channel_message(status, data1s[i], data2) for each i < n, in order, in one call: a chord's
+        note-ons or note-offs (core/notes.py)."""
+        firsts = ptr8(data1s)
         tap = self.tap
-        if tap:  # (viper compares no object with None)
-            tap(status, data1, data2)
-        used = int(self._used)
         owed = self._owed
-        if used < _TX_QUEUE_BYTES and not int(owed.count) and not int(owed.unsent):
-            # What put() does when nothing is owed and there is room, without its calls, in viper:
-            # every note and controller goes this way (the scan tick's budget, tools/bench/scan_tick.py).
-            ring = ptr8(self._ring)
-            i = (int(self._head) + used) & _TX_QUEUE_MASK
-            ring[i] = status >> 4
-            ring[i + 1] = status
-            ring[i + 2] = data1
-            ring[i + 3] = data2
-            self._used = used + 4
-        else:
-            self.put(status >> 4, status, data1, data2)
+        ring = ptr8(self._ring)
+        head = int(self._head)
+        used = int(self._used)
+        k = 0
+        while k < n:
+            data1 = firsts[k]
+            k += 1
+            if tap:  # (viper compares no object with None)
+                tap(status, data1, data2)
+            if used < _TX_QUEUE_BYTES and not int(owed.count) and not int(owed.unsent):
+                # What put() does when nothing is owed and there is room, without its calls: every note
+                # and controller goes this way (the scan tick's budget, tools/bench/scan_tick.py).
+                i = (head + used) & _TX_QUEUE_MASK
+                ring[i] = status >> 4
+                ring[i + 1] = status
+                ring[i + 2] = data1
+                ring[i + 3] = data2
+                used += 4
+                self._used = used
+            else:
+                self.put(status >> 4, status, data1, data2)
+                used = int(self._used)
 
     def sysex(self, message, length):
         """Queue message[0:length] (F0 ... F7) as SysEx packets, all or nothing."""
