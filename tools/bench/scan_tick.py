@@ -265,7 +265,7 @@ class DraftKeyboard:
         self.controls = {"mod": board.read_adc(pins.ADC_MOD) >> 9, "volume": board.read_adc(pins.ADC_VOLUME) >> 9,
                          "pitch": 8192}
         self.pedal = board.read_pedal()
-        self.rows = [0] * pins.N_ROWS
+        self.rows = array("H", [0] * pins.N_ROWS)  # (read_matrix fills an array, as the core's)
         self.debounce_us = 5000
 
     def tick(self, now_us):

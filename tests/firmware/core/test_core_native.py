@@ -120,6 +120,6 @@ def test_a_notes_per_note_work_is_viper():
     for wanted in (
         ("core.notes", "NoteTracker", "hold_chord"),
         ("core.notes", "NoteTracker", "release"),
-        ("core.usbmidi", "TxQueue", "channel_message"),
+        ("core.usbmidi", "TxQueue", "channel_messages"),
     ):
         assert wanted in viper, wanted
