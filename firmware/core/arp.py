@@ -84,6 +84,7 @@ class Arpeggiator(Feature):
 
     def __init__(self):
         self.on = False
+        self.ticking = self.on  # after_scan has work only while on
         self.latch = False
         self.running = False  # a pattern is playing (and the clock runs for it)
         self._button_down = False
@@ -201,6 +202,7 @@ class Arpeggiator(Feature):
         if on == self.on:
             return
         self.on = on
+        self.ticking = self.on  # after_scan has work only while on
         if not on:
             if self.running:
                 self._stop(keyboard, now_us)

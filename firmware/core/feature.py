@@ -23,6 +23,10 @@ class Feature:
     # common one, up to 64 contacts) reaches only the features that want it.
     ON_KEYS = False
     ON_BUTTONS = True
+    # False while the feature's every-tick hooks (before_scan outside a lane, after_scan) have nothing to
+    # do: the keyboard then does not call them (a call each tick is a fair part of the tick's budget,
+    # tools/bench/scan_tick.py). A feature that sets it keeps it true whenever they have work.
+    ticking = True
 
     def boot(self, keyboard, now_us):
         """Once, when the keyboard is constructed."""

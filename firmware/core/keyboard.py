@@ -134,10 +134,12 @@ class Keyboard:
         self.now_us = now_us
         features = self.features
         for i in self._before_scan:
-            try:
-                features[i].before_scan(self, now_us)
-            except Exception as error:
-                self._fault(i, "before_scan", error)
+            feature = features[i]
+            if feature.ticking:  # (a feature with nothing to do this tick is not called: core/feature.py)
+                try:
+                    feature.before_scan(self, now_us)
+                except Exception as error:
+                    self._fault(i, "before_scan", error)
 
         self.board.read_matrix(self.rows)
         n_events = self.debouncer.scan(self.rows, now_us)
@@ -193,10 +195,12 @@ class Keyboard:
             self._lanes_skipped += 1
 
         for i in self._after_scan:
-            try:
-                features[i].after_scan(self, now_us)
-            except Exception as error:
-                self._fault(i, "after_scan", error)
+            feature = features[i]
+            if feature.ticking:
+                try:
+                    feature.after_scan(self, now_us)
+                except Exception as error:
+                    self._fault(i, "after_scan", error)
         if self._after_heavy:
             # On a board whose sending needs a tick of its own, a tick that played or ended a note does
             # not offer it (the offer alone is the board's send call): it readies it for the next tick.
