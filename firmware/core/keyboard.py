@@ -145,10 +145,13 @@ class Keyboard:
         n_events = self.debouncer.scan(self.rows, now_us)
         light = True  # no switch event handled in this tick plays or ends a note, or is a button
         # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
-        # played or ended a note sends it: it handles no switch event, and runs no lane. And a lane left
-        # for 4 ticks running takes a tick of its own too: that tick plays no note.
+        # played or ended a note sends it: it handles no switch event, and runs no lane. A lane left for 4
+        # ticks running takes a tick of its own too, and so does a scan that saw more contacts move than
+        # a tick handles (keys struck or let go together): those ticks play no note (light_only), and the
+        # crowded scan's runs no lane unless it is due.
         sending = self._after_heavy
-        lane_first = self._send_alone and not sending and self._lanes_skipped >= _MAX_LANES_SKIPPED
+        lane_due = self._lanes_skipped >= _MAX_LANES_SKIPPED
+        crowded = False
         if n_events or self.events_waiting:
             events = self.debouncer.events
             # A key's second contact opening is handed to nobody: the keys end a note when the first
@@ -160,7 +163,9 @@ class Keyboard:
                     n_events = 0
             elif n_events:
                 n_events = self._drop_second_openings(events, n_events)
-            if n_events == 1 and not self.events_waiting and not sending and not lane_first:
+                crowded = self._send_alone and n_events > MAX_EVENTS_PER_TICK
+            light_only = self._send_alone and not sending and (lane_due or crowded)
+            if n_events == 1 and not self.events_waiting and not sending and not light_only:
                 # (_switch_event written out: the common case, a note's tick, is the heaviest one)
                 event = events[0]
                 position = event & _POSITION_MASK
@@ -174,15 +179,15 @@ class Keyboard:
                     except Exception as error:
                         self._fault(i, "on_switch", error)
             elif n_events or self.events_waiting:
-                light = self._wait_and_handle(events, n_events, now_us, sending, lane_first)
+                light = self._wait_and_handle(events, n_events, now_us, sending, light_only)
         self._after_heavy = self._send_alone and not light
-        if (light and not sending) or (self._lanes_skipped >= _MAX_LANES_SKIPPED and not self._send_alone):
+        if (light and not sending and not crowded) or (lane_due and not sending):
             # The lane's before_scan hooks (wheels, or pedal and MIDI in), after the scan: only on a tick
             # whose switch events were at most first contacts closing (they send nothing, so the lane's
             # messages keep their place before the keys'). A tick that plays a note leaves the lane to the
             # next one, at most 4 ticks running: the two together would not fit the tick
             # (tools/bench/scan_tick.py). (On a board whose sending needs a tick of its own, the fifth
-            # plays no note: lane_first.)
+            # plays no note: light_only; the one that sends runs none, whatever.)
             self._lanes_skipped = 0
             lane = self._lane
             self._lane = lane ^ 1
@@ -223,12 +228,13 @@ class Keyboard:
                 self._fault(i, "on_switch", error)
 
     @micropython.native
-    def _wait_and_handle(self, events, n_events, now_us, sending, lane_first):
+    def _wait_and_handle(self, events, n_events, now_us, sending, light_only):
         """This scan's events join those waiting, and the oldest are handled now: up to
         max_events_per_tick light ones (a key's first contact closing: it sends nothing), or one heavy
         one (a note played or ended, a button) alone. On a board whose sending needs a tick of its own:
         none at all on the tick that sends the last one's note (sending), and only light ones on a tick
-        that runs a lane left 4 ticks running (lane_first); see tick. True when all were light."""
+        that runs a lane left 4 ticks running or whose scan saw many contacts move (light_only); see
+        tick. True when all were light."""
         if n_events:
             self._join_waiting(events, n_events, now_us)
         if sending:
@@ -244,7 +250,7 @@ class Keyboard:
             kind = _SWITCH_KIND[position]
             closed = event >= EVENT_CLOSED
             heavy = kind == _BUTTON or closed != (kind == _KEY_FIRST)
-            if heavy and (handled or lane_first) and self.heavy_alone:
+            if heavy and (handled or light_only) and self.heavy_alone:
                 return True  # a heavy event goes alone: in a later tick
             self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)
             self.events_waiting -= 1
