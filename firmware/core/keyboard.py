@@ -107,10 +107,10 @@ class Keyboard:
         self._lanes = (self._having("before_scan", LANE_EVEN), self._having("before_scan", LANE_ODD))
         self._lane = LANE_EVEN
         self._lanes_skipped = 0  # ticks running whose lane was left for a later tick
-        # The board's sending needs a tick of its own (optional, firmware/README.md): then the tick after
-        # one that played or ended a note plays none (_after_heavy).
+        # The board's sending needs a tick of its own (optional, firmware/README.md): then what a tick
+        # queued is sent by the next one, which plays no note and runs no lane (_send_next).
         self._send_alone = bool(getattr(board, "sending_needs_its_own_tick", False))
-        self._after_heavy = False
+        self._send_next = False
         on_switch = self._having("on_switch")
         self._on_key = bytes([i for i in on_switch if self.features[i].ON_KEYS])
         self._on_button = bytes([i for i in on_switch if self.features[i].ON_BUTTONS])
@@ -145,11 +145,12 @@ class Keyboard:
         n_events = self.debouncer.scan(self.rows, now_us)
         light = True  # no switch event handled in this tick plays or ends a note, or is a button
         # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
-        # played or ended a note sends it: it handles no switch event, and runs no lane. A lane left for 4
+        # queued packets (a note played or ended, a controller, a clock byte) sends them: it handles no
+        # switch event, and runs no lane. A lane left for 4
         # ticks running takes a tick of its own too, and so does a scan that saw more contacts move than
         # a tick handles (keys struck or let go together): those ticks play no note (light_only), and the
         # crowded scan's runs no lane unless it is due.
-        sending = self._after_heavy
+        sending = self._send_next
         lane_due = self._lanes_skipped >= _MAX_LANES_SKIPPED
         crowded = False
         if n_events or self.events_waiting:
@@ -180,7 +181,6 @@ class Keyboard:
                         self._fault(i, "on_switch", error)
             elif n_events or self.events_waiting:
                 light = self._wait_and_handle(events, n_events, now_us, sending, light_only)
-        self._after_heavy = self._send_alone and not light
         if (light and not sending and not crowded) or (lane_due and not sending):
             # The lane's before_scan hooks (wheels, or pedal and MIDI in), after the scan: only on a tick
             # whose switch events were at most first contacts closing (they send nothing, so the lane's
@@ -206,12 +206,16 @@ class Keyboard:
                     feature.after_scan(self, now_us)
                 except Exception as error:
                     self._fault(i, "after_scan", error)
-        if self._after_heavy:
-            # On a board whose sending needs a tick of its own, a tick that played or ended a note does
-            # not offer it (the offer alone is the board's send call): it readies it for the next tick.
-            self.tx.stage()
-        else:
+        if sending or not self._send_alone:
             self.tx.flush(self.board, now_us)
+            self._send_next = False
+        elif self.tx.pending_packets():
+            # On a board whose sending needs a tick of its own, what this tick queued is not offered (the
+            # offer alone is the board's send call): it is readied, and the next tick sends it.
+            self.tx.stage()
+            self._send_next = True
+        else:
+            self._send_next = False
 
     @micropython.native
     def _switch_event(self, event, at_us):
@@ -232,13 +236,13 @@ class Keyboard:
         """This scan's events join those waiting, and the oldest are handled now: up to
         max_events_per_tick light ones (a key's first contact closing: it sends nothing), or one heavy
         one (a note played or ended, a button) alone. On a board whose sending needs a tick of its own:
-        none at all on the tick that sends the last one's note (sending), and only light ones on a tick
+        none at all on the tick that sends what the last one queued (sending), and only light ones on a tick
         that runs a lane left 4 ticks running or whose scan saw many contacts move (light_only); see
         tick. True when all were light."""
         if n_events:
             self._join_waiting(events, n_events, now_us)
         if sending:
-            return True  # the tick that sends the last one's note handles none: its sending is enough
+            return True  # the tick that sends what the last one queued handles none: sending is enough
         waiting = self._waiting
         waiting_at = self._waiting_at
         handled = 0

@@ -83,6 +83,7 @@ class TxQueue:
     def free_packets(self):
         return (_TX_QUEUE_BYTES - self._used) >> 2
 
+    @micropython.native
     def pending_packets(self):
         """Packets waiting to be sent, those owed to a host that stopped reading included."""
         return ((self._used + self._chunk_used) >> 2) + self._owed.count

@@ -168,5 +168,16 @@ for key in (10, 11):
     rig.contact(key, 2, False)
     rig.contact(key, 1, False)
 rig.run_ms(30)
+rig.take()
+# Whatever a tick queues goes out on the next one there, a controller as much as a note: the modulation
+# wheel moves, and the tick whose lane queues its CC sends nothing; the one after sends it.
+rig.board.adc[pins.ADC_MOD] = 40000
+ticks = []
+for _ in range(8):
+    rig.run_ms(1)
+    ticks.append((len(rig.take()), kb.tx.pending_packets()))
+print("wheel moved, (sent, left queued) per tick:", ticks)
+queued_at = [i for i, (_, left) in enumerate(ticks) if left]
+assert len(queued_at) == 1 and ticks[queued_at[0]][0] == 0 and ticks[queued_at[0] + 1] == (1, 0)
 rig.finish()
 print("ok")
