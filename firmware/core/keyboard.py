@@ -209,13 +209,10 @@ class Keyboard:
         if sending or not self._send_alone:
             self.tx.flush(self.board, now_us)
             self._send_next = False
-        elif self.tx.pending_packets():
+        else:
             # On a board whose sending needs a tick of its own, what this tick queued is not offered (the
             # offer alone is the board's send call): it is readied, and the next tick sends it.
-            self.tx.stage()
-            self._send_next = True
-        else:
-            self._send_next = False
+            self._send_next = self.tx.stage()
 
     @micropython.native
     def _switch_event(self, event, at_us):
