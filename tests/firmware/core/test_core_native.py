@@ -85,7 +85,7 @@ def test_the_hot_functions_are_machine_code_under_micropython():
         ("core.notes", "NoteTracker", "hold_chord"),
         ("core.notes", "NoteTracker", "release"),
         ("core.usbmidi", "TxQueue", "channel_message"),
-        ("core.debounce", "MatrixDebouncer", "_scan_switches"),
+        ("core.debounce", "MatrixDebouncer", "scan"),
     ):
         assert wanted in names, wanted
     lines = [_PROBE]
