@@ -147,9 +147,9 @@ class Keyboard:
         # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
         # queued packets (a note played or ended, a controller, a clock byte) sends them: it handles no
         # switch event, and runs no lane. A lane left for 4
-        # ticks running takes a tick of its own too, and so does a scan that saw more contacts move than
-        # a tick handles (keys struck or let go together): those ticks play no note (light_only), and the
-        # crowded scan's runs no lane unless it is due.
+        # ticks running takes a tick of its own too (it plays no note: light_only), and so does a scan that
+        # saw more contacts move than a tick handles (keys struck or let go together): its events wait,
+        # and it runs no lane unless the lane is due.
         sending = self._send_next
         lane_due = self._lanes_skipped >= _MAX_LANES_SKIPPED
         crowded = False
@@ -165,7 +165,7 @@ class Keyboard:
             elif n_events:
                 n_events = self._drop_second_openings(events, n_events)
                 crowded = self._send_alone and n_events > MAX_EVENTS_PER_TICK
-            light_only = self._send_alone and not sending and (lane_due or crowded)
+            light_only = self._send_alone and not sending and lane_due
             if n_events == 1 and not self.events_waiting and not sending and not light_only:
                 # (_switch_event written out: the common case, a note's tick, is the heaviest one)
                 event = events[0]
@@ -180,7 +180,7 @@ class Keyboard:
                     except Exception as error:
                         self._fault(i, "on_switch", error)
             elif n_events or self.events_waiting:
-                light = self._wait_and_handle(events, n_events, now_us, sending, light_only)
+                light = self._wait_and_handle(events, n_events, now_us, sending or crowded, light_only)
         if (light and not sending and not crowded) or (lane_due and not sending):
             # The lane's before_scan hooks (wheels, or pedal and MIDI in), after the scan: only on a tick
             # whose switch events were at most first contacts closing (they send nothing, so the lane's
@@ -229,17 +229,17 @@ class Keyboard:
                 self._fault(i, "on_switch", error)
 
     @micropython.native
-    def _wait_and_handle(self, events, n_events, now_us, sending, light_only):
+    def _wait_and_handle(self, events, n_events, now_us, none_now, light_only):
         """This scan's events join those waiting, and the oldest are handled now: up to
         max_events_per_tick light ones (a key's first contact closing: it sends nothing), or one heavy
         one (a note played or ended, a button) alone. On a board whose sending needs a tick of its own:
-        none at all on the tick that sends what the last one queued (sending), and only light ones on a tick
-        that runs a lane left 4 ticks running or whose scan saw many contacts move (light_only); see
-        tick. True when all were light."""
+        none at all on the tick that sends what the last one queued or whose scan saw more contacts move
+        than a tick handles (none_now), and only light ones on a tick that runs a lane left 4 ticks
+        running (light_only); see tick. True when all were light."""
         if n_events:
             self._join_waiting(events, n_events, now_us)
-        if sending:
-            return True  # the tick that sends what the last one queued handles none: sending is enough
+        if none_now:
+            return True  # sending, or that scan, is this tick's work
         waiting = self._waiting
         waiting_at = self._waiting_at
         handled = 0

@@ -136,10 +136,11 @@ while True:
     rig.run_ms(1)
 print("six keys struck at once, note-ons sent per tick:", notes_per_tick)
 print("events waiting after each tick:", waiting_per_tick)
-# The scan that saw six contacts close plays no note and runs no lane; then each note's tick sends
-# nothing, the next one sends it and handles no event, and every fifth tick is a lane's.
-assert notes_per_tick[:16] == [0] + [0, 1, 0, 1, 0] * 3
-assert waiting_per_tick[:16] == [6, 5, 5, 4, 4, 4, 3, 3, 2, 2, 2, 1, 1, 0, 0, 0]
+# The scan that saw six contacts close handles none of them and runs no lane; the next one handles the
+# last two first contacts still waiting; then each note's tick sends nothing, the next one sends it and
+# handles no event, and every fifth tick is a lane's.
+assert notes_per_tick[:17] == [0, 0] + [0, 1, 0, 1, 0] * 3
+assert waiting_per_tick[:17] == [8, 6, 5, 5, 4, 4, 4, 3, 3, 2, 2, 2, 1, 1, 0, 0, 0]
 assert struck_at not in [t for t, _ in lane_ticks]
 gaps = [b - a for a, b in zip(note_ticks, note_ticks[1:])]
 assert gaps == [2, 3, 2, 3, 2]
