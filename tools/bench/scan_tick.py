@@ -222,6 +222,7 @@ class UsbBoard(CheapBoard):
         super().__init__(playing, struck)
         self.midi = pico_usb.KeyboardMidi()
         self.midi.on_open()  # the host configures the device
+        self.midi_send = self.midi.send_packets  # bound as boards/pico.py binds it
         if hasattr(self.midi, "send_until_us"):
             # The send budget is RP2040 time: cut the tick here where the RP2040 would cut it.
             self.midi.send_until_us = max(1, int(pico_usb.SEND_UNTIL_US / _speed_factor[0] + 0.5))
@@ -229,17 +230,15 @@ class UsbBoard(CheapBoard):
     def advance(self):
         super().advance()
         if hasattr(self, "midi"):
-            self.midi.host_took_everything()  # once a tick, the host reads what was sent
+            midi = self.midi
+            if midi._in_flight:  # (counted here, outside the timing: the transfer the host reads now)
+                self.sent += midi._unconfirmed
+            midi.host_took_everything()  # once a tick, the host reads what was sent
 
     def run_tick(self, now_us):
         # As boards/pico.py's loop does: board.start_tick(now), then the keyboard's tick.
         self.midi.tick_started_us = time.ticks_us()
         self.keyboard.tick(now_us)
-
-    def midi_send(self, packets, n):
-        taken = self.midi.send_packets(packets, n)
-        self.sent += taken
-        return taken
 
 
 # --- the first draft: what the scan loop looks like before anyone thinks about the hot path ----------
