@@ -24,6 +24,7 @@ arpeggiator on or off. While it is on, its LED blinks on the beat.
 
 import pins
 from core.arp_pattern import MAX_NOTES, MODE_RANDOM, Pattern
+from core.chord import UNISON
 from core.compat import const, micropython, ticks_add, ticks_diff
 from core.feature import Feature
 from core.midi_clock import NO_LED, USER_ARP
@@ -350,7 +351,8 @@ class Arpeggiator(Feature):
                 following = self._swung(grid.next_due(), grid.count + 1, swing_delay)
             self._end_note(keyboard)
             index = self._next_index()
-            keyboard.notes.hold(ARP_VOICE, self._pattern.note(index), self._pattern.velocity(index))
+            # (hold_chord of one note: hold() would be a call more)
+            keyboard.notes.hold_chord(ARP_VOICE, self._pattern.note(index), UNISON, self._pattern.velocity(index))
             self._sounding = True
             # The gate is a share of this step's own length, swing included: over before the next step.
             self._off_due = ticks_add(due, ticks_diff(following, due) * settings.arp_gate // 100)
