@@ -49,8 +49,9 @@ class PicoBoard:
     tests pass anything else (a buffer standing in for the registers, a wait that plays the switches).
     """
 
-    # Sending a note costs a tick of its own on the usb-device library (boards/pico_usb.py): the core
-    # plays no note in the tick after one that did (firmware/README.md, the board contract).
+    # Sending costs a tick of its own on the usb-device library (boards/pico_usb.py): the core sends what a
+    # tick queued in the next tick, which plays no note and runs no lane (firmware/README.md, the board
+    # contract).
     sending_needs_its_own_tick = True
 
     def __init__(self, serial_number: str, sio=SIO_BASE, wait=time.sleep_us) -> None:

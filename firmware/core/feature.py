@@ -32,14 +32,15 @@ class Feature:
         """Once, when the keyboard is constructed."""
 
     def before_scan(self, keyboard, now_us):
-        """Every tick (or every other tick, by LANE), before the matrix is read."""
+        """Every tick while `ticking`, before the matrix is read; in a LANE, every other tick, after the scan
+        (core/keyboard.py)."""
 
     def on_switch(self, keyboard, kind, index, closed, now_us):
         """A debounced switch changed: kind is pins.SWITCH_KEY_FIRST/SECOND or SWITCH_BUTTON. (A key's
         second contact opening is not handed on: the first contact's opening ends the note.)"""
 
     def after_scan(self, keyboard, now_us):
-        """Every tick, after every switch event of the tick was handled."""
+        """Every tick while `ticking`, after every switch event of the tick was handled."""
 
     def on_panic(self, keyboard):
         """All notes were just silenced: forget anything that assumed they sound."""

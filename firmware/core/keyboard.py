@@ -40,9 +40,9 @@ _FAULT_REPORT_INTERVAL_US = const(1000000)
 _POSITION_MASK = const(0x7F)
 # At most this many switch events that send nothing (a key's first contact closing, its second opening)
 # are handled in one tick, or a single one that plays or ends a note (or a button). The rest wait, in
-# order and with the time the scan saw them (velocity stays exact), for the next ticks. A note costs
-# about a third of the RP2040's 1 ms tick (tools/bench/scan_tick.py), so ten keys struck at once are
-# played one a tick instead of in one tick several times too long.
+# order and with the time the scan saw them (velocity stays exact), for the next ticks. A key's note
+# costs about a quarter of the RP2040's 1 ms tick (tools/bench/scan_tick.py), so ten keys struck at once
+# are played one a tick (one every 2 ms on the pico) instead of in one tick several times too long.
 MAX_EVENTS_PER_TICK = const(2)
 # A lane is left to a later tick on at most this many ticks running (a burst of notes): the pedal, the
 # wheels and MIDI in then wait at most this many ms more.

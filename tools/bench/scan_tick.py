@@ -25,8 +25,11 @@ Both sides run the same scenarios on the same cheap fake board, in one run, side
   sent through boards/pico_usb.py's send path on a cost model of usb-device / usb-device-midi
   (usb_stand_in/README.md), the host taking everything once a tick: what the library's own send costs is
   in this figure. That board is the pico's in this too: its sending needs a tick of its own
-  (firmware/README.md, sending_needs_its_own_tick). pico_usb's send budget (SEND_UNTIL_US of the tick) is in RP2040 time: the benchmark
-  scales it by the speed factor, so a tick is cut here where it would be cut there.
+  (firmware/README.md, sending_needs_its_own_tick), and its midi_send is the interface's bound method,
+  as boards/pico.py binds it. pico_usb's send budget (SEND_UNTIL_US of the tick) is in RP2040 time: the
+  benchmark scales it by the speed factor, so a tick is cut here where it would be cut there.
+  (The ten keys' cycle keeps more events waiting than the pico handles in 50 ms: their ticks vary from
+  run to run with the budget's cuts, so read its phases as a spread.)
 Besides the mean tick, the heaviest tick of a play cycle is measured (each tick of the cycle timed alone,
 the best of the runs kept for each, the largest of those reported): the 1 ms budget is per tick.
 The fake board's read_matrix is boards/pico.py's (boards/matrix_scan.py's viper scan) on a buffer
