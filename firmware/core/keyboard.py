@@ -146,10 +146,10 @@ class Keyboard:
         light = True  # no switch event handled in this tick plays or ends a note, or is a button
         # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
         # queued packets (a note played or ended, a controller, a clock byte) sends them: it handles no
-        # switch event, and runs no lane. A lane left for 4
-        # ticks running takes a tick of its own too (it plays no note: light_only), and so does a scan that
-        # saw more contacts move than a tick handles (keys struck or let go together): its events wait,
-        # and it runs no lane unless the lane is due.
+        # switch event, and runs a lane only when the lane is due (left 4 ticks running; a send and a lane
+        # fit one tick, a note and a lane do not). A lane still waiting after that takes a tick of its own,
+        # which plays no note (light_only). A scan that saw more contacts move than a tick handles (keys
+        # struck or let go together) leaves its events to later ticks, and runs no lane unless it is due.
         sending = self._send_next
         lane_due = self._lanes_skipped >= _MAX_LANES_SKIPPED
         crowded = False
@@ -165,7 +165,7 @@ class Keyboard:
             elif n_events:
                 n_events = self._drop_second_openings(events, n_events)
                 crowded = self._send_alone and n_events > MAX_EVENTS_PER_TICK
-            light_only = self._send_alone and not sending and lane_due
+            light_only = self._send_alone and not sending and self._lanes_skipped > _MAX_LANES_SKIPPED
             if n_events == 1 and not self.events_waiting and not sending and not light_only:
                 # (_switch_event written out: the common case, a note's tick, is the heaviest one)
                 event = events[0]
@@ -181,13 +181,13 @@ class Keyboard:
                         self._fault(i, "on_switch", error)
             elif n_events or self.events_waiting:
                 light = self._wait_and_handle(events, n_events, now_us, sending or crowded, light_only)
-        if (light and not sending and not crowded) or (lane_due and not sending):
+        if (light and not sending and not crowded) or (lane_due and (light or not self._send_alone)):
             # The lane's before_scan hooks (wheels, or pedal and MIDI in), after the scan: only on a tick
             # whose switch events were at most first contacts closing (they send nothing, so the lane's
             # messages keep their place before the keys'). A tick that plays a note leaves the lane to the
             # next one, at most 4 ticks running: the two together would not fit the tick
-            # (tools/bench/scan_tick.py). (On a board whose sending needs a tick of its own, the fifth
-            # plays no note: light_only; the one that sends runs none, whatever.)
+            # (tools/bench/scan_tick.py). (On a board whose sending needs a tick of its own, a due lane
+            # waits for the next tick that plays no note: the one that sends, or a light_only one.)
             self._lanes_skipped = 0
             lane = self._lane
             self._lane = lane ^ 1
@@ -234,7 +234,7 @@ class Keyboard:
         max_events_per_tick light ones (a key's first contact closing: it sends nothing), or one heavy
         one (a note played or ended, a button) alone. On a board whose sending needs a tick of its own:
         none at all on the tick that sends what the last one queued or whose scan saw more contacts move
-        than a tick handles (none_now), and only light ones on a tick that runs a lane left 4 ticks
+        than a tick handles (none_now), and only light ones on a tick that runs a lane left 5 ticks
         running (light_only); see tick. True when all were light."""
         if n_events:
             self._join_waiting(events, n_events, now_us)

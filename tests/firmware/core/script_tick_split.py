@@ -103,9 +103,9 @@ rig.finish()
 
 # On a board whose sending needs a tick of its own (the pico's USB library, firmware/README.md), a tick
 # that plays or ends a note does not offer it to the board; the tick after it sends it, and handles no
-# switch event and runs no lane. A lane left 4 ticks running takes the next tick that is not a sending
-# one, and that tick plays no note: no tick does two of a note, a send and a lane. Nor does the tick of a
-# scan that saw more contacts move than a tick handles.
+# switch event. A lane left 4 ticks running waits for the next tick that sends (a send and a lane fit a
+# tick; a note and a lane do not). Nor does the tick of a scan that saw more contacts move than a tick
+# handles play a note or run a lane.
 class PicoLikeBoard(FakeBoard):
     sending_needs_its_own_tick = True
 
@@ -137,18 +137,18 @@ while True:
 print("six keys struck at once, note-ons sent per tick:", notes_per_tick)
 print("events waiting after each tick:", waiting_per_tick)
 # The scan that saw six contacts close handles none of them and runs no lane; the next one handles the
-# last two first contacts still waiting; then each note's tick sends nothing, the next one sends it and
-# handles no event, and every fifth tick is a lane's.
-assert notes_per_tick[:17] == [0, 0] + [0, 1, 0, 1, 0] * 3
-assert waiting_per_tick[:17] == [8, 6, 5, 5, 4, 4, 4, 3, 3, 2, 2, 2, 1, 1, 0, 0, 0]
+# last two first contacts still waiting; then each note's tick sends nothing, and the next one sends it,
+# handles no event, and runs the lane when it is due.
+assert notes_per_tick[:15] == [0, 0, 0] + [1, 0] * 6
+assert waiting_per_tick[:15] == [8, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, 0]
 assert struck_at not in [t for t, _ in lane_ticks]
 gaps = [b - a for a, b in zip(note_ticks, note_ticks[1:])]
-assert gaps == [2, 3, 2, 3, 2]
+assert gaps == [2] * 5
 # (from the first note's tick, the one before its packet went out, to the last note's sending tick)
 burst_lanes = [t for t, _ in lane_ticks if note_ticks[0] - 1 <= t <= note_ticks[-1]]
-print("lane turns during the notes (only when 4 ticks running left them):", burst_lanes)
-assert [b - a for a, b in zip(burst_lanes, burst_lanes[1:])] == [5] * (len(burst_lanes) - 1)
-assert not [t for t in burst_lanes if t in note_ticks or t + 1 in note_ticks]  # not a note's, nor a send's
+print("lane turns during the notes (due after 4 ticks, on the next sending one):", burst_lanes)
+assert burst_lanes and [b - a for a, b in zip(burst_lanes, burst_lanes[1:])] == [6] * (len(burst_lanes) - 1)
+assert all(t in note_ticks for t in burst_lanes)  # each on a tick that sends, none on a note's
 for key in range(6):
     rig.contact(key, 2, False)
     rig.contact(key, 1, False)
