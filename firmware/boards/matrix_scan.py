@@ -24,10 +24,12 @@ def scan_matrix(sio, row_bits, rows, wait, settle_us: int):
 
     Each row in turn: drive it high (GPIO_OUT_SET), wait(settle_us) for the lines to settle, read all
     columns in one GPIO_IN read, drive it low (GPIO_OUT_CLR). `sio` is SIO_BASE, or a buffer standing in
-    for the registers; `row_bits` an array('I') of 1 << row GPIO. Allocates nothing.
+    for the registers; `row_bits` an array('I') of 1 << row GPIO; `rows` an array('H') (the keyboard's),
+    written in place: an object store would be a runtime call a row. Allocates nothing.
     """
     reg = ptr32(sio)
     bits = ptr32(row_bits)
+    out = ptr16(rows)
     shift = int(COL_SHIFT)
     mask = int(COL_MASK)
     n_rows = int(N_ROWS)
@@ -36,6 +38,6 @@ def scan_matrix(sio, row_bits, rows, wait, settle_us: int):
         bit = bits[row]
         reg[GPIO_OUT_SET] = bit
         wait(settle_us)
-        rows[row] = (reg[GPIO_IN] >> shift) & mask
+        out[row] = (reg[GPIO_IN] >> shift) & mask
         reg[GPIO_OUT_CLR] = bit
         row += 1

@@ -49,8 +49,9 @@ class PicoBoard:
     tests pass anything else (a buffer standing in for the registers, a wait that plays the switches).
     """
 
-    # Sending a note costs a tick of its own on the usb-device library (boards/pico_usb.py): the core
-    # plays no note in the tick after one that did (firmware/README.md, the board contract).
+    # Sending costs a tick of its own on the usb-device library (boards/pico_usb.py): the core sends what a
+    # tick queued in the next tick, which plays no note and runs no lane (firmware/README.md, the board
+    # contract).
     sending_needs_its_own_tick = True
 
     def __init__(self, serial_number: str, sio=SIO_BASE, wait=time.sleep_us) -> None:
@@ -75,6 +76,10 @@ class PicoBoard:
         from boards.pico_usb import start_usb
 
         self._midi = start_usb(serial_number, USB_MANUFACTURER, USB_PRODUCT, USB_VID, USB_PID)
+        # The board contract's midi_send and midi_receive are the interface's own methods: the core calls
+        # them every tick, and a method of ours passing the call on would cost a Python call each.
+        self.midi_send = self._midi.send_packets
+        self.midi_receive = self._midi.receive_packets
 
     def read_matrix(self, rows) -> None:
         # One GPIO_IN read per row after the settle wait: diodes and column capacitance need a moment,
@@ -93,12 +98,6 @@ class PicoBoard:
     def start_tick(self, now_us) -> None:
         """A scan tick starts now: what is sent in it is measured from here (boards/pico_usb.py)."""
         self._midi.tick_started_us = now_us
-
-    def midi_send(self, packets, n: int) -> int:
-        return self._midi.send_packets(packets, n)
-
-    def midi_receive(self, buf) -> int:
-        return self._midi.receive_packets(buf)
 
     def unique_id(self) -> bytes:
         return machine.unique_id()

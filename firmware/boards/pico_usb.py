@@ -36,10 +36,9 @@ OUT_BYTES = const(64)
 # Received packets wait here for midi_receive(); the core drains it every tick. Power of two: index mask.
 _RX_RING_BYTES = const(512)
 # A transfer is submitted only while the scan tick (1000 us) has used less than this: a tick whose own
-# work ran long (a note played or ended: estimated at 850 us and more) leaves its packets for the next
-# tick, which sends them whatever its own work; the core plays no note in that one (boards/pico.py
-# sending_needs_its_own_tick). Quiet ticks (estimated at 450-550 us) send at once: deferring them would
-# only move the same cost into the next one.
+# work ran long leaves its packets for the next tick, which sends them whatever its own work. A safety
+# net: the core offers packets only on a tick that does little else (boards/pico.py
+# sending_needs_its_own_tick), estimated at about 700 us with the send (tools/bench/scan_tick.py).
 SEND_UNTIL_US = const(600)
 
 

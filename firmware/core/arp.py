@@ -24,6 +24,7 @@ arpeggiator on or off. While it is on, its LED blinks on the beat.
 
 import pins
 from core.arp_pattern import MAX_NOTES, MODE_RANDOM, Pattern
+from core.chord import UNISON
 from core.compat import const, micropython, ticks_add, ticks_diff
 from core.feature import Feature
 from core.midi_clock import NO_LED, USER_ARP
@@ -84,6 +85,7 @@ class Arpeggiator(Feature):
 
     def __init__(self):
         self.on = False
+        self.ticking = self.on  # after_scan has work only while on
         self.latch = False
         self.running = False  # a pattern is playing (and the clock runs for it)
         self._button_down = False
@@ -143,6 +145,10 @@ class Arpeggiator(Feature):
             self._velocity[note] = velocity
             self._changed = True
 
+    def hold_chord(self, key, root, intervals, velocity):
+        for interval in intervals:
+            self.hold(key, root + interval, velocity)
+
     def release(self, key):
         if not self._key_down[key]:
             return
@@ -197,6 +203,7 @@ class Arpeggiator(Feature):
         if on == self.on:
             return
         self.on = on
+        self.ticking = self.on  # after_scan has work only while on
         if not on:
             if self.running:
                 self._stop(keyboard, now_us)
@@ -344,7 +351,8 @@ class Arpeggiator(Feature):
                 following = self._swung(grid.next_due(), grid.count + 1, swing_delay)
             self._end_note(keyboard)
             index = self._next_index()
-            keyboard.notes.hold(ARP_VOICE, self._pattern.note(index), self._pattern.velocity(index))
+            # (hold_chord of one note: hold() would be a call more)
+            keyboard.notes.hold_chord(ARP_VOICE, self._pattern.note(index), UNISON, self._pattern.velocity(index))
             self._sounding = True
             # The gate is a share of this step's own length, swing included: over before the next step.
             self._off_due = ticks_add(due, ticks_diff(following, due) * settings.arp_gate // 100)

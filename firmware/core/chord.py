@@ -13,10 +13,12 @@ CHORD_DIATONIC = const(2)
 CHORD_SEVENTH = const(3)  # dominant seventh: major triad plus minor seventh
 CHORD_MODE_NAMES = ("major", "minor", "diatonic", "seventh")
 
-_MAJOR = (0, 4, 7)
-_MINOR = (0, 3, 7)
-_DIMINISHED = (0, 3, 6)
-_SEVENTH = (0, 4, 7, 10)
+# bytes: the note tracker reads them in place (core/notes.py hold_chord, viper).
+_MAJOR = bytes((0, 4, 7))
+_MINOR = bytes((0, 3, 7))
+_DIMINISHED = bytes((0, 3, 6))
+_SEVENTH = bytes((0, 4, 7, 10))
+UNISON = bytes((0,))  # the root alone: a key's note with chord mode off
 
 # Triad by the root's distance in semitones above the key's tonic, in a major key.
 _DIATONIC_TRIADS = (
@@ -36,7 +38,7 @@ _DIATONIC_TRIADS = (
 
 
 def chord_intervals(mode, root, key_root):
-    """Intervals (a tuple, root first) of the chord on MIDI note `root` in chord mode `mode`."""
+    """Intervals (bytes, root first) of the chord on MIDI note `root` in chord mode `mode`."""
     if mode == CHORD_MINOR:
         return _MINOR
     if mode == CHORD_SEVENTH:

@@ -11,7 +11,7 @@ from array import array
 # MicroPython: the per-switch loop is compiled to machine code (`@micropython.viper`, which the compiler
 # recognises by name): as bytecode it cost about a third of the scan tick on the ticks a contact moves
 # (tools/bench/scan_tick.py). Under CPython, the tests' oracle, compat's stand-ins run the same source.
-from core.compat import const, micropython, ticks_add, ticks_diff
+from core.compat import const, micropython
 
 try:
     from core.compat import ptr8, ptr16, ptr32  # CPython: stand-ins (MicroPython: viper builtins)
@@ -19,7 +19,8 @@ except ImportError:
     pass
 
 EVENT_CLOSED = const(0x80)  # events are (position | EVENT_CLOSED) for a press, position for a release
-# ticks_diff (core/compat.py), written out in the compiled loop.
+# ticks_diff and ticks_add (core/compat.py), written out in the compiled code: a call each would be a
+# bytecode call on every tick a switch spends bouncing.
 _TICKS_MAX = const((1 << 30) - 1)
 _TICKS_HALF = const(1 << 29)
 
@@ -41,10 +42,9 @@ class MatrixDebouncer:
         self._raw = array("H", [0] * n_rows)
         self._due = 0
         self._due_debounce_us = -1
-        self._scanned = array("i", [0, 0])  # what the full scan found: time left until _due, rows still busy
 
-    @micropython.native
-    def scan(self, rows, now_us):
+    @micropython.viper
+    def scan(self, rows, now_us: int) -> int:
         """Compare the raw `rows` with the debounced state; returns how many events were written."""
         # The steady state (keys held or not, nothing bouncing) costs one array comparison, done in C;
         # so do the ticks a switch spends bouncing or waiting out its release, until its time is up.
@@ -53,22 +53,12 @@ class MatrixDebouncer:
                 return 0
         elif (
             rows == self._raw
-            and ticks_diff(now_us, self._due) < 0
+            and ((now_us - int(self._due) + _TICKS_HALF) & _TICKS_MAX) - _TICKS_HALF < 0  # (ticks_diff < 0)
             and self.debounce_us == self._due_debounce_us
         ):
             return 0
-        n_events = self._scan_switches(rows, now_us)
-        scanned = self._scanned
-        self._busy = scanned[1] != 0
-        self._due = ticks_add(now_us, scanned[0])
-        self._due_debounce_us = self.debounce_us
-        return n_events
-
-    @micropython.viper
-    def _scan_switches(self, rows, now_us: int) -> int:
-        """Every switch whose contact differs from its state or that is inside its debounce time: write
-        the events, return how many; self._scanned gets the time until the first debounce time still
-        running runs out, and whether any is."""
+        # Every switch whose contact differs from its state or that is inside its debounce time: write
+        # the events; note the time until the first debounce time still running runs out, and whether any is.
         raw_rows = ptr16(rows)
         debounced = ptr16(self.debounced)
         lockout = ptr16(self._lockout)
@@ -76,7 +66,6 @@ class MatrixDebouncer:
         raw_seen = ptr16(self._raw)
         since = ptr32(self._since)
         events = ptr8(self.events)
-        scanned = ptr32(self._scanned)
         n_rows = int(self.n_rows)
         n_cols = int(self.n_cols)
         debounce_us = int(self.debounce_us)
@@ -131,8 +120,9 @@ class MatrixDebouncer:
                 debounced[row] = state
                 busy_any |= lockout[row] | releasing[row]
             row += 1
-        scanned[0] = left_us
-        scanned[1] = busy_any
+        self._busy = busy_any != 0
+        self._due = (now_us + left_us) & _TICKS_MAX  # (ticks_add)
+        self._due_debounce_us = debounce_us
         return n_events
 
     def forget(self):

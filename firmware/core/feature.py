@@ -23,19 +23,24 @@ class Feature:
     # common one, up to 64 contacts) reaches only the features that want it.
     ON_KEYS = False
     ON_BUTTONS = True
+    # False while the feature's every-tick hooks (before_scan outside a lane, after_scan) have nothing to
+    # do: the keyboard then does not call them (a call each tick is a fair part of the tick's budget,
+    # tools/bench/scan_tick.py). A feature that sets it keeps it true whenever they have work.
+    ticking = True
 
     def boot(self, keyboard, now_us):
         """Once, when the keyboard is constructed."""
 
     def before_scan(self, keyboard, now_us):
-        """Every tick (or every other tick, by LANE), before the matrix is read."""
+        """Every tick while `ticking`, before the matrix is read; in a LANE, every other tick, after the scan
+        (core/keyboard.py)."""
 
     def on_switch(self, keyboard, kind, index, closed, now_us):
         """A debounced switch changed: kind is pins.SWITCH_KEY_FIRST/SECOND or SWITCH_BUTTON. (A key's
         second contact opening is not handed on: the first contact's opening ends the note.)"""
 
     def after_scan(self, keyboard, now_us):
-        """Every tick, after every switch event of the tick was handled."""
+        """Every tick while `ticking`, after every switch event of the tick was handled."""
 
     def on_panic(self, keyboard):
         """All notes were just silenced: forget anything that assumed they sound."""

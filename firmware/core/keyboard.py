@@ -40,14 +40,21 @@ _FAULT_REPORT_INTERVAL_US = const(1000000)
 _POSITION_MASK = const(0x7F)
 # At most this many switch events that send nothing (a key's first contact closing, its second opening)
 # are handled in one tick, or a single one that plays or ends a note (or a button). The rest wait, in
-# order and with the time the scan saw them (velocity stays exact), for the next ticks. A note costs
-# about a third of the RP2040's 1 ms tick (tools/bench/scan_tick.py), so ten keys struck at once are
-# played one a tick instead of in one tick several times too long.
+# order and with the time the scan saw them (velocity stays exact), for the next ticks. A key's note
+# costs about a quarter of the RP2040's 1 ms tick (tools/bench/scan_tick.py), so ten keys struck at once
+# are played one a tick (one every 2 ms on the pico) instead of in one tick several times too long.
 MAX_EVENTS_PER_TICK = const(2)
 # A lane is left to a later tick on at most this many ticks running (a burst of notes): the pedal, the
 # wheels and MIDI in then wait at most this many ms more.
 _MAX_LANES_SKIPPED = const(4)
 _WAITING_EVENTS = const(128)  # room for a whole scan's worth (8 x 16 switches); power of two
+# pins.SWITCH_KEY_FIRST, SWITCH_KEY_SECOND and SWITCH_BUTTON, as constants the compiler folds into the
+# tick (pins.X is two dictionary lookups each time it runs); test_core_static holds them equal to pins'.
+_KEY_FIRST = const(1)
+_KEY_SECOND = const(2)
+_BUTTON = const(3)
+_SWITCH_KIND = pins.SWITCH_KIND  # (a global: one lookup)
+_SWITCH_INDEX = pins.SWITCH_INDEX
 
 
 class Keyboard:
@@ -100,10 +107,10 @@ class Keyboard:
         self._lanes = (self._having("before_scan", LANE_EVEN), self._having("before_scan", LANE_ODD))
         self._lane = LANE_EVEN
         self._lanes_skipped = 0  # ticks running whose lane was left for a later tick
-        # The board's sending needs a tick of its own (optional, firmware/README.md): then the tick after
-        # one that played or ended a note plays none (_after_heavy).
+        # The board's sending needs a tick of its own (optional, firmware/README.md): then what a tick
+        # queued is sent by the next one, which plays no note and runs no lane (_send_next).
         self._send_alone = bool(getattr(board, "sending_needs_its_own_tick", False))
-        self._after_heavy = False
+        self._send_next = False
         on_switch = self._having("on_switch")
         self._on_key = bytes([i for i in on_switch if self.features[i].ON_KEYS])
         self._on_button = bytes([i for i in on_switch if self.features[i].ON_BUTTONS])
@@ -127,46 +134,60 @@ class Keyboard:
         self.now_us = now_us
         features = self.features
         for i in self._before_scan:
-            try:
-                features[i].before_scan(self, now_us)
-            except Exception as error:
-                self._fault(i, "before_scan", error)
+            feature = features[i]
+            if feature.ticking:  # (a feature with nothing to do this tick is not called: core/feature.py)
+                try:
+                    feature.before_scan(self, now_us)
+                except Exception as error:
+                    self._fault(i, "before_scan", error)
 
         self.board.read_matrix(self.rows)
         n_events = self.debouncer.scan(self.rows, now_us)
         light = True  # no switch event handled in this tick plays or ends a note, or is a button
+        # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
+        # queued packets (a note played or ended, a controller, a clock byte) sends them: it handles no
+        # switch event, and runs a lane only when the lane is due (left 4 ticks running; a send and a lane
+        # fit one tick, a note and a lane do not). A lane still waiting after that takes a tick of its own,
+        # which plays no note (light_only). A scan that saw more contacts move than a tick handles (keys
+        # struck or let go together) leaves its events to later ticks, and runs no lane unless it is due.
+        sending = self._send_next
+        lane_due = self._lanes_skipped >= _MAX_LANES_SKIPPED
+        crowded = False
         if n_events or self.events_waiting:
             events = self.debouncer.events
-            if n_events:
-                # A key's second contact opening is handed to nobody: the keys end a note when the first
-                # contact opens, and nothing else wants it. A release opens both in one scan, usually:
-                # its tick then has one event, not two.
+            # A key's second contact opening is handed to nobody: the keys end a note when the first
+            # contact opens, and nothing else wants it. A release opens both in one scan, usually: its
+            # tick then has one event, not two.
+            if n_events == 1:
+                event = events[0]  # (one event: the check written out)
+                if event < EVENT_CLOSED and _SWITCH_KIND[event] == _KEY_SECOND:
+                    n_events = 0
+            elif n_events:
                 n_events = self._drop_second_openings(events, n_events)
-            after_note = self._after_heavy
-            if n_events == 1 and not self.events_waiting and not after_note:
+                crowded = self._send_alone and n_events > MAX_EVENTS_PER_TICK
+            light_only = self._send_alone and not sending and self._lanes_skipped > _MAX_LANES_SKIPPED
+            if n_events == 1 and not self.events_waiting and not sending and not light_only:
                 # (_switch_event written out: the common case, a note's tick, is the heaviest one)
                 event = events[0]
                 position = event & _POSITION_MASK
-                kind = pins.SWITCH_KIND[position]
-                index = pins.SWITCH_INDEX[position]
+                kind = _SWITCH_KIND[position]
+                index = _SWITCH_INDEX[position]
                 closed = event >= EVENT_CLOSED
-                light = kind != pins.SWITCH_BUTTON and closed == (kind == pins.SWITCH_KEY_FIRST)
-                for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+                light = kind != _BUTTON and closed == (kind == _KEY_FIRST)
+                for i in self._on_button if kind == _BUTTON else self._on_key:
                     try:
                         features[i].on_switch(self, kind, index, closed, now_us)
                     except Exception as error:
                         self._fault(i, "on_switch", error)
             elif n_events or self.events_waiting:
-                light = self._wait_and_handle(events, n_events, now_us, after_note)
-        # On a board whose sending needs a tick of its own (boards/pico_usb.py), the tick after one that
-        # played or ended a note sends it: it plays none, and runs no lane.
-        sending = self._after_heavy
-        self._after_heavy = self._send_alone and not light
-        if (light and not sending) or self._lanes_skipped >= _MAX_LANES_SKIPPED:
+                light = self._wait_and_handle(events, n_events, now_us, sending or crowded, light_only)
+        if (light and not sending and not crowded) or (lane_due and (light or not self._send_alone)):
             # The lane's before_scan hooks (wheels, or pedal and MIDI in), after the scan: only on a tick
             # whose switch events were at most first contacts closing (they send nothing, so the lane's
             # messages keep their place before the keys'). A tick that plays a note leaves the lane to the
-            # next one: the two together would not fit the tick (tools/bench/scan_tick.py).
+            # next one, at most 4 ticks running: the two together would not fit the tick
+            # (tools/bench/scan_tick.py). (On a board whose sending needs a tick of its own, a due lane
+            # waits for the next tick that plays no note: the one that sends, or a light_only one.)
             self._lanes_skipped = 0
             lane = self._lane
             self._lane = lane ^ 1
@@ -179,34 +200,46 @@ class Keyboard:
             self._lanes_skipped += 1
 
         for i in self._after_scan:
-            try:
-                features[i].after_scan(self, now_us)
-            except Exception as error:
-                self._fault(i, "after_scan", error)
-        self.tx.flush(self.board, now_us)
+            feature = features[i]
+            if feature.ticking:
+                try:
+                    feature.after_scan(self, now_us)
+                except Exception as error:
+                    self._fault(i, "after_scan", error)
+        if sending or not self._send_alone:
+            self.tx.flush(self.board, now_us)
+            self._send_next = False
+        else:
+            # On a board whose sending needs a tick of its own, what this tick queued is not offered (the
+            # offer alone is the board's send call): it is readied, and the next tick sends it.
+            self._send_next = self.tx.stage()
 
     @micropython.native
     def _switch_event(self, event, at_us):
         """Hand one debounced switch event, seen by the scan at at_us, to the features that want it."""
         features = self.features
         position = event & _POSITION_MASK
-        kind = pins.SWITCH_KIND[position]
-        index = pins.SWITCH_INDEX[position]
+        kind = _SWITCH_KIND[position]
+        index = _SWITCH_INDEX[position]
         closed = event >= EVENT_CLOSED
-        for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+        for i in self._on_button if kind == _BUTTON else self._on_key:
             try:
                 features[i].on_switch(self, kind, index, closed, at_us)
             except Exception as error:
                 self._fault(i, "on_switch", error)
 
     @micropython.native
-    def _wait_and_handle(self, events, n_events, now_us, after_note):
+    def _wait_and_handle(self, events, n_events, now_us, none_now, light_only):
         """This scan's events join those waiting, and the oldest are handled now: up to
         max_events_per_tick light ones (a key's first contact closing: it sends nothing), or one heavy
-        one (a note played or ended, a button) alone, and none right after a tick that handled one
-        (after_note: see tick). True when all were light."""
+        one (a note played or ended, a button) alone. On a board whose sending needs a tick of its own:
+        none at all on the tick that sends what the last one queued or whose scan saw more contacts move
+        than a tick handles (none_now), and only light ones on a tick that runs a lane left 5 ticks
+        running (light_only); see tick. True when all were light."""
         if n_events:
             self._join_waiting(events, n_events, now_us)
+        if none_now:
+            return True  # sending, or that scan, is this tick's work
         waiting = self._waiting
         waiting_at = self._waiting_at
         handled = 0
@@ -215,17 +248,17 @@ class Keyboard:
             first = self._first_waiting
             event = waiting[first]
             position = event & _POSITION_MASK
-            kind = pins.SWITCH_KIND[position]
+            kind = _SWITCH_KIND[position]
             closed = event >= EVENT_CLOSED
-            heavy = kind == pins.SWITCH_BUTTON or closed != (kind == pins.SWITCH_KEY_FIRST)
-            if heavy and (handled or after_note) and self.heavy_alone:
+            heavy = kind == _BUTTON or closed != (kind == _KEY_FIRST)
+            if heavy and (handled or light_only) and self.heavy_alone:
                 return True  # a heavy event goes alone: in a later tick
             self._first_waiting = (first + 1) & (_WAITING_EVENTS - 1)
             self.events_waiting -= 1
             # (_switch_event written out: ten keys struck at once are handled this way, one a tick)
-            index = pins.SWITCH_INDEX[position]
+            index = _SWITCH_INDEX[position]
             at_us = waiting_at[first]
-            for i in self._on_button if kind == pins.SWITCH_BUTTON else self._on_key:
+            for i in self._on_button if kind == _BUTTON else self._on_key:
                 try:
                     features[i].on_switch(self, kind, index, closed, at_us)
                 except Exception as error:
@@ -240,8 +273,8 @@ class Keyboard:
         """Remove the events of keys' second contacts opening from events[0:n_events]; returns how many
         are left (viper: a scan where ten keys are let go has twenty events)."""
         seen = ptr8(events)
-        kinds = ptr8(pins.SWITCH_KIND)
-        second = int(pins.SWITCH_KEY_SECOND)
+        kinds = ptr8(_SWITCH_KIND)
+        second = _KEY_SECOND
         closed = int(EVENT_CLOSED)
         kept = 0
         e = 0

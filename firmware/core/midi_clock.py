@@ -42,7 +42,7 @@ class MidiClock(Feature):
         self.pulse_in_beat = 0  # the last pulse counted, 0..23 within its beat (0: the beat itself)
         self.beat_led = NO_LED  # an LED (pins.LED_*) to blink on the beat, or NO_LED
         self._grid = TimeGrid()
-        self._counting = False  # the grid runs: the clock is started, or counts beats silently
+        self.ticking = False  # the grid runs (started, or counting beats silently): after_scan has work
         self._silent_wanted = False
         self._bpm = 0
 
@@ -62,31 +62,31 @@ class MidiClock(Feature):
         self.users &= ~user
         if not self.users:
             keyboard.tx.put(_CIN_SINGLE_BYTE, _STOP, 0, 0)
-            self._counting = self._silent_wanted
+            self.ticking = self._silent_wanted
 
     def count_beats(self, keyboard, now_us, wanted):
         """Count beats without sending anything while nobody runs (for the beat LED)."""
         self._silent_wanted = wanted
         if self.users:
             return
-        if wanted and not self._counting:
+        if wanted and not self.ticking:
             self._restart(keyboard, now_us)
-        self._counting = wanted
+        self.ticking = wanted
 
     def tapped(self, keyboard, now_us):
         """The tempo was just tapped: while nobody runs, the silent beat falls on the tap."""
-        if self._counting and not self.users:
+        if self.ticking and not self.users:
             self._restart(keyboard, now_us)
 
     @micropython.native
     def after_scan(self, keyboard, now_us):
-        if self._counting and (now_us - self._grid.due + _TICKS_HALF) & _TICKS_MAX >= _TICKS_HALF:
+        if self.ticking and (now_us - self._grid.due + _TICKS_HALF) & _TICKS_MAX >= _TICKS_HALF:
             self._pulses_due(keyboard, now_us)
 
     def _restart(self, keyboard, now_us):
         self._bpm = keyboard.tempo.bpm
         self._grid.start(now_us, _US_PER_MINUTE, self._bpm * PULSES_PER_QUARTER)
-        self._counting = True
+        self.ticking = True
         self.pulse_in_beat = PULSES_PER_QUARTER - 1  # so that pulse 0 counts as a beat
         self._pulses_due(keyboard, now_us)
 

@@ -75,6 +75,7 @@ class RecorderFeature(Feature):
         self._take_bent = False  # ... and the pitch bend away from centre
         # Playing the finished take.
         self.playing = False
+        self.ticking = self.recording or self.playing  # before_scan has work
         self._play_buffer = 0
         self._play_events = 0
         self._play_length_ms = 0
@@ -117,6 +118,7 @@ class RecorderFeature(Feature):
                 self.stop_playback(keyboard, now_us)
             elif self.take_events:
                 self.playing = True
+                self.ticking = self.recording or self.playing  # before_scan has work
                 self._play_buffer = self._take
                 self._play_events = self.take_events
                 self._play_length_ms = self.take_length_ms
@@ -139,6 +141,7 @@ class RecorderFeature(Feature):
             # Still playing the take before last, from the buffer this take is about to fill.
             self.stop_playback(keyboard, now_us)
         self.recording = True
+        self.ticking = self.recording or self.playing  # before_scan has work
         keyboard.tx.tap = self._capture
         self._recorded = 0
         self._record_started = now_us
@@ -203,6 +206,7 @@ class RecorderFeature(Feature):
         if self._take_bent:
             self._put(elapsed_ms, _PITCH_BEND, 0, _BEND_CENTRE_MSB)
         self.recording = False
+        self.ticking = self.recording or self.playing  # before_scan has work
         self._keyboard.tx.tap = None
         # The new take replaces the old one now, and not before. A playback of the old one goes on
         # from its own buffer to its end.
@@ -276,4 +280,5 @@ class RecorderFeature(Feature):
             tx.channel_message(_PITCH_BEND | channel, 0, _BEND_CENTRE_MSB)
         self._sending = False
         self.playing = False
+        self.ticking = self.recording or self.playing  # before_scan has work
         keyboard.clock.stop(keyboard, now_us, USER_PLAYBACK)

@@ -9,6 +9,11 @@ from core import counters as _counters
 from core.compat import const, micropython, ticks_diff
 from core.owed import Owed
 
+try:
+    from core.compat import ptr8  # CPython: a stand-in (MicroPython: a viper builtin)
+except ImportError:
+    pass
+
 # Code index numbers (USB MIDI 1.0 table 4-1).
 CIN_SYSCOMMON_2 = const(0x2)
 CIN_SYSCOMMON_3 = const(0x3)
@@ -65,6 +70,7 @@ class TxQueue:
         self._head = 0  # byte offset of the oldest queued packet
         self._used = 0  # bytes queued in the ring
         self._chunk = bytearray(_TX_CHUNK_BYTES)
+        self._one = bytearray(1)  # channel_message's data byte, for channel_messages
         self._chunk_used = 0  # bytes in _chunk, offered to the board and not yet accepted
         self._owed = Owed()
         self._refused = False  # the last offer was refused whole
@@ -108,24 +114,43 @@ class TxQueue:
         ring[i + 3] = b3
         self._used += 4
 
-    @micropython.native
-    def channel_message(self, status, data1, data2):
-        """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble."""
-        if self.tap is not None:
-            self.tap(status, data1, data2)
-        used = self._used
-        if used < _TX_QUEUE_BYTES and not self._owed.count and not self._owed.unsent:
-            # What put() does when nothing is owed and there is room, without its calls: every note
-            # and controller goes this way (the scan tick's budget, tools/bench/scan_tick.py).
-            ring = self._ring
-            i = (self._head + used) & _TX_QUEUE_MASK
-            ring[i] = status >> 4
-            ring[i + 1] = status
-            ring[i + 2] = data1
-            ring[i + 3] = data2
-            self._used = used + 4
-            return True
-        return self.put(status >> 4, status, data1, data2)
+    @micropython.viper
+    def channel_message(self, status: int, data1: int, data2: int):
+        """Queue a channel voice message (note on/off, CC, pitch bend); its CIN is its status nibble. What
+        cannot be queued is shed (put)."""
+        one = ptr8(self._one)
+        one[0] = data1
+        self.channel_messages(status, self._one, 1, data2)
+
+    @micropython.viper
+    def channel_messages(self, status: int, data1s, n: int, data2: int):
+        """channel_message(status, data1s[i], data2) for each i < n, in order, in one call: a chord's
+        note-ons or note-offs (core/notes.py)."""
+        firsts = ptr8(data1s)
+        tap = self.tap
+        owed = self._owed
+        ring = ptr8(self._ring)
+        head = int(self._head)
+        used = int(self._used)
+        k = 0
+        while k < n:
+            data1 = firsts[k]
+            k += 1
+            if tap:  # (viper compares no object with None)
+                tap(status, data1, data2)
+            if used < _TX_QUEUE_BYTES and not int(owed.count) and not int(owed.unsent):
+                # What put() does when nothing is owed and there is room, without its calls: every note
+                # and controller goes this way (the scan tick's budget, tools/bench/scan_tick.py).
+                i = (head + used) & _TX_QUEUE_MASK
+                ring[i] = status >> 4
+                ring[i + 1] = status
+                ring[i + 2] = data1
+                ring[i + 3] = data2
+                used += 4
+                self._used = used
+            else:
+                self.put(status >> 4, status, data1, data2)
+                used = int(self._used)
 
     def sysex(self, message, length):
         """Queue message[0:length] (F0 ... F7) as SysEx packets, all or nothing."""
@@ -181,21 +206,45 @@ class TxQueue:
                 self._shed_waiting()
             return False
 
-    @micropython.native
+    @micropython.viper
+    def stage(self) -> bool:
+        """Copy what is queued into the chunk on offer (when it is empty and nothing is owed) without
+        offering it: a tick that may not send does the copying for the next one, which sends. True when
+        anything waits to be sent (pending_packets)."""
+        used = int(self._used)
+        chunk_used = int(self._chunk_used)
+        owed = int(self._owed.count)
+        if used and not chunk_used and not owed:
+            # (_fill_chunk written out: a call less on the tick that plays a note)
+            n = used if used < _TX_CHUNK_BYTES else _TX_CHUNK_BYTES
+            ring = ptr8(self._ring)
+            chunk = ptr8(self._chunk)
+            head = int(self._head)
+            j = 0
+            while j < n:
+                chunk[j] = ring[(head + j) & _TX_QUEUE_MASK]
+                j += 1
+            self._head = (head + n) & _TX_QUEUE_MASK
+            self._used = used - n
+            self._chunk_used = n
+            return True
+        return (used | chunk_used | owed) != 0
+
+    @micropython.viper
     def _fill_chunk(self):
-        n = self._used if self._used < _TX_CHUNK_BYTES else _TX_CHUNK_BYTES
-        ring = self._ring
-        chunk = self._chunk
-        head = self._head
-        # A packet a turn: packets sit at multiples of 4 in the ring, so none is split by its end.
-        for j in range(0, n, 4):
-            i = (head + j) & _TX_QUEUE_MASK
-            chunk[j] = ring[i]
-            chunk[j + 1] = ring[i + 1]
-            chunk[j + 2] = ring[i + 2]
-            chunk[j + 3] = ring[i + 3]
+        # viper: a byte is a load and a store, where machine code made a runtime call of each (a seventh
+        # chord's four packets were 32 of them, on the tick that plays it: tools/bench/scan_tick.py).
+        used = int(self._used)
+        n = used if used < _TX_CHUNK_BYTES else _TX_CHUNK_BYTES
+        ring = ptr8(self._ring)
+        chunk = ptr8(self._chunk)
+        head = int(self._head)
+        j = 0
+        while j < n:
+            chunk[j] = ring[(head + j) & _TX_QUEUE_MASK]
+            j += 1
         self._head = (head + n) & _TX_QUEUE_MASK
-        self._used -= n
+        self._used = used - n
         self._chunk_used = n
 
     def _shed_waiting(self):

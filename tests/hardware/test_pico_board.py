@@ -64,7 +64,8 @@ def test_a_closed_switch_shows_as_its_column_bit_in_its_row_only():
         for pos in (pins.KEY_FIRST_POS[13], pins.KEY_SECOND_POS[13], pins.BUTTON_POS[pins.BUTTON_RECORD]):
             row, col = divmod(pos, pins.N_COLS)
             machine.closed[pins.ROW_GPIO[row] * 30 + pins.COL_GPIO[col]] = 1
-        rows = [0] * pins.N_ROWS
+        from array import array
+        rows = array("H", [0] * pins.N_ROWS)  # (the keyboard's)
         board.read_matrix(rows)
         print(*rows)
     """)
@@ -74,7 +75,8 @@ def test_a_closed_switch_shows_as_its_column_bit_in_its_row_only():
 def test_each_row_is_driven_alone_for_the_settle_time_then_released():
     out = on_fake_pico("""
         board = make_board()
-        rows = [0] * pins.N_ROWS
+        from array import array
+        rows = array("H", [0] * pins.N_ROWS)  # (the keyboard's)
         board.read_matrix(rows)
         print(player.waits, player.waited_us == pins.ROW_SETTLE_US)
         print(*player.driven[:8])
@@ -93,7 +95,8 @@ def test_row_drive_pedal_and_leds_never_leak_into_the_column_masks():
     out = on_fake_pico("""
         board = make_board()
         board.set_led(pins.LED_RECORD, True)
-        rows = [0] * pins.N_ROWS
+        from array import array
+        rows = array("H", [0] * pins.N_ROWS)  # (the keyboard's)
         board.read_matrix(rows)
         print(*rows)
     """)
@@ -104,7 +107,8 @@ def test_reading_the_matrix_allocates_nothing():
     out = on_fake_pico("""
         board = make_board()
         machine.closed[pins.ROW_GPIO[0] * 30 + pins.COL_GPIO[0]] = 1
-        rows = [0] * pins.N_ROWS
+        from array import array
+        rows = array("H", [0] * pins.N_ROWS)  # (the keyboard's)
         board.read_matrix(rows)
         micropython.heap_lock()
         try:

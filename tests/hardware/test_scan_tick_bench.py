@@ -63,7 +63,7 @@ def test_before_and_after_run_side_by_side_in_one_run():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    for scenario in ("chord held", "playing", "chords, USB", "ten keys", "arp 1/32"):
+    for scenario in ("chord held", "playing", "note, USB", "chords, USB", "ten keys", "arp 1/32"):
         for side in ("after", "before"):
             assert re.search(rf"^{scenario} +{side} +\d+\.\d+ +\d+\.\d +\d+ +\d+ +(fits|TOO SLOW) +\d+$", out, re.M)
         assert re.search(rf"^{scenario} +RP2040 heaviest tick, before -> after: \d+ -> \d+ us$", out, re.M)

@@ -39,7 +39,7 @@ del controls.before_scan  # repaired
 
 # A fault inside one key's handling: that key is reported, the other keys play on.
 class BrokenTracker:
-    def hold(self, key, note, velocity):
+    def hold_chord(self, key, root, intervals, velocity):
         raise KeyError(key)
 
     def release(self, key):

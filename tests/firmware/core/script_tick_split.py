@@ -101,8 +101,11 @@ del keys.on_switch
 rig.take()
 rig.finish()
 
-# On a board whose sending needs a tick of its own (the pico's USB library, firmware/README.md), the
-# tick after one that played or ended a note plays none and runs no lane: it sends that note.
+# On a board whose sending needs a tick of its own (the pico's USB library, firmware/README.md), a tick
+# that plays or ends a note does not offer it to the board; the tick after it sends it, and handles no
+# switch event. A lane left 4 ticks running waits for the next tick that sends (a send and a lane fit a
+# tick; a note and a lane do not). Nor does the tick of a scan that saw more contacts move than a tick
+# handles play a note or run a lane.
 class PicoLikeBoard(FakeBoard):
     sending_needs_its_own_tick = True
 
@@ -118,26 +121,64 @@ rig.run_ms(3)
 for key in range(6):
     rig.contact(key, 2, True)
 rig.run_ms(1)
+struck_at = rig.now_us // 1000
 note_ticks = []
 notes_per_tick = []
+waiting_per_tick = []
 while True:
     sent = rig.take()
     notes_per_tick.append(len(sent))
+    waiting_per_tick.append(kb.events_waiting)
     if sent:
         note_ticks.append(rig.now_us // 1000)
-    if not kb.events_waiting and not sent:
+    if not kb.events_waiting and not sent and not kb.tx.pending_packets():
         break
     rig.run_ms(1)
-print("six keys struck at once, note-ons per tick:", notes_per_tick)
-assert notes_per_tick[:11] == [1, 0] * 5 + [1]
+print("six keys struck at once, note-ons sent per tick:", notes_per_tick)
+print("events waiting after each tick:", waiting_per_tick)
+# The scan that saw six contacts close handles none of them and runs no lane; the next one handles the
+# last two first contacts still waiting; then each note's tick sends nothing, and the next one sends it,
+# handles no event, and runs the lane when it is due.
+assert notes_per_tick[:15] == [0, 0, 0] + [1, 0] * 6
+assert waiting_per_tick[:15] == [8, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, 0]
+assert struck_at not in [t for t, _ in lane_ticks]
 gaps = [b - a for a, b in zip(note_ticks, note_ticks[1:])]
 assert gaps == [2] * 5
-burst_lanes = [t for t, _ in lane_ticks if note_ticks[0] <= t <= note_ticks[-1] + 1]
-print("lane turns during the notes (only when 4 ticks running left them):", burst_lanes)
-assert [b - a for a, b in zip(burst_lanes, burst_lanes[1:])] == [5] * (len(burst_lanes) - 1)
+# (from the first note's tick, the one before its packet went out, to the last note's sending tick)
+burst_lanes = [t for t, _ in lane_ticks if note_ticks[0] - 1 <= t <= note_ticks[-1]]
+print("lane turns during the notes (due after 4 ticks, on the next sending one):", burst_lanes)
+assert burst_lanes and [b - a for a, b in zip(burst_lanes, burst_lanes[1:])] == [6] * (len(burst_lanes) - 1)
+assert all(t in note_ticks for t in burst_lanes)  # each on a tick that sends, none on a note's
 for key in range(6):
     rig.contact(key, 2, False)
     rig.contact(key, 1, False)
 rig.run_ms(30)
+rig.take()
+# A key pressed while the last note goes out: its first contact (sending nothing) waits for the next tick.
+rig.contact(10, 1, True)
+rig.contact(10, 2, True)
+rig.run_ms(1)  # the first contact's tick (the second contact's event plays the note: alone, next tick)
+rig.run_ms(1)  # the note's tick
+rig.contact(11, 1, True)
+rig.run_ms(1)  # the tick that sends it
+print("sent, events waiting:", len(rig.take()), kb.events_waiting)
+assert kb.events_waiting == 1
+rig.run_ms(1)
+assert kb.events_waiting == 0
+for key in (10, 11):
+    rig.contact(key, 2, False)
+    rig.contact(key, 1, False)
+rig.run_ms(30)
+rig.take()
+# Whatever a tick queues goes out on the next one there, a controller as much as a note: the modulation
+# wheel moves, and the tick whose lane queues its CC sends nothing; the one after sends it.
+rig.board.adc[pins.ADC_MOD] = 40000
+ticks = []
+for _ in range(8):
+    rig.run_ms(1)
+    ticks.append((len(rig.take()), kb.tx.pending_packets()))
+print("wheel moved, (sent, left queued) per tick:", ticks)
+queued_at = [i for i, (_, left) in enumerate(ticks) if left]
+assert len(queued_at) == 1 and ticks[queued_at[0]][0] == 0 and ticks[queued_at[0] + 1] == (1, 0)
 rig.finish()
 print("ok")

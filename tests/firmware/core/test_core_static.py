@@ -49,3 +49,19 @@ def test_the_outgoing_ring_wraps_by_a_mask_so_its_size_is_a_power_of_two():
 
     size = TX_QUEUE_PACKETS * 4
     assert size & (size - 1) == 0
+
+
+@pytest.mark.parametrize("module", ["keyboard", "keys"])
+def test_the_folded_switch_kinds_are_pins(module):
+    # core/keyboard.py and core/keys.py copy pins' switch kinds so the compiler folds them into the tick.
+    import pins  # noqa: PLC0415  (tests/firmware/conftest puts firmware/ on the path)
+
+    source = (FIRMWARE / "core" / (module + ".py")).read_text()
+    values = {}
+    for node in ast.parse(source).body:
+        name = getattr(node.targets[0], "id", "") if isinstance(node, ast.Assign) else ""
+        if name in ("_KEY_FIRST", "_KEY_SECOND", "_BUTTON"):
+            values[name] = node.value.args[0].value  # _NAME = const(value)
+    assert values["_KEY_FIRST"] == pins.SWITCH_KEY_FIRST
+    assert values["_KEY_SECOND"] == pins.SWITCH_KEY_SECOND
+    assert values.get("_BUTTON", pins.SWITCH_BUTTON) == pins.SWITCH_BUTTON
