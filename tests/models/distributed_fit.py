@@ -1,8 +1,9 @@
 """One process of the tf.distribute test (test_distributed_training.py), run as its own program: trains a tiny
 AR-CNN with fitting.fit under the strategy keycomposer.trainers.distribution chooses (TF_CONFIG set: one worker of
-a cluster) and writes what it saw as JSON.
+a cluster) and writes what it saw as JSON. With `two-cpus` it trains under MirroredStrategy on the CPU split
+in two logical devices, the way one machine's GPUs are used.
 
-    python tests/models/distributed_fit.py RUN_FOLDER RESULT.json
+    python tests/models/distributed_fit.py RUN_FOLDER RESULT.json [two-cpus]
 """
 
 import json
@@ -32,7 +33,7 @@ def chorales(count: int, seed: int) -> list:
     return pieces
 
 
-def main(out: str, result: str) -> int:
+def main(out: str, result: str, devices: str = "") -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
@@ -41,7 +42,12 @@ def main(out: str, result: str) -> int:
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    strategy = distribution.choose()
+    if devices == "two-cpus":
+        (cpu,) = tf.config.list_physical_devices("CPU")
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    else:
+        strategy = distribution.choose()
     splits = {"train": chorales(12, 1), "valid": chorales(3, 2)}
     state = fitting.fit(out, splits, seed=SEED, batch=BATCH, lr=1e-2, max_steps=STEPS, width=16, dilations=(1, 2, 4),
                         eval_every=2, valid_examples=16, threads=1, report=lambda line: None, strategy=strategy)

@@ -77,17 +77,20 @@ def free_ports(count: int) -> list:
     return ports
 
 
-def start(run: Path, result: Path, environment: dict) -> subprocess.Popen:
+def start(run: Path, result: Path, environment: dict, *options) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"} | environment
-    return subprocess.Popen([sys.executable, str(WORKER), str(run), str(result)], env=env,
+    return subprocess.Popen([sys.executable, str(WORKER), str(run), str(result), *options], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 @pytest.mark.timeout(300)
-def test_two_workers_on_the_loopback_learn_as_one_process_does(tmp_path):
+def test_two_workers_on_the_loopback_and_two_devices_learn_as_one_process_does(tmp_path):
+    """One process on one device; two worker processes (MultiWorkerMirroredStrategy from TF_CONFIG); one process
+    with two devices (MirroredStrategy, the CPU split in two as a machine's GPUs would be)."""
     pytest.importorskip("tensorflow", reason="training needs TensorFlow (the train extra)")
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
-    processes = {"one": start(tmp_path / "one", tmp_path / "one.json", {})}
+    processes = {"one": start(tmp_path / "one", tmp_path / "one.json", {}),
+                 "mirrored": start(tmp_path / "mirrored", tmp_path / "mirrored.json", {}, "two-cpus")}
     for index in (0, 1):
         processes[index] = start(tmp_path / "two", tmp_path / f"worker{index}.json", tf_config(cluster, index=index))
     try:
@@ -102,10 +105,12 @@ def test_two_workers_on_the_loopback_learn_as_one_process_does(tmp_path):
     assert (one["replicas"], one["workers"]) == (1, 1)
     assert [(w["replicas"], w["workers"], w["chief"]) for w in workers] == [(2, 2, True), (2, 2, False)]
     assert [w["agreed"] for w in workers] == [0.5, 0.5]  # the mean of the workers' 0 and 1, the same on both
+    mirrored = json.loads((tmp_path / "mirrored.json").read_text())
+    assert (mirrored["replicas"], mirrored["workers"], mirrored["chief"]) == (2, 1, True)
     for key in ("train_loss", "valid_loss"):
         alone = [h[key] for h in one["history"]]
         assert len(alone) == 4 and alone[-1] < alone[0] - 0.4  # it learns
-        for worker in workers:
+        for worker in workers + [mirrored]:
             together = [h[key] for h in worker["history"]]
             assert together == pytest.approx(alone, abs=2e-3), key  # and the two workers learn as one
     assert sorted(os.listdir(tmp_path / "two")) == ["checkpoint.keras", "curves.png", "state.json"]  # the chief's

@@ -68,6 +68,8 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
             optimizer = keras.optimizers.Adam(lr)
             net.compile(optimizer=optimizer)  # so the checkpoint holds Adam's state too
             step, spent, history = 0, 0.0, []
+        if not optimizer.built:  # Adam's slots made here, in the scope, not by the step's first call
+            optimizer.build(net.trainable_variables)
     sampler = examples.ExampleSampler(splits["train"], np.random.default_rng([seed, step]))
     valid = examples.fixed_examples(splits["valid"], valid_examples, 1000 + seed)
 
