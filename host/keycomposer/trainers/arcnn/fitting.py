@@ -35,13 +35,14 @@ def read_state(out: str) -> dict | None:
 def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: int | None = None,
         minutes: float | None = None, width: int = network.DEFAULT_WIDTH,
         dilations=network.DEFAULT_DILATIONS, eval_every: int = 200, valid_examples: int = 256, threads: int = 2,
-        resume: bool = False, data: str = "", report=print, build=None, strategy=None) -> dict:
+        resume: bool = False, data: str = "", report=print, build=None, strategy=None, watch=None) -> dict:
     """Trains until `max_steps` optimizer steps or `minutes` of training (counting the time before a resume) are
     reached, whichever is given (both: the first); `data` names what it trains on (kept in the state). The
     learning rate decays (cosine) over that length. `build` makes another network with the same input and output
     (the bench's baseline) in place of ours. `strategy`: tf.distribute's, by default
     ``distribution.choose()``; `batch` is the global batch, shared by its replicas. Returns the final state
-    (what state.json holds). KeyboardInterrupt passes through; the last checkpoint stays. A batch the replicas
+    (what state.json holds). `watch(net, evaluation)`, when given, sees the network after each evaluation on the
+    chief (a notebook draws what it writes then). KeyboardInterrupt passes through; the last checkpoint stays. A batch the replicas
     cannot share, or a TF_CONFIG that cannot be read, raises distribution.DistributionError."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -129,6 +130,8 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
                                       "parameters": int(net.count_params())}}
             if chief:
                 save_checkpoint(net, state, out)
+                if watch is not None:
+                    watch(net, history[-1])
             else:
                 distribution.save_elsewhere(lambda folder: net.save(os.path.join(folder, CHECKPOINT)))
     return (read_state(out) if chief else None) or state

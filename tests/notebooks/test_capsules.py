@@ -1,0 +1,37 @@
+"""The learning capsules (notebooks/*.ipynb) run from top to bottom in a kernel of this environment, offline,
+each training its tiny model and running the shipped one; an error in any cell fails its test. They need the
+train extra (TensorFlow, music21), which `bootstrap.sh test` installs; skipped without it."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOKS = REPO / "notebooks"
+CAPSULES = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def test_there_is_a_capsule_for_every_technique():
+    assert [path.stem for path in CAPSULES] == ["arcnn", "gan", "txl"]
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("path", CAPSULES, ids=[path.stem for path in CAPSULES])
+def test_the_capsule_runs_without_an_error(path, tmp_path, monkeypatch):
+    missing = [name for name in ("tensorflow", "music21", "nbclient", "ipykernel", "ai_edge_litert")
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.skip(f"the capsules need {', '.join(missing)} (the train and test extras)")
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("KEYCOMPOSER_DATA_DIR", str(tmp_path / "data"))  # nothing of the person's is touched
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the tiny runs' folders
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    pictures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.data]
+    assert len(pictures) >= 4  # the data, the training's curves, its pictures, the shipped model's work
