@@ -2,7 +2,9 @@
 each training its tiny model and running the shipped one; an error in any cell fails its test. They need the
 train extra (TensorFlow, music21), which `bootstrap.sh test` installs; skipped without it."""
 
+import importlib
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,27 @@ def test_the_capsule_runs_without_an_error(path, tmp_path, monkeypatch):
     assert not [o for o in outputs if o.output_type == "error"]
     pictures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.data]
     assert len(pictures) >= 4  # the data, the training's curves, its pictures, the shipped model's work
+
+
+def capsule_module():
+    """notebooks/capsule.py, which the notebooks import from their folder."""
+    sys.path.insert(0, str(NOTEBOOKS))
+    try:
+        return importlib.import_module("capsule")
+    finally:
+        sys.path.remove(str(NOTEBOOKS))
+
+
+def test_the_reader_picks_a_sample_or_a_midi_file_of_theirs(tmp_path):
+    from keycomposer.music.midi_io import write_midi
+    from keycomposer.music.samples import sample_composition
+
+    capsule = capsule_module()
+    assert capsule.pick_melody("twinkle") == sample_composition("twinkle")
+    tune = capsule.grid_composition([[(0, 4, 60), (4, 6, 62)], [(0, 8, 48)]], ["melody", "bass"])
+    write_midi(tune, tmp_path / "mine.mid")
+    mine = capsule.pick_melody(str(tmp_path / "mine.mid"))
+    assert [[(n.start, n.pitch, n.duration) for n in track.notes] for track in mine.tracks] == \
+        [[(0, 60, 480), (480, 62, 240)], [(0, 48, 960)]]
+    with pytest.raises(ValueError, match="'jazz.mid' is neither a sample .*twinkle.* nor a MIDI file"):
+        capsule.pick_melody("jazz.mid")
