@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine: Debian packages (when run as root and they are missing), a virtualenv in .venv,
-# and the project with the extras a job needs. `bootstrap.sh` is for the demo; `bootstrap.sh test` adds
-# what the test suite needs.
+# and the project with the extras a job needs. `bootstrap.sh` is for the demo (no TensorFlow: the runtime
+# install); `bootstrap.sh test` adds what the test suite needs, the train extra included, so the trainers'
+# tests and the learning capsules run too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want="${1:-run}"
@@ -23,7 +24,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 extras=models
-[ "$want" = test ] && extras=models,test
+[ "$want" = test ] && extras=models,test,train
 .venv/bin/python -m pip install -q -e ".[$extras]"
 
 # The shipped models must also load in tflite-runtime 2.14 (which needs numpy < 2): the tests run it from

@@ -15,6 +15,7 @@ from packaging.requirements import Requirement
 from keycomposer import model_catalog
 from keycomposer.cli import main
 from keycomposer.cli import train as train_command
+from keycomposer.training import TRAINING_PACKAGES
 from keycomposer.music.composition import Composition, Note, Track
 from keycomposer.music.midi_io import write_midi
 
@@ -22,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models"))
 from trained_model_support import TOY, trained_card  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
-HAS_TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def data_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def with_train_extra(monkeypatch):
-    """As if TensorFlow and music21 were installed (they are not in the runtime environment the tests use)."""
+    """As if TensorFlow and music21 were installed, whether or not this environment has them."""
     monkeypatch.setattr(train_command, "missing_training_packages", lambda: [])
 
 
@@ -51,8 +51,37 @@ def one_line(capsys, code, *argv) -> str:
     return err
 
 
-@pytest.mark.skipif(HAS_TENSORFLOW, reason="TensorFlow is installed here")
-def test_without_the_train_extra_train_says_how_to_install_it(data_dir, capsys):
+class HidingFinder:
+    """Wraps one of the import system's finders so that it finds none of ``hidden`` (top-level names)."""
+
+    def __init__(self, finder, hidden):
+        self.finder, self.hidden = finder, hidden
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in self.hidden or not hasattr(self.finder, "find_spec"):
+            return None
+        return self.finder.find_spec(name, path, target)
+
+
+@pytest.fixture
+def without_train_extra(monkeypatch):
+    """The runtime install, where TensorFlow and music21 are absent: the test environment has them (for the
+    trainers' tests), so they are hidden from the import system for one test: not found, not importable."""
+    hidden = set(TRAINING_PACKAGES)
+    for name in hidden:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(sys, "meta_path", [HidingFinder(finder, hidden) for finder in sys.meta_path])
+    monkeypatch.setattr(sys, "path_importer_cache", {})
+
+
+def test_hidden_packages_cannot_be_found_or_imported(without_train_extra):
+    assert [importlib.util.find_spec(name) for name in TRAINING_PACKAGES] == [None, None]
+    with pytest.raises(ModuleNotFoundError):
+        import tensorflow  # noqa: F401
+    assert importlib.util.find_spec("numpy") is not None
+
+
+def test_without_the_train_extra_train_says_how_to_install_it(without_train_extra, data_dir, capsys):
     err = one_line(capsys, 2, "train", "gan", "--data", "bach", "--minutes", "10")
     assert err == ("keycomposer train: training needs tensorflow and music21, which the runtime install leaves "
                    "out: pip install 'keycomposer[train]'\n")
@@ -93,6 +122,16 @@ def test_the_train_extra_brings_tensorflow_and_music21_on_every_platform():
     # tensorflow-cpu has wheels for x86-64 Linux and Windows only (pip, 2026-12-07): elsewhere it is tensorflow
     cpu = next(r for r in requirements if r.name == "tensorflow-cpu")
     assert not cpu.marker.evaluate({"platform_system": "Darwin", "platform_machine": "arm64"})
+
+
+def test_the_runtime_install_brings_no_tensorflow_music21_or_keras():
+    """`bootstrap.sh` (the demo) installs the project with the models extra; only the train extra, which
+    `bootstrap.sh test` adds for the trainers' tests and the notebooks, brings them."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    runtime = project["dependencies"] + project["optional-dependencies"]["models"]
+    heavy = {"tensorflow", "tensorflow-cpu", "keras", "music21"}
+    assert {Requirement(text).name for text in runtime} & heavy == set()
+    assert {Requirement(text).name for text in project["optional-dependencies"]["train"]} & heavy
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -24,6 +24,7 @@ from keycomposer import model_catalog
 from keycomposer.models.runtime import ModelError
 from keycomposer.training import runs_folder
 from keycomposer.quiet import quiet_c_stderr
+from keycomposer.trainers import distribution
 from keycomposer.trainers.arcnn import chorales, examples, fitting
 
 DEFAULT_MINUTES = 10.0
@@ -40,6 +41,10 @@ INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 
 def train(request, data) -> int:
     out = runs_folder() / request.name
+    try:
+        distribution.cluster_config()
+    except distribution.DistributionError as error:
+        return refuse(str(error))
     state = fitting.read_state(str(out))
     if request.resume and state is None:
         return refuse(f"no checkpoint of a run called {request.name!r} in {out}: start it without --resume")
@@ -72,8 +77,13 @@ def train(request, data) -> int:
                             minutes=minutes, eval_every=EVAL_EVERY,
                             valid_examples=VALID_WINDOWS, resume=request.resume, data=data_label,
                             report=lambda line: print(line, flush=True))
+        if not distribution.is_chief():
+            print(f"this worker's part of {request.name} is done; the chief converts and installs it", flush=True)
+            return 0
         print("converting to int8 ...", flush=True)
         content, card = convert(out, splits, state, request, about)
+    except distribution.DistributionError as error:
+        return refuse(str(error))
     except KeyboardInterrupt:
         state = fitting.read_state(str(out))
         kept = f"the checkpoint of step {state['step']} is kept" if state else "no evaluation was reached"

@@ -154,13 +154,12 @@ def model_card(training: dict) -> dict:
 
 
 def plot_curves(history: list, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A Figure of its own, not pyplot's: choosing a backend here would stop a notebook showing its plots.
+    from matplotlib.figure import Figure
 
     steps = [h["step"] for h in history]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     ax.plot(steps, [h["train_loss"] for h in history], label="train (running mean)")
     ax.plot(steps, [h["valid_loss"] for h in history], label="validation")
     ax.set_xlabel("step")

@@ -4,6 +4,10 @@ A run folder holds checkpoint.keras (the network with its Adam state), state.jso
 spent, the evaluations so far, the settings) and curves.png. Both files are written beside and renamed into
 place, so a run stopped at any moment (Ctrl-C) keeps the last evaluated checkpoint whole. A resumed run draws its
 examples from a generator seeded with (seed, step), so the same run resumed at the same step draws the same.
+
+The steps run under the strategy keycomposer.trainers.distribution chooses (several GPUs, or several machines
+from TF_CONFIG, all running the same command; the run folder must then be one they all see): each replica
+trains on its share of the global batch, and only the chief writes the run's files.
 """
 
 import json
@@ -12,6 +16,7 @@ import time
 
 import numpy as np
 
+from keycomposer.trainers import distribution
 from keycomposer.trainers.arcnn import examples, network
 
 CHECKPOINT, STATE, CURVES = "checkpoint.keras", "state.json", "curves.png"
@@ -30,12 +35,15 @@ def read_state(out: str) -> dict | None:
 def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: int | None = None,
         minutes: float | None = None, width: int = network.DEFAULT_WIDTH,
         dilations=network.DEFAULT_DILATIONS, eval_every: int = 200, valid_examples: int = 256, threads: int = 2,
-        resume: bool = False, data: str = "", report=print, build=None) -> dict:
+        resume: bool = False, data: str = "", report=print, build=None, strategy=None, watch=None) -> dict:
     """Trains until `max_steps` optimizer steps or `minutes` of training (counting the time before a resume) are
     reached, whichever is given (both: the first); `data` names what it trains on (kept in the state). The
     learning rate decays (cosine) over that length. `build` makes another network with the same input and output
-    (the bench's baseline) in place of ours. Returns the final state (what state.json holds).
-    KeyboardInterrupt passes through; the last checkpoint stays."""
+    (the bench's baseline) in place of ours. `strategy`: tf.distribute's, by default
+    ``distribution.choose()``; `batch` is the global batch, shared by its replicas. Returns the final state
+    (what state.json holds). `watch(net, evaluation)`, when given, sees the network after each evaluation on the
+    chief (a notebook draws what it writes then). KeyboardInterrupt passes through; the last checkpoint stays. A batch the replicas
+    cannot share, or a TF_CONFIG that cannot be read, raises distribution.DistributionError."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
@@ -45,28 +53,36 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
         tf.config.threading.set_inter_op_parallelism_threads(1)
     except RuntimeError:
         pass  # TensorFlow already ran in this process (tests, a notebook): its threads stay as they were set
+    strategy = strategy or distribution.choose()
+    distribution.check_batch(strategy, batch)
+    chief = distribution.is_chief()
     keras.utils.set_random_seed(seed)
     state = read_state(out) if resume else None
-    if state is not None:
-        net = keras.saving.load_model(os.path.join(out, CHECKPOINT))
-        optimizer = net.optimizer
-        step, spent, history = state["step"], state["seconds"], state["history"]
-        report(f"resuming from step {step} ({spent / 60:.1f} min trained) in {out}")
-    else:
-        net = build() if build else network.build(width, tuple(dilations))
-        optimizer = keras.optimizers.Adam(lr)
-        net.compile(optimizer=optimizer)  # so the checkpoint holds Adam's state too
-        step, spent, history = 0, 0.0, []
+    with strategy.scope():  # the network's and Adam's variables, one copy a replica
+        if state is not None:
+            net = keras.saving.load_model(os.path.join(out, CHECKPOINT))
+            optimizer = net.optimizer
+            step, spent, history = state["step"], state["seconds"], state["history"]
+            report(f"resuming from step {step} ({spent / 60:.1f} min trained) in {out}")
+        else:
+            net = build() if build else network.build(width, tuple(dilations))
+            optimizer = keras.optimizers.Adam(lr)
+            net.compile(optimizer=optimizer)  # so the checkpoint holds Adam's state too
+            step, spent, history = 0, 0.0, []
+        if not optimizer.built:  # Adam's slots made here, in the scope, not by the step's first call
+            optimizer.build(net.trainable_variables)
     sampler = examples.ExampleSampler(splits["train"], np.random.default_rng([seed, step]))
     valid = examples.fixed_examples(splits["valid"], valid_examples, 1000 + seed)
 
-    @tf.function(reduce_retracing=True)
-    def train_step(x, classes, masked):
+    def replica_step(x, classes, masked):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(examples.masked_cross_entropy(tf, classes, masked, net(x, training=True)))
+            per_example = examples.masked_cross_entropy(tf, classes, masked, net(x, training=True))
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=batch)
         grads = tape.gradient(loss, net.trainable_variables)
-        optimizer.apply_gradients(zip(grads, net.trainable_variables))
+        optimizer.apply_gradients(zip(grads, net.trainable_variables))  # summed over the replicas
         return loss
+
+    train_step = distribution.step(strategy, replica_step)
 
     def validation() -> float:
         x, classes, masked = valid
@@ -89,13 +105,18 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
     settings = {"data": data, "seed": seed, "batch": batch, "lr": lr, "max_steps": max_steps, "minutes": minutes,
                 "threads": threads, "eval_every": eval_every, "valid_examples": valid_examples}
     recent, first_step = [], step
-    os.makedirs(out, exist_ok=True)
-    while progress() < 1:
-        optimizer.learning_rate.assign(examples.cosine(lr, progress()))
+    if chief:
+        os.makedirs(out, exist_ok=True)
+    reached = distribution.agreed(strategy, progress())
+    while reached < 1:
+        optimizer.learning_rate.assign(examples.cosine(lr, reached))
         x, classes, masked = sampler.batch(batch)
-        recent.append(float(train_step(x, classes.transpose(0, 2, 1), masked.transpose(0, 2, 1))))
+        shares = distribution.replica_shares(strategy, (x, classes.transpose(0, 2, 1), masked.transpose(0, 2, 1)),
+                                             batch)
+        recent.append(float(train_step(shares)))
         step += 1
-        if step % eval_every == 0 or progress() >= 1:
+        reached = distribution.agreed(strategy, progress())
+        if step % eval_every == 0 or reached >= 1:
             history.append({"step": step, "seconds": round(seconds(), 1),
                             "train_loss": round(float(np.mean(recent)), 4), "valid_loss": round(validation(), 4)})
             recent = []
@@ -108,8 +129,13 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
                                       "dilations": list(dilations) if state is None
                                       else state["architecture"]["dilations"],
                                       "parameters": int(net.count_params())}}
-            save_checkpoint(net, state, out)
-    return read_state(out) or state
+            if chief:
+                save_checkpoint(net, state, out)
+                if watch is not None:
+                    watch(net, history[-1])
+            else:
+                distribution.save_elsewhere(lambda folder: net.save(os.path.join(folder, CHECKPOINT)))
+    return (read_state(out) if chief else None) or state
 
 
 def save_checkpoint(net, state: dict, out: str) -> None:
