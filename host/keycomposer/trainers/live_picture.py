@@ -22,15 +22,13 @@ STEPS_PER_BEAT = 4  # the rolls are in 16ths: a thin line every beat, a stronger
 def save(path, *, title: str, history: Sequence[dict], panels: Sequence[tuple[str, Sequence[str]]],
          sample: tuple[Sequence[tuple[int, int, int, int]], str] | None = None) -> None:
     """Writes the picture to ``path`` (PNG): ``panels`` over ``history`` and, if given, ``sample``'s piano roll."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # A Figure of its own, not pyplot's: choosing a backend here would stop a notebook showing its own plots.
+    from matplotlib.figure import Figure
 
     count = len(panels) + (sample is not None)
-    figure, axes = plt.subplots(1, count, figsize=(4.2 * count + (2.5 if sample is not None else 0), 3.8),
-                                squeeze=False, gridspec_kw={"width_ratios": [1] * len(panels)
-                                                            + ([1.8] if sample is not None else [])})
+    figure = Figure(figsize=(4.2 * count + (2.5 if sample is not None else 0), 3.8))
+    axes = figure.subplots(1, count, squeeze=False, gridspec_kw={"width_ratios": [1] * len(panels)
+                                                                 + ([1.8] if sample is not None else [])})
     axes = axes[0]
     for axis, (panel, keys) in zip(axes, panels):
         for key in keys:
@@ -50,7 +48,6 @@ def save(path, *, title: str, history: Sequence[dict], panels: Sequence[tuple[st
     folder, name = os.path.split(os.fspath(path))
     partial = os.path.join(folder, "partial." + name)
     figure.savefig(partial, dpi=80, format="png")
-    plt.close(figure)
     os.replace(partial, path)
 
 
