@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -28,6 +28,38 @@ BUILT_IN_DATA: dict[str, dict[str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class TechniqueOption:
+    """A hyperparameter of one technique's trainer, beside the options every trainer takes (--lr, --batch, ...):
+    ``--NAME`` on the command line, ``request.options[NAME with '_' for '-']`` for the trainer (None: not given,
+    the run's own value on --resume, else ``default``)."""
+
+    name: str  # without the dashes: update-ratio
+    kind: type  # int or float
+    default: int | float
+    low: int | float  # the smallest value allowed
+    help: str
+
+    @property
+    def key(self) -> str:
+        return self.name.replace("-", "_")
+
+
+# Each technique's own hyperparameters, as data: `keycomposer train TECHNIQUE` offers and checks them.
+TECHNIQUE_OPTIONS: dict[str, tuple[TechniqueOption, ...]] = {
+    "arcnn": (),
+    "gan": (
+        TechniqueOption("update-ratio", int, 2, 1, "critic updates per generator update (DeepComposer's notebook "
+                        "uses 5; fewer learn faster on a CPU)"),
+        TechniqueOption("auxiliary", float, 1.0, 0, "weight of the cross-entropy to the real parts in the "
+                        "generator's loss (0: DeepComposer's pure WGAN-GP; the shipped quartet model used 5)"),
+        TechniqueOption("width", int, 128, 1, "the generator's channels (it has one architecture, a dilated "
+                        "residual 1D convolution over time; this sets its width)"),
+    ),
+    "txl": (),
+}
+
+
 class TrainingRequestError(ValueError):
     """An option of `keycomposer train` that cannot be used; the message names it."""
 
@@ -35,7 +67,8 @@ class TrainingRequestError(ValueError):
 @dataclass(frozen=True)
 class TrainingRequest:
     """One training run as the person asked for it. ``data`` is a built-in set's name or a folder; ``minutes`` and
-    ``epochs`` (at most one given), ``lr`` and ``batch`` are None where the technique's defaults apply."""
+    ``epochs`` (at most one given), ``lr`` and ``batch`` are None where the technique's defaults apply; so is
+    each value of ``options``, the technique's own hyperparameters (``TECHNIQUE_OPTIONS``, by key)."""
 
     technique: str
     data: str | Path
@@ -46,6 +79,7 @@ class TrainingRequest:
     lr: float | None = None
     batch: int | None = None
     resume: bool = False
+    options: dict = field(default_factory=dict)
 
     @property
     def built_in(self) -> bool:
@@ -104,3 +138,16 @@ def check_numbers(minutes, epochs, lr, batch, seed) -> None:
         raise TrainingRequestError(f"--batch must be 1 or more, got {batch}")
     if not 0 <= seed < 2**32:
         raise TrainingRequestError(f"--seed must be in range 0..{2**32 - 1}, got {seed}")
+
+
+def check_options(technique: str, given: dict) -> dict:
+    """``given`` (key -> value or None) checked against the technique's options: every key known, every value
+    given at least its option's ``low``."""
+    options = {option.key: option for option in TECHNIQUE_OPTIONS.get(technique, ())}
+    for key, value in given.items():
+        if key not in options:
+            raise TrainingRequestError(f"{technique} has no option --{key.replace('_', '-')}")
+        option = options[key]
+        if value is not None and not (math.isfinite(value) and value >= option.low):
+            raise TrainingRequestError(f"--{option.name} must be {option.low:g} or more, got {value:g}")
+    return dict(given)

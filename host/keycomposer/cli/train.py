@@ -16,10 +16,12 @@ from keycomposer.progress import progress_bar
 from keycomposer.techniques import TECHNIQUES
 from keycomposer.training import (
     BUILT_IN_DATA,
+    TECHNIQUE_OPTIONS,
     TRAIN_EXTRA,
     TrainingRequest,
     TrainingRequestError,
     check_numbers,
+    check_options,
     data_choice,
     default_name,
     missing_training_packages,
@@ -54,6 +56,10 @@ def register(subparsers):
         technique.add_argument("--batch", type=int, help="examples per step (default: the technique's)")
         technique.add_argument("--resume", action="store_true",
                                help="go on from the last checkpoint of the run of this name")
+        for option in TECHNIQUE_OPTIONS.get(name, ()):
+            technique.add_argument(f"--{option.name}", type=option.kind, dest=f"option_{option.key}",
+                                   metavar=option.kind.__name__.upper(), default=None,
+                                   help=f"{option.help} (default {option.default})")
         technique.set_defaults(handler=run)
 
 
@@ -61,6 +67,8 @@ def training_request(args) -> TrainingRequest:
     """The options, checked before any data is read or any network built."""
     try:
         check_numbers(args.minutes, args.epochs, args.lr, args.batch, args.seed)
+        options = check_options(args.technique, {option.key: getattr(args, f"option_{option.key}")
+                                                 for option in TECHNIQUE_OPTIONS.get(args.technique, ())})
         data = data_choice(args.technique, args.data)
         name = args.name if args.name is not None else default_name(args.technique, data)
         check_name(name)
@@ -70,7 +78,7 @@ def training_request(args) -> TrainingRequest:
         raise CommandError(f"you already have a model called {name!r}: choose another --name, or delete it "
                            f"(keycomposer models --delete {name})")
     return TrainingRequest(args.technique, data, name, args.seed, args.minutes, args.epochs, args.lr, args.batch,
-                           args.resume)
+                           args.resume, options)
 
 
 def run(args) -> int:

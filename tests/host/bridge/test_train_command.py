@@ -134,8 +134,9 @@ def write_folder(folder, count=30):
 
 
 def test_a_folder_is_read_and_reported_then_a_technique_with_no_trainer_says_so(data_dir, tmp_path, capsys,
-                                                                                  with_train_extra):
+                                                                                  with_train_extra, monkeypatch):
     write_folder(tmp_path / "My Songs!")
+    monkeypatch.setitem(sys.modules, "keycomposer.trainers.gan", None)  # as if gan had no trainer module
     assert main(["train", "gan", "--data", str(tmp_path / "My Songs!"), "--epochs", "3"]) == 2
     captured = capsys.readouterr()
     assert "left out broken.mid: not a MIDI file" in captured.out
@@ -176,7 +177,9 @@ def test_an_empty_folder_is_one_line(data_dir, tmp_path, capsys, with_train_extr
 def test_a_trainer_that_cannot_import_what_it_needs_is_not_taken_for_a_missing_one(monkeypatch):
     from keycomposer.training import trainer_for
 
-    assert trainer_for("gan") is None  # no keycomposer.trainers.gan yet
+    monkeypatch.setitem(sys.modules, "keycomposer.trainers.gan", None)
+    assert trainer_for("gan") is None  # as if there were no keycomposer.trainers.gan
+    monkeypatch.delitem(sys.modules, "keycomposer.trainers.gan")
 
     def fails(name, *args, **kwargs):
         raise ModuleNotFoundError("No module named 'keras_nlp'", name="keras_nlp")
