@@ -149,5 +149,5 @@ def check_options(technique: str, given: dict) -> dict:
             raise TrainingRequestError(f"{technique} has no option --{key.replace('_', '-')}")
         option = options[key]
         if value is not None and not (math.isfinite(value) and value >= option.low):
-            raise TrainingRequestError(f"--{option.name} must be {option.low:g} or more, got {value:g}")
+            raise TrainingRequestError(f"--{option.name} must be a number, {option.low:g} or more, got {value:g}")
     return dict(given)

@@ -104,6 +104,10 @@ def test_the_train_extra_brings_tensorflow_and_music21_on_every_platform():
     (["--name", "arcnn_bach"], "'arcnn_bach' is the name of a shipped model or technique"),
     (["--name", "Bad Name"], "a model name is 1 to 64 of a-z"),
     (["--data", "jazz"], "--data jazz: no built-in data set of gan has that name (bach, quartet) and no folder"),
+    (["--update-ratio", "0"], "--update-ratio must be a number, 1 or more, got 0"),
+    (["--auxiliary", "-0.5"], "--auxiliary must be a number, 0 or more, got -0.5"),
+    (["--auxiliary", "inf"], "--auxiliary must be a number, 0 or more, got inf"),
+    (["--width", "0"], "--width must be a number, 1 or more, got 0"),
 ])
 def test_options_that_cannot_be_used_are_one_line_before_any_work(data_dir, capsys, with_train_extra, argv, message):
     assert message in one_line(capsys, 1, "train", "gan", *argv)
@@ -156,6 +160,19 @@ def test_a_trainer_gets_the_request_and_the_folders_pieces(data_dir, tmp_path, c
             request.batch, request.resume) == ("txl", "txl-my-songs", 2.5, None, 7, 0.0003, 8, False)
     assert request.data == tmp_path / "My Songs!" and not request.built_in
     assert len(data.pieces) == 30 and [s.name for s in data.skipped] == ["broken.mid"]
+
+
+def test_the_gans_own_options_reach_its_trainer_and_other_techniques_do_not_take_them(data_dir, capsys, monkeypatch,
+                                                                                     with_train_extra):
+    got = []
+    plug_in(monkeypatch, "gan", lambda request, data: got.append(request) or 0)
+    assert main(["train", "gan", "--update-ratio", "5", "--auxiliary", "0", "--name", "pure"]) == 0
+    assert main(["train", "gan", "--width", "64"]) == 0
+    assert got[0].options == {"update_ratio": 5, "auxiliary": 0.0, "width": None}
+    assert got[1].options == {"update_ratio": None, "auxiliary": None, "width": 64}  # None: the trainer's default
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "arcnn", "--update-ratio", "5"])
+    assert exit_.value.code == 2 and "unrecognized arguments: --update-ratio" in capsys.readouterr().err
 
 
 def test_a_built_in_set_wins_over_a_folder_of_its_name_unless_written_as_a_path(data_dir, tmp_path, monkeypatch,

@@ -176,8 +176,9 @@ def convert(out: Path, splits: dict, state: dict, request, about: dict, lowest: 
                                            f"{settings['valid_windows']} fixed validation windows: nats per cell")}}
     with quiet_c_stderr():  # LiteRT's line about its CPU delegate
         test = int8_figures(content, card, splits["test"], lowest)
+        shipped = shipped_figures(request.data, splits["test"]) if request.built_in and test else None
     if test is not None:
-        figures["test"] = test
+        figures["test"] = test | ({"shipped": shipped} if shipped else {})
     card.update({
         "file": f"{name}.tflite", "bytes": len(content), "sha256": hashlib.sha256(content).hexdigest(),
         "trained": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -192,6 +193,20 @@ def convert(out: Path, splits: dict, state: dict, request, about: dict, lowest: 
         "figures": figures,
     })
     return content, card
+
+
+def shipped_figures(style: str, test_pieces) -> dict | None:
+    """The shipped model of ``style`` measured as ours is, on the same test windows (None where it is missing)."""
+    from keycomposer.models.runtime import ModelError, models_dir, read_card, read_checked_model
+
+    try:
+        card = read_card(f"gan_{style}")
+        content = read_checked_model(models_dir() / card["file"], card)
+    except (ModelError, OSError):
+        return None
+    figures = int8_figures(content, card, test_pieces, int(card["lowest_pitch"]))
+    return figures and {"name": f"gan_{style}", "cross_entropy": figures["cross_entropy"],
+                        "accuracy": figures["accuracy"]}
 
 
 def int8_figures(content: bytes, card: dict, test_pieces, lowest: int) -> dict | None:

@@ -118,6 +118,8 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
         c_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.9)
         generator.compile(optimizer=g_opt)  # so a checkpoint holds each Adam's state too
         critic.compile(optimizer=c_opt)
+        g_opt.build(generator.trainable_variables)  # built here, not inside the first traced step (traced twice)
+        c_opt.build(critic.trainable_variables)
         spent, history, best = 0.0, [], {"valid_cross_entropy": None, "step": 0}
         architecture = {"generator": "dilated residual 1D convolution (keycomposer.trainers.gan.networks)",
                         "width": width, "dilations": list(networks.DEFAULT_DILATIONS),
