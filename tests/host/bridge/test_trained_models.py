@@ -145,6 +145,17 @@ def test_live_plays_a_take_into_your_model(data_dir, tmp_path, capsys):
     assert generation.model == "my-chorales" and generation.source == str(recording.id)
 
 
+@pytest.mark.skipif(not (HAS_RUNTIME and SHIPPED_GAN.exists()), reason="needs the shipped GAN and ai-edge-litert")
+def test_live_plays_a_take_into_a_gan_of_yours(data_dir, tmp_path, capsys):
+    model_catalog.install(*trained_from_the_shipped_one("gan_bach", "my-choir", "gan"))
+    script = tmp_path / "take.txt"
+    script.write_text(SCRIPT)
+    assert main(["live", "--model", "my-choir", "--emulator", "--script", str(script), "--play", "none",
+                 "--seed", "3"]) == 0
+    recording, generation = saved(data_dir)
+    assert generation.model == "my-choir" and generation.source == str(recording.id)
+
+
 def test_live_refuses_a_broken_model_of_yours_before_anyone_plays(data_dir, capsys):
     model = model_catalog.install(TOY, trained_card("mine", TOY))
     (model.folder / "mine.tflite").write_bytes(TOY[:-1] + b"\xff")  # same size, other bytes
