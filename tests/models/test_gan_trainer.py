@@ -127,12 +127,27 @@ def test_a_stopped_run_keeps_its_checkpoint_and_resume_goes_on_counting(data_dir
     assert card["settings"]["steps"] == state["step"] == 4 and card["architecture"]["width"] == 8
 
 
-def test_a_folder_with_no_four_part_piece_is_refused_in_one_line(data_dir, tmp_path, capsys):
-    trios = tmp_path / "trios"
+def test_folders_it_cannot_learn_from_are_refused_in_one_line(data_dir, tmp_path, capsys, monkeypatch):
+    trios, deep = tmp_path / "trios", tmp_path / "deep"
     trios.mkdir()
+    deep.mkdir()
     for number in range(12):
         write_midi(four_parts(number, parts=3), trios / f"trio{number:02}.mid")
+        low = four_parts(number)  # its bass two octaves down, below every part the voice grid holds (MIDI 28..)
+        bass = low.tracks[3]
+        write_midi(Composition(low.tracks[:3] + (Track(tuple(Note(n.start, n.pitch - 24, n.duration)
+                                                                   for n in bass.notes), channel=3),)), deep / f"d{number:02}.mid")
     assert main(["train", "gan", "--data", str(trios), "--epochs", "1"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no training piece has the four parts the GAN learns from (12 pieces left out" in err
-    assert not (data_dir / "training" / "gan-trios").exists()
+    assert main(["train", "gan", "--data", str(deep), "--epochs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no window of these pieces fits the pitch band" in err
+    assert not (data_dir / "training" / "gan-trios" / fitting.STATE).exists()
+
+    def stopped(data):
+        raise KeyboardInterrupt  # Ctrl-C while the pieces are read, before any checkpoint
+
+    monkeypatch.setattr(command, "folder_splits", stopped)
+    assert main(["train", "gan", "--data", str(deep), "--epochs", "1"]) == command.INTERRUPTED
+    assert "stopped before the first checkpoint: nothing to resume" in capsys.readouterr().out

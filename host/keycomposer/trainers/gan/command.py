@@ -26,6 +26,7 @@ from keycomposer.models.runtime import ModelError
 from keycomposer.quiet import quiet_c_stderr
 from keycomposer.training import TECHNIQUE_OPTIONS
 from keycomposer.trainers.gan import conversion, fitting, networks, pieces
+from keycomposer.trainers.gan.windows import NoWindows
 
 DEFAULT_MINUTES = 10.0
 # --batch, --lr, and the GAN's own options (keycomposer.training.TECHNIQUE_OPTIONS["gan"]: their defaults are there)
@@ -35,6 +36,7 @@ VALID_WINDOWS = 256
 TEST_WINDOWS = 256
 TEST_SEED = 2024
 INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
+THREADS = 2  # TensorFlow's intra- and inter-op threads, as the AR-CNN's trainer: the 2-core machine it is sized for
 FOLDER_TRACKS = (("Part 2", 0), ("Part 3", 0), ("Part 4", 0))  # a folder's parts: piano until the person picks
 
 
@@ -54,44 +56,22 @@ def train(request, data) -> int:
     if state is not None and state["settings"].get("data", data_label) != data_label:
         return refuse(f"the run {request.name!r} trained on {state['settings']['data']}: --resume goes on with the "
                       "same --data")
-    if request.built_in:
-        splits, about = corpus_splits(request.data), {"corpus": conversion.CORPUS[request.data], "set": request.data}
-        lowest, tracks = networks.LOWEST_PITCH[request.data], conversion.TRACKS[request.data]
-    else:
-        splits, about = folder_splits(data)
-        if splits is None:
-            return refuse(about)
-        lowest, tracks = (state or {}).get("settings", {}).get("lowest_pitch") or melody_band(splits), FOLDER_TRACKS
-    settings = (state or {}).get("settings", {})
-    chosen = {key: value for key, value in request.options.items() if value is not None}
-    chosen |= {key: value for key, value in (("batch", request.batch), ("lr", request.lr)) if value is not None}
-    if state is not None and chosen.get("width", settings["width"]) != settings["width"]:
-        return refuse(f"the run {request.name!r} has a generator {settings['width']} channels wide: --resume goes on "
-                      "with the same --width")
-    hyper = {key: chosen.get(key, settings.get(key, default)) for key, default in DEFAULTS.items()}
-    epochs, minutes = request.epochs, request.minutes
-    if epochs is None and minutes is None:
-        epochs, minutes = (settings.get("epochs"), settings.get("minutes")) if state else (None, DEFAULT_MINUTES)
-    print(f"training {request.name} on {' / '.join(f'{k} {len(v)}' for k, v in splits.items())} pieces, batch "
-          f"{hyper['batch']}, learning rate {hyper['lr']:g}, update ratio {hyper['update_ratio']}, auxiliary "
-          f"{hyper['auxiliary']:g}, width {hyper['width']}, " + (f"{epochs:g} epochs" if epochs else f"{minutes:g} minutes")
-          + f"; run folder {out}", flush=True)
     try:
-        try:
-            state = fitting.fit(str(out), splits, lowest=lowest, seed=request.seed, epochs=epochs, minutes=minutes,
-                                eval_every=EVAL_EVERY, valid_windows=VALID_WINDOWS, resume=request.resume,
-                                data=data_label, title=f"your GAN {request.name}",
-                                report=lambda line: print(line, flush=True), **hyper)
-        except ValueError as error:  # no window of the pieces fits the band: nothing to learn from
-            return refuse(f"{error} (the GAN reads 4-bar windows whose melody sounds and fits its 64-pitch band)")
+        splits, about, lowest, tracks, state = read_and_fit(request, data, state, out, data_label)
         print("converting to int8 ...", flush=True)
         content, card = convert(out, splits, state, request, about, lowest, tracks)
     except KeyboardInterrupt:
         state = fitting.read_state(str(out))
-        kept = f"the checkpoint of step {state['step']} is kept" if state else "no checkpoint was reached"
-        print(f"\nstopped: {kept} in {out}; keycomposer train gan --data {request.data} --name {request.name} "
-              "--resume goes on (and converts and installs it once the run's length is reached)", flush=True)
+        if state is None:
+            print(f"\nstopped before the first checkpoint: nothing to resume in {out} (a corpus parsed so far is "
+                  "kept); the same command starts again", flush=True)
+        else:
+            print(f"\nstopped: the checkpoint of step {state['step']} is kept in {out}; keycomposer train gan --data "
+                  f"{request.data} --name {request.name} --resume goes on (and converts and installs it once the "
+                  "run's length is reached)", flush=True)
         return INTERRUPTED
+    except Refused as error:
+        return refuse(str(error))
     if request.resume and any(model.name == request.name for model in model_catalog.user_models()):
         model_catalog.delete(request.name)  # the resumed run's model replaces the one it installed before
     try:
@@ -105,6 +85,44 @@ def train(request, data) -> int:
           + (f", test cross-entropy (int8) {test['cross_entropy']}" if test else "")
           + f"; keycomposer generate --model {request.name} runs it", flush=True)
     return 0
+
+
+class Refused(Exception):
+    """The data or the options cannot be trained on; the message says why."""
+
+
+def read_and_fit(request, data, state, out: Path, data_label: str):
+    """Reads the data and trains: (splits, about, lowest pitch, tracks, final state); Refused with the reason."""
+    if request.built_in:
+        splits, about = corpus_splits(request.data), {"corpus": conversion.CORPUS[request.data], "set": request.data}
+        lowest, tracks = networks.LOWEST_PITCH[request.data], conversion.TRACKS[request.data]
+    else:
+        splits, about = folder_splits(data)
+        if splits is None:
+            raise Refused(about)
+        lowest, tracks = (state or {}).get("settings", {}).get("lowest_pitch") or melody_band(splits), FOLDER_TRACKS
+    settings = (state or {}).get("settings", {})
+    chosen = {key: value for key, value in request.options.items() if value is not None}
+    chosen |= {key: value for key, value in (("batch", request.batch), ("lr", request.lr)) if value is not None}
+    if state is not None and chosen.get("width", settings["width"]) != settings["width"]:
+        raise Refused(f"the run {request.name!r} has a generator {settings['width']} channels wide: --resume goes "
+                      "on with the same --width")
+    hyper = {key: chosen.get(key, settings.get(key, default)) for key, default in DEFAULTS.items()}
+    epochs, minutes = request.epochs, request.minutes
+    if epochs is None and minutes is None:
+        epochs, minutes = (settings.get("epochs"), settings.get("minutes")) if state else (None, DEFAULT_MINUTES)
+    print(f"training {request.name} on {' / '.join(f'{k} {len(v)}' for k, v in splits.items())} pieces, batch "
+          f"{hyper['batch']}, learning rate {hyper['lr']:g}, update ratio {hyper['update_ratio']}, auxiliary "
+          f"{hyper['auxiliary']:g}, width {hyper['width']}, " + (f"{epochs:g} epochs" if epochs else f"{minutes:g} minutes")
+          + f"; run folder {out}", flush=True)
+    try:
+        state = fitting.fit(str(out), splits, lowest=lowest, seed=request.seed, epochs=epochs, minutes=minutes,
+                            eval_every=EVAL_EVERY, valid_windows=VALID_WINDOWS, threads=THREADS, resume=request.resume,
+                            data=data_label, title=f"your GAN {request.name}",
+                            report=lambda line: print(line, flush=True), **hyper)
+    except NoWindows as error:
+        raise Refused(f"{error} (the GAN reads 4-bar windows whose melody sounds and fits its 64-pitch band)") from None
+    return splits, about, lowest, tracks, state
 
 
 def refuse(message: str) -> int:

@@ -19,6 +19,10 @@ WINDOW_START_GRID = 4  # windows start on a beat
 SHIFTS = (-5, 6)  # transposition range, semitones, inclusive
 
 
+class NoWindows(ValueError):
+    """None of the pieces holds a window to learn from (a sounding melody that fits the band, parts the grid)."""
+
+
 def voice_of(sounding: np.ndarray, struck: np.ndarray, lowest: bool) -> tuple:
     """One part's (steps, 128) sounding and struck rolls as one voice: ((steps,) pitch, -1 at rests; (steps,)
     True where a note starts). Where the part sounds two notes (a divided part, a double stop) the highest is
@@ -60,7 +64,7 @@ class WindowSampler:
                 if low <= high:
                     windows.append((index, start, low, high))
         if not windows:
-            raise ValueError("no window of these pieces fits the pitch band")
+            raise NoWindows("no window of these pieces fits the pitch band")
         self.windows = np.array(windows, dtype=np.int64)
 
     def __len__(self):
