@@ -28,6 +28,17 @@ BUILT_IN_DATA: dict[str, dict[str, str]] = {
 }
 
 
+RUNS_FOLDER = "training"  # in the data folder: one folder per run (checkpoint, state.json, curves.png), and cache/
+RUN_STATE, RUN_PICTURE = "state.json", "curves.png"  # what every trainer writes into its run folder
+
+
+def runs_folder(data_dir: Path | None = None) -> Path:
+    """Where `keycomposer train` keeps its runs: ``<data dir>/training``."""
+    from keycomposer.library.paths import default_data_dir
+
+    return (data_dir if data_dir is not None else default_data_dir()) / RUNS_FOLDER
+
+
 @dataclass(frozen=True)
 class TechniqueOption:
     """A hyperparameter of one technique's trainer, beside the options every trainer takes (--lr, --batch, ...):
@@ -47,7 +58,6 @@ class TechniqueOption:
 
 # Each technique's own hyperparameters, as data: `keycomposer train TECHNIQUE` offers and checks them.
 TECHNIQUE_OPTIONS: dict[str, tuple[TechniqueOption, ...]] = {
-    "arcnn": (),
     "gan": (
         TechniqueOption("update-ratio", int, 2, 1, "critic updates per generator update (DeepComposer's notebook "
                         "uses 5; fewer learn faster on a CPU)"),
@@ -56,7 +66,6 @@ TECHNIQUE_OPTIONS: dict[str, tuple[TechniqueOption, ...]] = {
         TechniqueOption("width", int, 128, 1, "the generator's channels (it has one architecture, a dilated "
                         "residual 1D convolution over time; this sets its width)"),
     ),
-    "txl": (),
 }
 
 

@@ -64,7 +64,7 @@ def test_a_tiny_run_trains_draws_installs_lists_and_generates(data_dir, folder, 
     run = data_dir / "training" / "tiny"
     assert (run / "curves.png").read_bytes()[:4] == b"\x89PNG"
     state = json.loads((run / fitting.STATE).read_text())
-    assert [row["step"] for row in state["history"]] == [2, 3]
+    assert state["technique"] == "gan" and [row["step"] for row in state["history"]] == [2, 3]
     assert {key: state["settings"][key] for key in ("update_ratio", "auxiliary", "width", "batch")} == \
         {"update_ratio": 1, "auxiliary": 2.0, "width": 8, "batch": 4}
     card = json.loads((data_dir / "models" / "tiny" / "tiny.json").read_text())

@@ -14,17 +14,15 @@ import contextlib
 import datetime
 import hashlib
 import io
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from keycomposer import model_catalog
-from keycomposer.library.paths import default_data_dir
 from keycomposer.models.runtime import ModelError
 from keycomposer.quiet import quiet_c_stderr
-from keycomposer.training import TECHNIQUE_OPTIONS
+from keycomposer.training import TECHNIQUE_OPTIONS, runs_folder
 from keycomposer.trainers.gan import conversion, fitting, networks, pieces
 from keycomposer.trainers.gan.windows import NoWindows
 
@@ -38,10 +36,6 @@ TEST_SEED = 2024
 INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 THREADS = 2  # TensorFlow's intra- and inter-op threads, as the AR-CNN's trainer: the 2-core machine it is sized for
 FOLDER_TRACKS = (("Part 2", 0), ("Part 3", 0), ("Part 4", 0))  # a folder's parts: piano until the person picks
-
-
-def runs_folder() -> Path:
-    return default_data_dir() / "training"
 
 
 def train(request, data) -> int:

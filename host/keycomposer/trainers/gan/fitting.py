@@ -35,8 +35,9 @@ import numpy as np
 
 from keycomposer.trainers.gan import networks
 from keycomposer.trainers.gan.windows import STEPS, WindowSampler
+from keycomposer.training import RUN_PICTURE, RUN_STATE
 
-STATE, CURVES = "state.json", "curves.png"
+STATE, CURVES = RUN_STATE, RUN_PICTURE
 GENERATOR, CRITIC, BEST = "generator.keras", "critic.keras", "best.keras"
 CHECKPOINT_PREFIX = "checkpoint-"
 GRADIENT_PENALTY = 10.0
@@ -233,7 +234,7 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
         live_picture.save(os.path.join(out, CURVES), title=f"{title}: step {step}", history=history,
                           panels=PANELS, sample=(sample, f"its parts for a validation melody, step {step}"))
         if progress() >= 1 or time.monotonic() - last_save >= save_minutes * 60:
-            state = {"step": step, "seconds": round(seconds(), 1), "epochs_done": round(step / per_epoch, 3),
+            state = {"technique": "gan", "step": step, "seconds": round(seconds(), 1), "epochs_done": round(step / per_epoch, 3),
                      "history": history, "best": best, "settings": settings, "architecture": architecture,
                      "train_pieces": len(splits["train"]), "train_windows": len(sampler)}
             save_checkpoint(out, state, generator, critic, best_generator)
