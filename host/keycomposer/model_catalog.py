@@ -53,6 +53,8 @@ KEY_FIGURES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("in key", ("metrics", "test", "GAN", "in_key")),
         ("distance to the real parts", ("metrics", "test", "GAN", "distance_to_real")),
         ("rule map", ("metrics", "test", "rule map", "distance_to_real")),
+        ("test cross-entropy per cell (int8)", ("figures", "test", "cross_entropy")),
+        ("the shipped model's on the same windows", ("figures", "test", "shipped", "cross_entropy")),
     ),
     "txl": (
         ("test perplexity classical", ("figures_test", "perplexity", "classical", "txl_int8")),

@@ -95,11 +95,13 @@ register(Technique(
 ))
 
 
-def _run_gan(composition: Composition, seed: int | None, style: str, chords: str) -> Composition:
-    # No `model=` yet: the GAN's generator is being rewritten, and its trained models plug in with it.
+def _run_gan(composition: Composition, seed: int | None, style: str, chords: str, model=None) -> Composition:
     from keycomposer.models.gan import accompany
 
-    result = accompany(composition, style=style, seed=0 if seed is None else seed, chords=chords)
+    if model is not None:  # a model of the person's writes the parts it was trained on: --style is for shipped ones
+        style = model.name
+    result = accompany(composition, style=style, seed=0 if seed is None else seed, chords=chords,
+                       folder=None if model is None else model.folder, model=None if model is None else model.name)
     return replace(result, name=f"{composition.name or 'input'} (GAN {style})")
 
 
@@ -110,12 +112,14 @@ register(Technique(
                 "cello (quartet); change instruments with `keycomposer edit --instrument --track`",
     model_files=("gan_bach", "gan_quartet"),
     parameters=(
-        Parameter("style", str, "bach", "which accompaniment: bach or quartet", choices=("bach", "quartet")),
+        Parameter("style", str, "bach", "which shipped accompaniment: bach or quartet (a model of yours, "
+                  "--model NAME, writes the parts it learned)", choices=("bach", "quartet")),
         Parameter("chords", str, "error", "a melody with chords: error, or top (keep the highest note); an "
                   "ornament (notes one after the other inside a 16th) is read as its top note either way",
                   choices=("error", "top")),
     ),
     run=_run_gan,
+    takes_trained_models=True,
 ))
 
 

@@ -66,6 +66,14 @@ TECHNIQUE_OPTIONS: dict[str, tuple[TechniqueOption, ...]] = {
         TechniqueOption("memory", int, 256, 1, "tokens of the past each token attends to, carried from segment to "
                         "segment"),
     ),
+    "gan": (
+        TechniqueOption("update-ratio", int, 2, 1, "critic updates per generator update (DeepComposer's notebook "
+                        "uses 5; fewer learn faster on a CPU)"),
+        TechniqueOption("auxiliary", float, 1.0, 0, "weight of the cross-entropy to the real parts in the "
+                        "generator's loss (0: DeepComposer's pure WGAN-GP; the shipped quartet model used 5)"),
+        TechniqueOption("width", int, 128, 1, "the generator's channels (it has one architecture, a dilated "
+                        "residual 1D convolution over time; this sets its width)"),
+    ),
 }
 
 

@@ -88,7 +88,6 @@ def main(argv=None) -> int:
     }
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(training, f, indent=2)
-    plot_curves(history, os.path.join(args.out, "curves.png"))
     print(f"saved {args.out}/model.keras, training.json and curves.png")
     return 0
 

@@ -195,17 +195,19 @@ def octave_shift(used: np.ndarray, lowest: int, pitches: int, trained: Sequence[
 
 
 class Accompanist:
-    """One style's generator, loaded and checked once; `roll` and `compose` may be called many times."""
+    """One generator, loaded and checked once; `roll` and `compose` may be called many times. By default the
+    shipped model of ``style``; with ``name`` the model of that name in ``folder`` (one the person trained, whose
+    card names its tracks: ``style`` then only labels the tracks it writes)."""
 
-    def __init__(self, style: str = "bach", folder=None, runtime=None, threads: int = 1):
+    def __init__(self, style: str = "bach", folder=None, runtime=None, threads: int = 1, name: str | None = None):
         self.style = style
+        name = name or model_name(style)
         # Without the XNNPACK delegate, which rounds int8 differently in each runtime: same seed, same notes.
-        self.model = load_model(model_name(style), folder=folder, runtime=runtime, threads=threads,
-                                same_in_every_runtime=True)
+        self.model = load_model(name, folder=folder, runtime=runtime, threads=threads, same_in_every_runtime=True)
         card = self.model.card
-        missing = [name for name in _CARD_FIELDS if name not in card]
+        missing = [field for field in _CARD_FIELDS if field not in card]
         if missing:
-            raise ModelFileError(f"model card of {model_name(style)} lacks {', '.join(missing)}")
+            raise ModelFileError(f"model card of {name} lacks {', '.join(missing)}")
         self.steps, self.pitches, self.lowest = int(card["steps"]), int(card["pitches"]), int(card["lowest_pitch"])
         self.noise_channels = int(card["noise_channels"])
         self.output_step = float(card["output_step"])
@@ -214,12 +216,12 @@ class Accompanist:
         try:
             self.decoding = Decoding.from_card(card["decoding"])
         except (TypeError, ValueError) as error:
-            raise ModelFileError(f"model card of {model_name(style)}: {error}") from None
+            raise ModelFileError(f"model card of {name}: {error}") from None
         # The file must take a melody window and a noise tensor of the card's shapes, in either order.
         shapes = sorted(tuple(int(n) for n in detail["shape"][1:]) for detail in self.model.inputs)
         expected = sorted([(self.steps, self.pitches + 1), (self.steps, self.noise_channels)])
         if shapes != expected:
-            raise ModelFileError(f"{model_name(style)} has inputs {shapes}, its card describes {expected}")
+            raise ModelFileError(f"{name} has inputs {shapes}, its card describes {expected}")
 
     def roll(self, melody: Melody, seed: int = 0) -> np.ndarray:
         """The accompaniment as a bool roll (tracks, steps, 128), steps = the melody to the end of its last bar.
@@ -323,12 +325,15 @@ def _notes(voice, resolution: int) -> tuple:
 
 
 def accompany(composition: Composition, style: str = "bach", seed: int = 0, programs=None, chords: str = "error",
-              folder=None, runtime=None) -> Composition:
+              folder=None, runtime=None, model: str | None = None) -> Composition:
     """The composition with ``style``'s three accompaniment tracks added (melody first, as it was).
 
     ``programs``: None for the style's defaults, else three General MIDI programs (numbers or names), top
-    track first. ``chords``: "error" (default) or "top" (see the module doc). The same input and seed give
-    the same result. The composition given is never changed; nothing is written anywhere.
+    track first. ``chords``: "error" (default) or "top" (see the module doc). ``model``: the name of a model in
+    ``folder`` (one the person trained) instead of the style's shipped one; its card names its tracks, and
+    ``style`` only labels them. The same input and seed give the same result. The composition given is never
+    changed; nothing is written anywhere.
     """
-    model_name(style)  # an unknown style is a user error, reported before any file is touched
-    return Accompanist(style, folder=folder, runtime=runtime).compose(composition, seed, programs, chords)
+    if model is None:
+        model_name(style)  # an unknown style is a user error, reported before any file is touched
+    return Accompanist(style, folder=folder, runtime=runtime, name=model).compose(composition, seed, programs, chords)

@@ -1,5 +1,7 @@
 """Each technique's trainer for `keycomposer train`, one module a technique: ``keycomposer.trainers.arcnn``,
-``.gan``, ``.txl`` (arcnn and txl are here; until the GAN's is, `train` says it is not wired in).
+``.gan``, ``.txl`` (all three are here). Beside them,
+what they share: ``live_picture`` (the picture a run redraws), ``folder_voices`` (a person's piece as voices),
+``dilated_stack``, ``tflite`` and ``distribution`` (tf.distribute).
 
 These are the only modules of the package that may import TensorFlow or music21 (the train extra), and nothing
 imports them but ``keycomposer.training.trainer_for``, after checking the extra is installed. A trainer module

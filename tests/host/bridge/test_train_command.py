@@ -143,6 +143,10 @@ def test_the_runtime_install_brings_no_tensorflow_music21_or_keras():
     (["--name", "arcnn_bach"], "'arcnn_bach' is the name of a shipped model or technique"),
     (["--name", "Bad Name"], "a model name is 1 to 64 of a-z"),
     (["--data", "jazz"], "--data jazz: no built-in data set of gan has that name (bach, quartet) and no folder"),
+    (["--update-ratio", "0"], "--update-ratio must be a number, 1 or more, got 0"),
+    (["--auxiliary", "-0.5"], "--auxiliary must be a number, 0 or more, got -0.5"),
+    (["--auxiliary", "inf"], "--auxiliary must be a number, 0 or more, got inf"),
+    (["--width", "0"], "--width must be a number, 1 or more, got 0"),
 ])
 def test_options_that_cannot_be_used_are_one_line_before_any_work(data_dir, capsys, with_train_extra, argv, message):
     assert message in one_line(capsys, 1, "train", "gan", *argv)
@@ -196,8 +200,9 @@ def write_folder(folder, count=30):
 
 
 def test_a_folder_is_read_and_reported_then_a_technique_with_no_trainer_says_so(data_dir, tmp_path, capsys,
-                                                                                  with_train_extra):
+                                                                                  with_train_extra, monkeypatch):
     write_folder(tmp_path / "My Songs!")
+    monkeypatch.setitem(sys.modules, "keycomposer.trainers.gan", None)  # as if gan had no trainer module
     assert main(["train", "gan", "--data", str(tmp_path / "My Songs!"), "--epochs", "3"]) == 2
     captured = capsys.readouterr()
     assert "left out broken.mid: not a MIDI file" in captured.out
@@ -219,6 +224,19 @@ def test_a_trainer_gets_the_request_and_the_folders_pieces(data_dir, tmp_path, c
     assert len(data.pieces) == 30 and [s.name for s in data.skipped] == ["broken.mid"]
 
 
+def test_the_gans_own_options_reach_its_trainer_and_other_techniques_do_not_take_them(data_dir, capsys, monkeypatch,
+                                                                                     with_train_extra):
+    got = []
+    plug_in(monkeypatch, "gan", lambda request, data: got.append(request) or 0)
+    assert main(["train", "gan", "--update-ratio", "5", "--auxiliary", "0", "--name", "pure"]) == 0
+    assert main(["train", "gan", "--width", "64"]) == 0
+    assert got[0].options == {"update_ratio": 5, "auxiliary": 0.0, "width": None}
+    assert got[1].options == {"update_ratio": None, "auxiliary": None, "width": 64}  # None: the trainer's default
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "arcnn", "--update-ratio", "5"])
+    assert exit_.value.code == 2 and "unrecognized arguments: --update-ratio" in capsys.readouterr().err
+
+
 def test_a_built_in_set_wins_over_a_folder_of_its_name_unless_written_as_a_path(data_dir, tmp_path, monkeypatch,
                                                                                    with_train_extra):
     write_folder(tmp_path / "bach")
@@ -238,7 +256,9 @@ def test_an_empty_folder_is_one_line(data_dir, tmp_path, capsys, with_train_extr
 def test_a_trainer_that_cannot_import_what_it_needs_is_not_taken_for_a_missing_one(monkeypatch):
     from keycomposer.training import trainer_for
 
-    assert trainer_for("gan") is None  # no keycomposer.trainers.gan yet
+    monkeypatch.setitem(sys.modules, "keycomposer.trainers.gan", None)
+    assert trainer_for("gan") is None  # as if there were no keycomposer.trainers.gan
+    monkeypatch.delitem(sys.modules, "keycomposer.trainers.gan")
 
     def fails(name, *args, **kwargs):
         raise ModuleNotFoundError("No module named 'keras_nlp'", name="keras_nlp")

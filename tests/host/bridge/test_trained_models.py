@@ -78,14 +78,26 @@ def test_generate_with_an_unknown_model_is_one_line_and_saves_nothing(data_dir, 
     assert saved(data_dir) == []
 
 
-def test_generate_with_a_gan_of_yours_says_the_gan_cannot_run_it_yet(data_dir, capsys):
-    model_catalog.install(TOY, trained_card("my-band", TOY, technique="gan"))
+SHIPPED_GAN = SHIPPED_ARCNN.with_name("gan_quartet.tflite")
+
+
+@pytest.mark.skipif(not (HAS_RUNTIME and SHIPPED_GAN.exists()), reason="needs the shipped GAN and ai-edge-litert")
+def test_generate_runs_a_gan_of_yours_with_the_parts_its_card_names(data_dir, capsys):
+    content, card = trained_from_the_shipped_one("gan_quartet", "my-band", "gan")
+    card["tracks"] = [{"name": name, "program": 0} for name in ("Upper", "Middle", "Lower")]
+    model_catalog.install(content, card)
     assert main(["models"]) == 0
     lines = capsys.readouterr().out.splitlines()
     listed = lines.index(next(line for line in lines if line.strip().startswith("my-band")))
-    assert "not usable yet: Accompaniment GAN runs only its shipped models for now" in lines[listed + 1]
-    err = one_line_error(capsys, "generate", "--model", "my-band", "--input", "sample:twinkle")
-    assert "cannot run a model you trained yet" in err
+    assert lines[listed].split()[:3] == ["my-band", "gan", "yours"] and "not usable" not in lines[listed + 1]
+    assert main(["generate", "--model", "my-band", "--input", "sample:twinkle", "--seed", "2"]) == 0
+    assert "Accompaniment GAN (your model my-band)" in capsys.readouterr().out
+    (entry,) = saved(data_dir)
+    with Library(data_dir) as library:
+        tracks = library.load(entry.id).tracks
+    assert entry.model == "my-band"
+    assert [track.name for track in tracks[1:]] == ["Upper (GAN my-band)", "Middle (GAN my-band)", "Lower (GAN my-band)"]
+    assert all(track.notes for track in tracks[1:]) and {track.program for track in tracks[1:]} == {0}
 
 
 @needs_arcnn
@@ -131,6 +143,17 @@ def test_live_plays_a_take_into_your_model(data_dir, tmp_path, capsys):
                  "--iterations", "2", "--seed", "3"]) == 0
     recording, generation = saved(data_dir)
     assert generation.model == "my-chorales" and generation.source == str(recording.id)
+
+
+@pytest.mark.skipif(not (HAS_RUNTIME and SHIPPED_GAN.exists()), reason="needs the shipped GAN and ai-edge-litert")
+def test_live_plays_a_take_into_a_gan_of_yours(data_dir, tmp_path, capsys):
+    model_catalog.install(*trained_from_the_shipped_one("gan_bach", "my-choir", "gan"))
+    script = tmp_path / "take.txt"
+    script.write_text(SCRIPT)
+    assert main(["live", "--model", "my-choir", "--emulator", "--script", str(script), "--play", "none",
+                 "--seed", "3"]) == 0
+    recording, generation = saved(data_dir)
+    assert generation.model == "my-choir" and generation.source == str(recording.id)
 
 
 def test_live_refuses_a_broken_model_of_yours_before_anyone_plays(data_dir, capsys):

@@ -470,11 +470,10 @@ def test_your_trained_models_are_offered_beside_the_techniques_and_run_by_name(c
     from trained_model_support import SHIPPED, TOY, arcnn_trained_from_the_shipped_one, trained_card
 
     data = tmp_path / "library"  # the studio's data folder: its library and the person's models
-    model_catalog.install(TOY, trained_card("my-band", TOY, technique="gan"), data)  # the GAN takes none yet
+    model_catalog.install(TOY, trained_card("my-band", TOY, technique="gan"), data)
     offered = {t["name"]: t for t in client.get("/api/techniques").json()}
-    assert set(offered) == set(TECHNIQUES)
-    assert_error(client.post("/api/generations", json={"technique": "my-band", "input": "sample:twinkle"}),
-                 409, "cannot run a model you trained yet")
+    assert set(offered) == set(TECHNIQUES) | {"my-band"}  # the GAN takes a model of yours too
+    assert (offered["my-band"]["technique"], offered["my-band"]["yours"]) == ("gan", True)
     assert_error(client.post("/api/generations", json={"technique": "nope", "input": "sample:twinkle"}),
                  404, "no model called 'nope'", "yours are my-band")
     if not ((SHIPPED / "arcnn_bach.tflite").exists() and installed(TECHNIQUES["arcnn"])):
@@ -493,3 +492,25 @@ def test_your_trained_models_are_offered_beside_the_techniques_and_run_by_name(c
     assert done["state"] == "done", done["error"]
     entry = client.get(f"/api/compositions/{done['result_id']}").json()["entry"]
     assert (entry["model"], entry["parameters"]["iterations"]) == ("my-chorales", 2)
+
+
+def test_a_gan_of_yours_generates_in_the_studio_by_name(client, tmp_path):
+    import sys
+    from pathlib import Path
+
+    from keycomposer import model_catalog
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models"))
+    from trained_model_support import SHIPPED, trained_from_the_shipped_one
+
+    if not ((SHIPPED / "gan_quartet.tflite").exists() and installed(TECHNIQUES["gan"])):
+        pytest.skip("needs the shipped GAN")
+    model_catalog.install(*trained_from_the_shipped_one("gan_quartet", "my-strings", "gan"), tmp_path / "library")
+    job = client.post("/api/generations", json={"technique": "my-strings", "input": "sample:twinkle", "seed": 5})
+    assert job.status_code == 202, job.text
+    done = client.get(f"/api/generations/{job.json()['id']}?wait=10").json()
+    while done["state"] == "running":
+        done = client.get(f"/api/generations/{job.json()['id']}?wait=10").json()
+    assert done["state"] == "done", done["error"]
+    entry = client.get(f"/api/compositions/{done['result_id']}").json()["entry"]
+    assert entry["model"] == "my-strings"

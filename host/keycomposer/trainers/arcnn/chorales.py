@@ -137,29 +137,16 @@ if __name__ == "__main__":
 
 
 def composition_voices(composition):
-    """(voices, None) of a piece of the person's: its four highest pitched tracks (by mean pitch, drums left
-    out) as soprano, alto, tenor and bass on the 16th-note grid, each made one voice (of notes that start
-    together the highest, a note cut where the next starts); or (None, reason) when it does not fit."""
+    """(voices, None) of a piece of the person's: its four highest pitched tracks as soprano, alto, tenor and
+    bass (keycomposer.trainers.folder_voices); or (None, reason) when it does not fit."""
     from keycomposer.models.voice_grid import in_range
+    from keycomposer.trainers.folder_voices import highest_voices
 
-    tracks = [track for track in composition.tracks if track.notes and track.channel != 9]
-    if len(tracks) < VOICE_COUNT:
-        return None, f"{len(tracks)} pitched tracks with notes; the AR-CNN learns from four voices"
-    tracks = sorted(tracks, key=lambda t: -sum(n.pitch for n in t.notes) / len(t.notes))[:VOICE_COUNT]
-    grid = composition.resolution / STEPS_PER_QUARTER
-    voices = []
-    for track in tracks:
-        starts = {}
-        for note in track.notes:
-            start = int(round(note.start / grid))
-            end = max(start + 1, int(round((note.start + note.duration) / grid)))
-            if start not in starts or note.pitch > starts[start][1]:
-                starts[start] = (end, note.pitch)
-        ordered = sorted(starts.items())
-        notes = [(start, min(end, ordered[k + 1][0]) if k + 1 < len(ordered) else end, pitch)
-                 for k, (start, (end, pitch)) in enumerate(ordered)]
+    voices, found = highest_voices(composition, VOICE_COUNT)
+    if voices is None:
+        return None, f"{found} pitched tracks with notes; the AR-CNN learns from four voices"
+    for notes in voices:
         outside = [pitch for _, _, pitch in notes if not in_range(pitch)]
         if outside:
             return None, f"pitch {outside[0]} is outside the AR-CNN's range (MIDI 28..91)"
-        voices.append(notes)
     return voices, None

@@ -153,19 +153,25 @@ def model_card(training: dict) -> dict:
     }
 
 
-def plot_curves(history: list, path: str) -> None:
-    # A Figure of its own, not pyplot's: choosing a backend here would stop a notebook showing its plots.
-    from matplotlib.figure import Figure
+SAMPLE_ITERATIONS = 30  # Gibbs steps for the picture's harmonization: enough to see voices form, a second or two
+SAMPLE_RISK = 0.3  # the shipped default creative risk
 
-    steps = [h["step"] for h in history]
-    fig = Figure(figsize=(7, 4))
-    ax = fig.subplots()
-    ax.plot(steps, [h["train_loss"] for h in history], label="train (running mean)")
-    ax.plot(steps, [h["valid_loss"] for h in history], label="validation")
-    ax.set_xlabel("step")
-    ax.set_ylabel("nats per masked voice cell")
-    ax.set_title("AR-CNN Bach (Coconet-style voices)")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+
+def plot_curves(history: list, path: str, sample=None) -> None:
+    """The run's picture (keycomposer.trainers.live_picture): its losses and, given, ``sample`` (notes, label)."""
+    from keycomposer.trainers import live_picture
+
+    live_picture.save(path, title="AR-CNN (Coconet-style voices)", history=history,
+                      panels=[("nats per masked voice cell", ["train_loss", "valid_loss"])], sample=sample)
+
+
+def harmonization_sample(predict, chorale) -> list:
+    """(start, end, MIDI pitch, voice) notes: the chorale's soprano over its first window and the alto, tenor and
+    bass that keycomposer.models.arcnn's sampler writes under it with ``predict`` (fixed seed, SAMPLE_ITERATIONS)."""
+    from keycomposer.models.arcnn import SamplingSettings, harmonize
+
+    soprano = [(start, min(end, STEPS), pitch) for start, end, pitch in chorale.voices[0] if start < STEPS]
+    steps = max(end for _, end, _ in soprano)
+    settings = SamplingSettings(iterations=SAMPLE_ITERATIONS, temperature=SAMPLE_RISK, seed=0)
+    harmony = harmonize(soprano, steps, predict, settings, window=STEPS)
+    return [(start, end, pitch, voice) for voice, notes in enumerate(harmony.voices) for start, end, pitch in notes]

@@ -1,8 +1,8 @@
 """The AR-CNN's training loop, with a checkpoint after each evaluation that `--resume` goes on from.
 
 A run folder holds checkpoint.keras (the network with its Adam state), state.json (the step reached, the seconds
-spent, the evaluations so far, the settings) and curves.png. Both files are written beside and renamed into
-place, so a run stopped at any moment (Ctrl-C) keeps the last evaluated checkpoint whole. A resumed run draws its
+spent, the evaluations so far, the settings) and curves.png (the losses, and the voices the network writes under
+one fixed validation soprano at that step). Each is written beside and renamed into place, so a run stopped at any moment (Ctrl-C) keeps the last evaluated checkpoint whole. A resumed run draws its
 examples from a generator seeded with (seed, step), so the same run resumed at the same step draws the same.
 
 The steps run under the strategy keycomposer.trainers.distribution chooses (several GPUs, or several machines
@@ -131,6 +131,10 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
                                       "parameters": int(net.count_params())}}
             if chief:
                 save_checkpoint(net, state, out)
+                sample = examples.harmonization_sample(lambda x: np.asarray(net(x[None], training=False))[0],
+                                                       splits["valid"][0])
+                examples.plot_curves(history, os.path.join(out, CURVES),
+                                     (sample, f"its alto, tenor, bass under a validation soprano, step {step}"))
                 if watch is not None:
                     watch(net, history[-1])
             else:
@@ -139,12 +143,10 @@ def fit(out: str, splits: dict, *, seed: int, batch: int, lr: float, max_steps: 
 
 
 def save_checkpoint(net, state: dict, out: str) -> None:
-    """checkpoint.keras, state.json and curves.png, each written beside and renamed into place."""
+    """checkpoint.keras and state.json, each written beside and renamed into place."""
     partial = os.path.join(out, "partial." + CHECKPOINT)
     net.save(partial)
     with open(os.path.join(out, "partial." + STATE), "w") as f:
         json.dump(state, f, indent=2)
     os.replace(partial, os.path.join(out, CHECKPOINT))
     os.replace(os.path.join(out, "partial." + STATE), os.path.join(out, STATE))
-    examples.plot_curves(state["history"], os.path.join(out, "partial.png"))
-    os.replace(os.path.join(out, "partial.png"), os.path.join(out, CURVES))
