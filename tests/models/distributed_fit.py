@@ -73,7 +73,38 @@ def fit_txl(out: str, strategy) -> dict:
                        eval_every=2, eval_windows=8, threads=1, report=lambda line: None, strategy=strategy)
 
 
-FITS = {"arcnn": fit_arcnn, "txl": fit_txl}
+def four_parts(count: int, seed: int) -> list:
+    """GAN pieces: 8 bars of quarter notes, the melody on the C major scale, the three parts under it as the
+    AR-CNN's chorales have them."""
+    from keycomposer.trainers.gan.pieces import Piece
+
+    scale = [60, 62, 64, 65, 67, 69, 71, 72, 74, 76]
+    rng = np.random.default_rng(seed)
+    pieces = []
+    for number in range(count):
+        degrees = rng.integers(2, len(scale), 32)
+        rolls = np.zeros((4, 32 * 4, 128), bool)
+        struck = np.zeros_like(rolls)
+        for beat, d in enumerate(degrees):
+            for part, pitch in enumerate((scale[d] + 7, scale[d - 2] + 7, scale[d] - 5, scale[d] - 17)):
+                rolls[part, 4 * beat:4 * beat + 4, pitch] = True
+                struck[part, 4 * beat, pitch] = True
+        pieces.append(Piece(f"piece{seed}-{number}", rolls, struck=struck))
+    return pieces
+
+
+def fit_gan(out: str, strategy) -> dict:
+    from keycomposer.trainers.gan import fitting
+    from keycomposer.trainers.gan.windows import WindowSampler
+
+    splits = {"train": four_parts(8, 1), "valid": four_parts(2, 2)}
+    per_epoch = len(WindowSampler(splits["train"], 48, None)) // BATCH  # generator updates
+    return fitting.fit(out, splits, lowest=48, seed=SEED, batch=BATCH, lr=1e-3, update_ratio=2, auxiliary=10.0,
+                       width=8, epochs=STEPS / per_epoch, eval_every=2, valid_windows=8, threads=1, report=lambda line: None,
+                       strategy=strategy)
+
+
+FITS = {"arcnn": fit_arcnn, "gan": fit_gan, "txl": fit_txl}
 
 
 def main(technique: str, out: str, result: str, devices: str = "") -> int:
