@@ -54,15 +54,16 @@ def melodies(count: int, seed: int, style: str) -> list:
     return triples
 
 
-def fit_arcnn(out: str, strategy) -> dict:
+def fit_arcnn(out: str, strategy, watch) -> dict:
     from keycomposer.trainers.arcnn import fitting
 
     splits = {"train": chorales(12, 1), "valid": chorales(3, 2)}
     return fitting.fit(out, splits, seed=SEED, batch=BATCH, lr=1e-2, max_steps=STEPS, width=16, dilations=(1, 2, 4),
-                       eval_every=2, valid_examples=16, threads=1, report=lambda line: None, strategy=strategy)
+                       eval_every=2, valid_examples=16, threads=1, report=lambda line: None, watch=watch,
+                       strategy=strategy)
 
 
-def fit_txl(out: str, strategy) -> dict:
+def fit_txl(out: str, strategy, watch) -> dict:
     from keycomposer.trainers.txl import fitting
     from keycomposer.trainers.txl.network import Shape
 
@@ -70,7 +71,8 @@ def fit_txl(out: str, strategy) -> dict:
               "valid": melodies(2, 2, "folk") + melodies(2, 4, "classical")}
     shape = Shape(layers=1, width=16, heads=2, inner=32, memory=16, segment=16)
     return fitting.fit(out, splits, shape=shape, seed=SEED, batch=BATCH, lr=1e-2, max_steps=STEPS, warmup=2,
-                       eval_every=2, eval_windows=8, threads=1, report=lambda line: None, strategy=strategy)
+                       eval_every=2, eval_windows=8, threads=1, report=lambda line: None, watch=watch,
+                       strategy=strategy)
 
 
 def four_parts(count: int, seed: int) -> list:
@@ -93,14 +95,15 @@ def four_parts(count: int, seed: int) -> list:
     return pieces
 
 
-def fit_gan(out: str, strategy) -> dict:
+def fit_gan(out: str, strategy, watch) -> dict:
     from keycomposer.trainers.gan import fitting
     from keycomposer.trainers.gan.windows import WindowSampler
 
     splits = {"train": four_parts(8, 1), "valid": four_parts(2, 2)}
     per_epoch = len(WindowSampler(splits["train"], 48, None)) // BATCH  # generator updates
     return fitting.fit(out, splits, lowest=48, seed=SEED, batch=BATCH, lr=1e-3, update_ratio=2, auxiliary=10.0,
-                       width=8, epochs=STEPS / per_epoch, eval_every=2, valid_windows=8, threads=1, report=lambda line: None,
+                       width=8, epochs=STEPS / per_epoch, eval_every=2, valid_windows=8, threads=1,
+                       report=lambda line: None, watch=watch,
                        strategy=strategy)
 
 
@@ -121,13 +124,14 @@ def main(technique: str, out: str, result: str, devices: str = "") -> int:
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     else:
         strategy = distribution.choose()
-    state = FITS[technique](out, strategy)
+    watched = []  # the steps at which fit showed the network to `watch`: the chief's evaluations
+    state = FITS[technique](out, strategy, lambda net, evaluation: watched.append(evaluation["step"]))
     config = distribution.cluster_config()
     index = config["task"]["index"] if config else 0
     with open(result, "w") as f:
         json.dump({"history": state["history"], "replicas": strategy.num_replicas_in_sync,
                    "workers": distribution.worker_count(strategy), "chief": distribution.is_chief(),
-                   "agreed": distribution.agreed(strategy, float(index))}, f)
+                   "agreed": distribution.agreed(strategy, float(index)), "watched": watched}, f)
     return 0
 
 

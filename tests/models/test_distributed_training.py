@@ -129,5 +129,6 @@ def test_two_workers_on_the_loopback_and_two_devices_learn_as_one_process_does(t
         for worker in workers + [mirrored]:
             together = [h[key] for h in worker["history"]]
             assert together == pytest.approx(alone, abs=2e-3), key  # and the two workers learn as one
+    assert one["watched"] == workers[0]["watched"] == [2, 4, 6, 8] and workers[1]["watched"] == []  # the chief's
     assert sorted(os.listdir(tmp_path / "two")) == files  # the chief's
     assert json.loads((tmp_path / "two" / "state.json").read_text())["history"] == workers[0]["history"]

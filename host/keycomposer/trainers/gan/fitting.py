@@ -162,7 +162,8 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=parts, logits=logits))
 
     def per_example_cross_entropy(parts, logits):
-        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=parts, logits=logits), axis=[1, 2])
+        cells = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=parts, logits=logits)
+        return tf.reduce_mean(cells, axis=[1, 2])
 
     def global_mean(per_example):  # summed over the replicas (distribution.step): the global batch's mean
         return tf.nn.compute_average_loss(per_example, global_batch_size=batch)
