@@ -97,18 +97,47 @@ def replica_shares(strategy, arrays, batch: int):
 
 
 def step(strategy, replica_step):
-    """A tf.function of the distributed value ``replica_shares`` gives: runs `replica_step(*share)` on every
-    replica and sums what it returns (a loss, or a structure of losses, each already divided by the global
-    batch) over the replicas."""
+    """A tf.function of the distributed value ``replica_shares`` gives, and of tensors every replica takes whole
+    (`common`, such as the global batch's token count): runs `replica_step(*share, *common)` on every replica and
+    sums what it returns (a loss, or a structure of losses, each already divided by the global batch) over the
+    replicas."""
     import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
-    def distributed(shares):
-        per_replica = strategy.run(replica_step, args=shares)
+    def distributed(shares, *common):
+        per_replica = strategy.run(replica_step, args=(*shares, *common))
         return tf.nest.map_structure(
             lambda value: strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None), per_replica)
 
     return distributed
+
+
+def clipped_sum(strategy, gradients, clipnorm: float) -> list:
+    """What a replica hands its optimizer (one built without clipping) so that each variable's gradient is
+    clipped to `clipnorm` as one device clips the whole batch's: Keras clips each replica's share before it
+    sums them. Call it in `strategy.run`'s replica context.
+
+    - A dense gradient: the replicas' sum, clipped, divided among the replicas, whose shares the optimizer sums
+      back.
+    - An embedding's gradient (IndexedSlices, one row a token): the optimizer gathers the replicas' rows into
+      the rows one device would hold, so each share is scaled by the factor the gathered rows' norm gives."""
+    import tensorflow as tf
+
+    replicas = strategy.num_replicas_in_sync
+    if replicas == 1:
+        return [tf.clip_by_norm(gradient, clipnorm) for gradient in gradients]
+    sliced = [isinstance(gradient, tf.IndexedSlices) for gradient in gradients]
+    summed = tf.distribute.get_replica_context().all_reduce(
+        tf.distribute.ReduceOp.SUM, [tf.reduce_sum(tf.square(g.values)) if is_sliced else g
+                                     for g, is_sliced in zip(gradients, sliced)])
+    shares = []
+    for gradient, total, is_sliced in zip(gradients, summed, sliced):
+        if is_sliced:
+            scale = clipnorm / tf.maximum(tf.sqrt(total), clipnorm)
+            shares.append(tf.IndexedSlices(gradient.values * scale, gradient.indices, gradient.dense_shape))
+        else:
+            shares.append(tf.clip_by_norm(total, clipnorm) / replicas)
+    return shares
 
 
 def agreed(strategy, value: float) -> float:

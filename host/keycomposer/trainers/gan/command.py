@@ -23,6 +23,7 @@ from keycomposer import model_catalog
 from keycomposer.models.runtime import ModelError
 from keycomposer.quiet import quiet_c_stderr
 from keycomposer.training import TECHNIQUE_OPTIONS, runs_folder
+from keycomposer.trainers import distribution
 from keycomposer.trainers.gan import conversion, fitting, networks, pieces
 from keycomposer.trainers.gan.windows import NoWindows
 
@@ -40,6 +41,10 @@ FOLDER_TRACKS = (("Part 2", 0), ("Part 3", 0), ("Part 4", 0))  # a folder's part
 
 def train(request, data) -> int:
     out = runs_folder() / request.name
+    try:
+        distribution.cluster_config()
+    except distribution.DistributionError as error:
+        return refuse(str(error))
     state = fitting.read_state(str(out))
     if request.resume and state is None:
         return refuse(f"no checkpoint of a run called {request.name!r} in {out}: start it without --resume")
@@ -52,8 +57,13 @@ def train(request, data) -> int:
                       "same --data")
     try:
         splits, about, lowest, tracks, state = read_and_fit(request, data, state, out, data_label)
+        if not distribution.is_chief():
+            print(f"this worker's part of {request.name} is done; the chief converts and installs it", flush=True)
+            return 0
         print("converting to int8 ...", flush=True)
         content, card = convert(out, splits, state, request, about, lowest, tracks)
+    except distribution.DistributionError as error:
+        return refuse(str(error))
     except KeyboardInterrupt:
         state = fitting.read_state(str(out))
         if state is None:

@@ -24,6 +24,12 @@ A run folder holds::
 A checkpoint is written at an evaluation (at most every ``save_minutes``; 0: at each) into a new folder; then
 state.json, written beside and renamed, names it, and only then are older checkpoint folders removed. So a run
 stopped at any moment (Ctrl-C) keeps its last checkpoint whole and state.json always matches it.
+
+The steps run under tf.distribute's strategy (keycomposer.trainers.distribution): ``batch`` is the global batch,
+each replica trains on its share, and every loss is a sum over examples divided by the global batch. Everything
+random in a step (the windows, the generator's noise, the Gumbel draws, the gradient penalty's mixing shares) is
+drawn in numpy from the run's generator as part of the batch, so a run does not depend on how many replicas
+train it. Only the chief writes the run folder.
 """
 
 import json
@@ -33,6 +39,7 @@ import time
 
 import numpy as np
 
+from keycomposer.trainers import distribution
 from keycomposer.trainers.gan import networks
 from keycomposer.trainers.gan.windows import STEPS, WindowSampler
 from keycomposer.training import RUN_PICTURE, RUN_STATE
@@ -72,11 +79,15 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
         auxiliary: float, width: int = networks.DEFAULT_WIDTH, epochs: float | None = None,
         minutes: float | None = None, eval_every: int = 50, save_minutes: float = 0.0, valid_windows: int = 256,
         threads: int = 1, resume: bool = False, data: str = "", title: str = "accompaniment GAN",
-        report=print, on_checkpoint=None, extra_settings: dict | None = None) -> dict:
+        report=print, on_checkpoint=None, extra_settings: dict | None = None, strategy=None, watch=None) -> dict:
     """Trains until ``epochs`` (of generator updates) or ``minutes`` of training (counting the time before a
     resume) are reached, whichever comes first (at least one must be given). ``lowest`` is the melody band's
     lowest MIDI pitch; ``data`` names what it trains on (kept in the state). ``on_checkpoint(state)`` is called
-    after each checkpoint. Returns the final state. KeyboardInterrupt passes through; the last checkpoint stays."""
+    after each checkpoint. `strategy`: tf.distribute's, by default ``distribution.choose()``; ``batch`` is the
+    global batch, shared by its replicas. ``watch(generator, evaluation)``, when given, sees the generator after
+    each evaluation on the chief. Returns the final state (on a worker other than the chief: its own, not
+    written). KeyboardInterrupt passes through; the last checkpoint stays. A batch the replicas cannot share, or a
+    TF_CONFIG that cannot be read, raises distribution.DistributionError."""
     if epochs is None and minutes is None:
         raise ValueError("give epochs or minutes: training needs a length")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -92,6 +103,9 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
         tf.config.threading.set_inter_op_parallelism_threads(threads)
     except RuntimeError:
         pass  # TensorFlow already ran in this process (tests, a notebook): its threads stay as they were set
+    strategy = strategy or distribution.choose()
+    distribution.check_batch(strategy, batch)
+    chief = distribution.is_chief()
     state = read_state(out) if resume else None
     step = state["step"] if state else 0
     keras.utils.set_random_seed((seed * 1_000_003 + step) % 2**32)  # a resumed run draws on, not again
@@ -101,40 +115,45 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
     valid_noise = noise(len(valid[0]), np.random.default_rng(1))
     per_epoch = max(1, len(sampler) // batch)
     max_updates = max(1, round(per_epoch * epochs)) if epochs is not None else None
-    if state is not None:
-        generator = keras.saving.load_model(checkpoint_file(out, state, GENERATOR))
-        critic = keras.saving.load_model(checkpoint_file(out, state, CRITIC))
-        best_generator = keras.saving.load_model(checkpoint_file(out, state, BEST), compile=False)
-        g_opt, c_opt = generator.optimizer, critic.optimizer
-        g_opt.learning_rate.assign(lr)  # the rate asked for now (the command passes the run's own by default)
-        c_opt.learning_rate.assign(lr)
-        spent, history, best = state["seconds"], state["history"], state["best"]
-        architecture = state["architecture"]
-        report(f"resuming from step {step} ({spent / 60:.1f} min trained) in {out}")
-    else:
-        generator = networks.build_generator(width=width, name="gan_generator")
-        critic = networks.build_critic()
-        best_generator = keras.models.clone_model(generator)
-        g_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.9)
-        c_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.9)
-        generator.compile(optimizer=g_opt)  # so a checkpoint holds each Adam's state too
-        critic.compile(optimizer=c_opt)
-        g_opt.build(generator.trainable_variables)  # built here, not inside the first traced step (traced twice)
-        c_opt.build(critic.trainable_variables)
-        spent, history, best = 0.0, [], {"valid_cross_entropy": None, "step": 0}
-        architecture = {"generator": "dilated residual 1D convolution (keycomposer.trainers.gan.networks)",
-                        "width": width, "dilations": list(networks.DEFAULT_DILATIONS),
-                        "generator_parameters": int(generator.count_params()),
-                        "critic_parameters": int(critic.count_params())}
+    with strategy.scope():  # both networks' and both Adams' variables, one copy a replica
+        if state is not None:
+            generator = keras.saving.load_model(checkpoint_file(out, state, GENERATOR))
+            critic = keras.saving.load_model(checkpoint_file(out, state, CRITIC))
+            best_generator = keras.saving.load_model(checkpoint_file(out, state, BEST), compile=False)
+            g_opt, c_opt = generator.optimizer, critic.optimizer
+            g_opt.learning_rate.assign(lr)  # the rate asked for now (the command passes the run's own by default)
+            c_opt.learning_rate.assign(lr)
+            spent, history, best = state["seconds"], state["history"], state["best"]
+            architecture = state["architecture"]
+            report(f"resuming from step {step} ({spent / 60:.1f} min trained) in {out}")
+        else:
+            generator = networks.build_generator(width=width, name="gan_generator")
+            critic = networks.build_critic()
+            best_generator = keras.models.clone_model(generator)
+            g_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.9)
+            c_opt = keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.9)
+            generator.compile(optimizer=g_opt)  # so a checkpoint holds each Adam's state too
+            critic.compile(optimizer=c_opt)
+            g_opt.build(generator.trainable_variables)  # built here, not inside the first traced step (traced twice)
+            c_opt.build(critic.trainable_variables)
+            spent, history, best = 0.0, [], {"valid_cross_entropy": None, "step": 0}
+            architecture = {"generator": "dilated residual 1D convolution (keycomposer.trainers.gan.networks)",
+                            "width": width, "dilations": list(networks.DEFAULT_DILATIONS),
+                            "generator_parameters": int(generator.count_params()),
+                            "critic_parameters": int(critic.count_params())}
+        for optimizer, net in ((g_opt, generator), (c_opt, critic)):
+            if not optimizer.built:  # Adam's slots made here, in the scope, not by the step's first call
+                optimizer.build(net.trainable_variables)
     classes = voice_grid.CLASSES
 
     def critic_input(melody, parts_one_hot):
         flat = tf.reshape(parts_one_hot, [tf.shape(melody)[0], STEPS, networks.TRACKS * classes])
         return tf.concat([melody, flat], axis=-1)
 
-    def drawn(logits):
-        """Straight-through Gumbel-softmax: a one-hot draw forward, the softmax's gradient backward."""
-        gumbel = -tf.math.log(-tf.math.log(tf.random.uniform(tf.shape(logits), 1e-9, 1.0)))
+    def drawn(logits, uniform):
+        """Straight-through Gumbel-softmax: a one-hot draw forward, the softmax's gradient backward. `uniform`:
+        the logits' shape of draws in (0, 1)."""
+        gumbel = -tf.math.log(-tf.math.log(uniform))
         soft = tf.nn.softmax(logits + gumbel)
         hard = tf.one_hot(tf.argmax(soft, axis=-1), classes)
         return hard + soft - tf.stop_gradient(soft)
@@ -142,32 +161,45 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
     def cross_entropy(parts, logits):
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=parts, logits=logits))
 
-    @tf.function
-    def critic_step(melody, parts, noises):
+    def per_example_cross_entropy(parts, logits):
+        cells = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=parts, logits=logits)
+        return tf.reduce_mean(cells, axis=[1, 2])
+
+    def global_mean(per_example):  # summed over the replicas (distribution.step): the global batch's mean
+        return tf.nn.compute_average_loss(per_example, global_batch_size=batch)
+
+    def score(rolls):
+        return tf.reshape(critic(rolls, training=True), [-1])
+
+    def critic_replica_step(melody, parts, noises, uniform, mix_share):
         with tf.GradientTape() as tape:
-            fake_in = critic_input(melody, drawn(generator([melody, noises], training=True)))
+            fake_in = critic_input(melody, drawn(generator([melody, noises], training=True), uniform))
             real_in = critic_input(melody, tf.one_hot(parts, classes))
-            mix_share = tf.random.uniform([tf.shape(melody)[0], 1, 1])
             mixed = mix_share * real_in + (1 - mix_share) * fake_in
             with tf.GradientTape() as penalty_tape:
                 penalty_tape.watch(mixed)
                 mixed_score = critic(mixed, training=True)
             slopes = tf.sqrt(tf.reduce_sum(tf.square(penalty_tape.gradient(mixed_score, mixed)), axis=[1, 2]) + 1e-12)
-            penalty = tf.reduce_mean(tf.square(slopes - 1.0))
-            wasserstein = tf.reduce_mean(critic(real_in, training=True)) - tf.reduce_mean(critic(fake_in, training=True))
-            loss = -wasserstein + GRADIENT_PENALTY * penalty
+            penalty = tf.square(slopes - 1.0)
+            wasserstein = score(real_in) - score(fake_in)
+            loss = global_mean(-wasserstein + GRADIENT_PENALTY * penalty)
         c_opt.apply_gradients(zip(tape.gradient(loss, critic.trainable_variables), critic.trainable_variables))
-        return wasserstein, penalty
+        return global_mean(wasserstein), global_mean(penalty)
 
-    @tf.function
-    def generator_step(melody, parts, noises):
+    def generator_replica_step(melody, parts, noises, uniform):
         with tf.GradientTape() as tape:
             logits = generator([melody, noises], training=True)
-            adversarial = -tf.reduce_mean(critic(critic_input(melody, drawn(logits)), training=True))
-            guided = cross_entropy(parts, logits)
-            loss = adversarial + auxiliary * guided
+            adversarial = -score(critic_input(melody, drawn(logits, uniform)))
+            guided = per_example_cross_entropy(parts, logits)
+            loss = global_mean(adversarial + auxiliary * guided)
         g_opt.apply_gradients(zip(tape.gradient(loss, generator.trainable_variables), generator.trainable_variables))
-        return adversarial, guided
+        return global_mean(adversarial), global_mean(guided)
+
+    critic_step = distribution.step(strategy, critic_replica_step)
+    generator_step = distribution.step(strategy, generator_replica_step)
+
+    def uniform_draws(count):
+        return rng.uniform(1e-9, 1.0, (count, STEPS, networks.TRACKS, classes)).astype(np.float32)
 
     @tf.function
     def validation(melody, parts, noises):
@@ -193,25 +225,31 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
     report(f"{len(splits['train'])} training pieces, {len(sampler)} windows, {per_epoch} generator updates per "
            f"epoch; generator {architecture['generator_parameters']} parameters, critic "
            f"{architecture['critic_parameters']}")
-    os.makedirs(out, exist_ok=True)
+    if chief:
+        os.makedirs(out, exist_ok=True)
     sums, first_step, last_save = {}, step, time.monotonic()
     sample_melody = valid[0][:1]
     sample_noise = noise(1, np.random.default_rng(SAMPLE_SEED))
-    while progress() < 1:
+    reached = distribution.agreed(strategy, progress())  # every worker stops at the same update
+    while reached < 1:
         block = eval_every - step % eval_every
         with progress_bar(block, f"generator updates {step + 1}..{step + block}") as advance:
             for _ in range(block):
                 for _ in range(update_ratio):
                     melody, parts = sampler.batch(batch)
-                    wasserstein, penalty = critic_step(melody, parts, noise(batch, rng))
-                adversarial, guided = generator_step(melody, parts, noise(batch, rng))
+                    mix_share = rng.uniform(0.0, 1.0, (batch, 1, 1)).astype(np.float32)
+                    wasserstein, penalty = critic_step(distribution.replica_shares(
+                        strategy, (melody, parts, noise(batch, rng), uniform_draws(batch), mix_share), batch))
+                adversarial, guided = generator_step(distribution.replica_shares(
+                    strategy, (melody, parts, noise(batch, rng), uniform_draws(batch)), batch))
                 step += 1
                 for key, value in (("wasserstein", wasserstein), ("gradient_penalty", penalty),
                                    ("generator_loss", adversarial), ("cross_entropy", guided)):
                     sums[key] = sums.get(key, 0.0) + float(value)
                 sums["updates"] = sums.get("updates", 0) + 1
                 advance(1)
-                if progress() >= 1:
+                reached = distribution.agreed(strategy, progress())
+                if reached >= 1:
                     break
         valid_w, valid_ce, accuracy = (float(v) for v in validation(valid[0], valid[1], valid_noise))
         count = sums.pop("updates")
@@ -229,11 +267,21 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
                f"{seconds() / 60:.1f} min, {rate:.0f} updates/min:  W {row['wasserstein']:.3f}  "
                f"GP {row['gradient_penalty']:.3f}  G {row['generator_loss']:.3f}  CE {row['cross_entropy']:.3f}  |  "
                f"valid W {valid_w:.3f}  CE {valid_ce:.3f}  accuracy {accuracy:.3f}")
+        due = reached >= 1 or save_minutes <= 0 or distribution.agreed(
+            strategy, (time.monotonic() - last_save) / (save_minutes * 60)) >= 1  # the same on every worker
+        if not chief:
+            if due:
+                distribution.save_elsewhere(lambda folder: (generator.save(os.path.join(folder, GENERATOR)),
+                                                            critic.save(os.path.join(folder, CRITIC))))
+                last_save = time.monotonic()
+            continue
         sample = sample_notes(generator([sample_melody, sample_noise], training=False).numpy()[0],
                               sample_melody[0], lowest)
         live_picture.save(os.path.join(out, CURVES), title=f"{title}: step {step}", history=history,
                           panels=PANELS, sample=(sample, f"its parts for a validation melody, step {step}"))
-        if progress() >= 1 or time.monotonic() - last_save >= save_minutes * 60:
+        if watch is not None:
+            watch(generator, history[-1])
+        if due:
             state = {"technique": "gan", "step": step, "seconds": round(seconds(), 1), "epochs_done": round(step / per_epoch, 3),
                      "history": history, "best": best, "settings": settings, "architecture": architecture,
                      "train_pieces": len(splits["train"]), "train_windows": len(sampler)}
@@ -241,7 +289,7 @@ def fit(out: str, splits: dict, *, lowest: int, seed: int, batch: int, lr: float
             last_save = time.monotonic()
             if on_checkpoint is not None:
                 on_checkpoint(read_state(out))
-    return read_state(out)
+    return read_state(out) if chief else {"step": step, "history": history, "best": best}
 
 
 def noise(count: int, rng) -> np.ndarray:

@@ -29,6 +29,7 @@ from keycomposer.models.runtime import ModelError
 from keycomposer.progress import progress_bar
 from keycomposer.quiet import quiet_c_stderr
 from keycomposer.training import TECHNIQUE_OPTIONS, runs_folder
+from keycomposer.trainers import distribution
 from keycomposer.trainers.txl import fitting, melodies
 
 DEFAULT_MINUTES = 10.0
@@ -47,6 +48,10 @@ YOURS = "yours"  # the figures' label for the person's melodies
 
 def train(request, data) -> int:
     out = runs_folder() / request.name
+    try:
+        distribution.cluster_config()
+    except distribution.DistributionError as error:
+        return refuse(str(error))
     state = fitting.read_state(str(out))
     if request.resume and state is None:
         return refuse(f"no checkpoint of a run called {request.name!r} in {out}: start it without --resume")
@@ -92,9 +97,14 @@ def train(request, data) -> int:
                             short_melodies=not request.built_in, threads=THREADS,
                             resume=request.resume, data=data_label, title=f"Transformer-XL {request.name}",
                             report=lambda line: print(line, flush=True))
+        if not distribution.is_chief():
+            print(f"this worker's part of {request.name} is done; the chief converts and installs it", flush=True)
+            return 0
         print(f"converting the weights of step {state['best']['step']} (the lowest validation loss) to int8 ...",
               flush=True)
         content, card = convert(out, splits, state, request, about)
+    except distribution.DistributionError as error:
+        return refuse(str(error))
     except KeyboardInterrupt:
         state = fitting.read_state(str(out))
         kept = f"the checkpoint of step {state['step']} is kept" if state else "no evaluation was reached"
