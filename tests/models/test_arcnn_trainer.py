@@ -105,3 +105,16 @@ def test_a_stopped_run_keeps_its_checkpoint_and_resume_goes_on_counting(data_dir
     assert [h["step"] for h in state["history"]] == saves == list(range(2, state["step"] + 1, 2))
     assert state["step"] > 2
     assert json.loads((data_dir / "models" / "again" / "again.json").read_text())["settings"]["steps"] == state["step"]
+
+
+def test_a_run_stopped_before_its_first_checkpoint_says_the_same_command_starts_again(data_dir, folder, capsys,
+                                                                                       monkeypatch):
+    def stopped_at_once(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C while the first steps run
+
+    monkeypatch.setattr(fitting, "fit", stopped_at_once)
+    argv = ["train", "arcnn", "--data", str(folder), "--name", "early", "--epochs", "0.02", "--batch", "4"]
+    assert main(argv) == command.INTERRUPTED
+    out = capsys.readouterr().out
+    assert "stopped before the first checkpoint: nothing to resume" in out and "--resume" not in out
+    assert fitting.read_state(str(data_dir / "training" / "early")) is None

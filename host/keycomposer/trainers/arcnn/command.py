@@ -86,10 +86,13 @@ def train(request, data) -> int:
         return refuse(str(error))
     except KeyboardInterrupt:
         state = fitting.read_state(str(out))
-        kept = f"the checkpoint of step {state['step']} is kept" if state else "no evaluation was reached"
-        print(f"\nstopped: {kept} in {out}; keycomposer train arcnn --data {request.data} --name {request.name} "
-              "--resume goes on "
-              "(and converts and installs it once the run's length is reached)", flush=True)
+        if state is None:  # --resume would be refused: say what does go on
+            print(f"\nstopped before the first checkpoint: nothing to resume in {out}; the same command starts "
+                  "again", flush=True)
+        else:
+            print(f"\nstopped: the checkpoint of step {state['step']} is kept in {out}; keycomposer train arcnn "
+                  f"--data {request.data} --name {request.name} --resume goes on (and converts and installs it once "
+                  "the run's length is reached)", flush=True)
         return INTERRUPTED
     if request.resume and any(model.name == request.name for model in model_catalog.user_models()):
         model_catalog.delete(request.name)  # the resumed run's model replaces the one it installed before
