@@ -15,7 +15,6 @@ import hashlib
 import io
 import math
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,8 @@ from keycomposer import model_catalog
 from keycomposer.models.runtime import ModelError
 from keycomposer.training import runs_folder
 from keycomposer.quiet import quiet_c_stderr
-from keycomposer.trainers import distribution
+from keycomposer.trainers import distribution, run_start
+from keycomposer.trainers.run_start import refuse, start_problem
 from keycomposer.trainers.arcnn import chorales, examples, fitting
 
 DEFAULT_MINUTES = 10.0
@@ -41,20 +41,11 @@ INTERRUPTED = 130  # the shell's code for a run stopped by Ctrl-C
 
 def train(request, data) -> int:
     out = runs_folder() / request.name
-    try:
-        distribution.cluster_config()
-    except distribution.DistributionError as error:
-        return refuse(str(error))
     state = fitting.read_state(str(out))
-    if request.resume and state is None:
-        return refuse(f"no checkpoint of a run called {request.name!r} in {out}: start it without --resume")
-    if not request.resume and state is not None:
-        return refuse(f"a run called {request.name!r} has a checkpoint in {out}: --resume goes on from it, or "
-                      "choose another --name")
-    data_label = request.data if request.built_in else str(Path(request.data).resolve())
-    if state is not None and state["settings"].get("data", data_label) != data_label:
-        return refuse(f"the run {request.name!r} trained on {state['settings']['data']}: --resume goes on with the "
-                      "same --data")
+    problem = start_problem(request, state, out)
+    if problem:
+        return refuse(problem)
+    data_label = run_start.data_label(request)
     if request.built_in:
         splits, about = bach_splits(), {"source": chorales_source(), "set": request.data}
     else:
@@ -107,10 +98,6 @@ def train(request, data) -> int:
           + f"; keycomposer generate --model {request.name} runs it", flush=True)
     return 0
 
-
-def refuse(message: str) -> int:
-    print(f"keycomposer train: {message}", file=sys.stderr)
-    return 1
 
 
 def chorales_source() -> str:

@@ -14,7 +14,6 @@ import contextlib
 import datetime
 import hashlib
 import io
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,8 @@ from keycomposer import model_catalog
 from keycomposer.models.runtime import ModelError
 from keycomposer.quiet import quiet_c_stderr
 from keycomposer.training import TECHNIQUE_OPTIONS, runs_folder
-from keycomposer.trainers import distribution
+from keycomposer.trainers import distribution, run_start
+from keycomposer.trainers.run_start import refuse, start_problem
 from keycomposer.trainers.gan import conversion, fitting, networks, pieces
 from keycomposer.trainers.gan.windows import NoWindows
 
@@ -41,20 +41,11 @@ FOLDER_TRACKS = (("Part 2", 0), ("Part 3", 0), ("Part 4", 0))  # a folder's part
 
 def train(request, data) -> int:
     out = runs_folder() / request.name
-    try:
-        distribution.cluster_config()
-    except distribution.DistributionError as error:
-        return refuse(str(error))
     state = fitting.read_state(str(out))
-    if request.resume and state is None:
-        return refuse(f"no checkpoint of a run called {request.name!r} in {out}: start it without --resume")
-    if not request.resume and state is not None:
-        return refuse(f"a run called {request.name!r} has a checkpoint in {out}: --resume goes on from it, or "
-                      "choose another --name")
-    data_label = request.data if request.built_in else str(Path(request.data).resolve())
-    if state is not None and state["settings"].get("data", data_label) != data_label:
-        return refuse(f"the run {request.name!r} trained on {state['settings']['data']}: --resume goes on with the "
-                      "same --data")
+    problem = start_problem(request, state, out)
+    if problem:
+        return refuse(problem)
+    data_label = run_start.data_label(request)
     try:
         splits, about, lowest, tracks, state = read_and_fit(request, data, state, out, data_label)
         if not distribution.is_chief():
@@ -128,10 +119,6 @@ def read_and_fit(request, data, state, out: Path, data_label: str):
         raise Refused(f"{error} (the GAN reads 4-bar windows whose melody sounds and fits its 64-pitch band)") from None
     return splits, about, lowest, tracks, state
 
-
-def refuse(message: str) -> int:
-    print(f"keycomposer train: {message}", file=sys.stderr)
-    return 1
 
 
 def corpus_splits(style: str) -> dict:

@@ -17,7 +17,6 @@ import hashlib
 import io
 import math
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,8 @@ from keycomposer.models.runtime import ModelError
 from keycomposer.progress import progress_bar
 from keycomposer.quiet import quiet_c_stderr
 from keycomposer.training import TECHNIQUE_OPTIONS, runs_folder
-from keycomposer.trainers import distribution
+from keycomposer.trainers import distribution, run_start
+from keycomposer.trainers.run_start import refuse, start_problem
 from keycomposer.trainers.txl import fitting, melodies
 
 DEFAULT_MINUTES = 10.0
@@ -48,20 +48,11 @@ YOURS = "yours"  # the figures' label for the person's melodies
 
 def train(request, data) -> int:
     out = runs_folder() / request.name
-    try:
-        distribution.cluster_config()
-    except distribution.DistributionError as error:
-        return refuse(str(error))
     state = fitting.read_state(str(out))
-    if request.resume and state is None:
-        return refuse(f"no checkpoint of a run called {request.name!r} in {out}: start it without --resume")
-    if not request.resume and state is not None:
-        return refuse(f"a run called {request.name!r} has a checkpoint in {out}: --resume goes on from it, or "
-                      "choose another --name")
-    data_label = request.data if request.built_in else str(Path(request.data).resolve())
-    if state is not None and state["settings"]["data"] != data_label:
-        return refuse(f"the run {request.name!r} trained on {state['settings']['data']}: --resume goes on with the "
-                      "same --data")
+    problem = start_problem(request, state, out)
+    if problem:
+        return refuse(problem)
+    data_label = run_start.data_label(request)
     shape = network_shape(request.options)
     if state is not None:
         changed = [f"--{key} {value} (it has {state['shape'][key]})" for key, value in request.options.items()
@@ -123,10 +114,6 @@ def train(request, data) -> int:
           + shipped_figures() + f"; keycomposer generate --model {request.name} runs it", flush=True)
     return 0
 
-
-def refuse(message: str) -> int:
-    print(f"keycomposer train: {message}", file=sys.stderr)
-    return 1
 
 
 def network_shape(options: dict):
